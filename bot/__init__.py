@@ -1,0 +1,1 @@
+"""tier0's platform-neutral core: events in, actions out."""
