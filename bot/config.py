@@ -1,0 +1,180 @@
+"""Typed settings, validated once at start-up.
+
+Settings come from a TOML file (``--config``, ``$TIER0_CONFIG`` or ``./tier0.toml``) with
+secrets and the database URL from the environment. Every problem is reported with the
+key that caused it, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+__all__ = [
+    "SAMPLE_KB",
+    "ConfigError",
+    "DatabaseSettings",
+    "KBSettings",
+    "Settings",
+    "TicketSettings",
+    "TierSettings",
+    "load_settings",
+]
+
+SAMPLE_KB = Path(__file__).resolve().parent.parent / "kb" / "sample"
+DEFAULT_CONFIG_NAME = "tier0.toml"
+
+Audience = Literal["internal", "external", "all"]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file, key and problem."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///tier0.db"
+
+
+class KBSettings(_Section):
+    paths: list[Path] = Field(default_factory=lambda: [SAMPLE_KB])
+    answer_threshold: Probability = 0.55
+    suggest_threshold: Probability = 0.30
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> Self:
+        if self.suggest_threshold > self.answer_threshold:
+            raise ValueError("suggest_threshold must not be above answer_threshold")
+        return self
+
+
+class TierSettings(_Section):
+    """One human tier: who works it, as ``platform:user-id`` or ``platform:role-id``."""
+
+    name: str = Field(min_length=1)
+    agents: list[str] = Field(default_factory=list)
+    roles: list[str] = Field(default_factory=list)
+
+
+def _default_tiers() -> list[TierSettings]:
+    return [
+        TierSettings(name="Service desk", agents=["console:alice"]),
+        TierSettings(name="Specialists", agents=["console:bob"]),
+    ]
+
+
+class TicketSettings(_Section):
+    key_prefix: str = Field(default="T", pattern=r"^[A-Z][A-Z0-9]{0,9}$")
+    priorities: list[str] = Field(default_factory=lambda: ["low", "normal", "high", "urgent"])
+    default_priority: str = "normal"
+    tiers: list[TierSettings] = Field(default_factory=_default_tiers, min_length=1)
+    reopen_days: int = Field(default=7, ge=0)
+    human_phrases: list[str] = Field(
+        default_factory=lambda: [
+            "talk to a human",
+            "talk to a person",
+            "speak to a human",
+            "speak to someone",
+            "real person",
+            "human please",
+            "agent",
+            "human",
+            "falar com atendente",
+            "falar com uma pessoa",
+            "atendente",
+        ]
+    )
+
+    @model_validator(mode="after")
+    def _default_priority_known(self) -> Self:
+        if self.default_priority not in self.priorities:
+            known = ", ".join(self.priorities)
+            raise ValueError(f"default_priority {self.default_priority!r} is not one of: {known}")
+        return self
+
+
+class PlatformSettings(_Section):
+    """What a platform's users may see: Slack serves staff, Discord serves customers."""
+
+    audience: Audience
+
+
+class Settings(_Section):
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    kb: KBSettings = Field(default_factory=KBSettings)
+    tickets: TicketSettings = Field(default_factory=TicketSettings)
+    default_locale: str = "en"
+    console: PlatformSettings = Field(default_factory=lambda: PlatformSettings(audience="all"))
+    slack: PlatformSettings = Field(default_factory=lambda: PlatformSettings(audience="internal"))
+    discord: PlatformSettings = Field(
+        default_factory=lambda: PlatformSettings(audience="external")
+    )
+
+    def audience_for(self, platform: str) -> Audience:
+        section = getattr(self, platform, None)
+        return section.audience if isinstance(section, PlatformSettings) else "all"
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file (if any), apply the environment and validate everything."""
+    env = os.environ if environ is None else environ
+    path = path or _default_config_path(env)
+    raw: dict[str, Any] = {}
+    source = "defaults"
+    if path is not None:
+        source = str(path)
+        raw = _read_toml(path)
+        _resolve_kb_paths(raw, path.parent)
+    if env.get("DATABASE_URL"):
+        raw.setdefault("database", {})["url"] = env["DATABASE_URL"]
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, source)) from None
+
+
+def _default_config_path(env: Mapping[str, str]) -> Path | None:
+    if env.get("TIER0_CONFIG"):
+        return Path(env["TIER0_CONFIG"])
+    local = Path(DEFAULT_CONFIG_NAME)
+    return local if local.is_file() else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+
+
+def _resolve_kb_paths(raw: dict[str, Any], base: Path) -> None:
+    """KB folders in a config file are relative to that file, not to the working directory."""
+    kb = raw.get("kb")
+    if isinstance(kb, dict) and isinstance(kb.get("paths"), list):
+        kb["paths"] = [
+            str(base / p) if isinstance(p, str) and not Path(p).is_absolute() else p
+            for p in kb["paths"]
+        ]
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    lines = [f"{source}: invalid configuration"]
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "extra_forbidden":
+            message = "unknown setting (check the spelling against config.example.toml)"
+        lines.append(f"  {key}: {message}")
+    return "\n".join(lines)

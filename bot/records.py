@@ -1,0 +1,107 @@
+"""What the engine knows about stored things: users, conversations, tickets.
+
+Storage maps its rows onto these plain objects, so the engine and its tests never touch
+an ORM session and a fake store is easy to reason about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.events import Person, Place
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "Conversation",
+    "ConversationState",
+    "MessageRecord",
+    "Role",
+    "Ticket",
+    "TicketEventRecord",
+    "TicketStatus",
+    "User",
+]
+
+Role = Literal["requester", "agent"]
+TicketStatus = Literal["open", "claimed", "waiting_on_user", "resolved", "closed"]
+ConversationState = Literal["idle", "answered", "choosing", "rating", "commenting"]
+
+ACTIVE_STATUSES: frozenset[str] = frozenset({"open", "claimed", "waiting_on_user"})
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    platform: str
+    platform_id: str
+    name: str
+    locale: str | None
+    role: Role
+
+    def as_person(self) -> Person:
+        return Person(self.platform, self.platform_id, self.name, self.locale)
+
+
+@dataclass
+class Conversation:
+    """Where a conversation stands in one place; saved back after each event.
+
+    ``question`` is the last question the bot searched for, ``article_id`` the article it
+    answered with, ``offered`` the articles it offered; ``ticket_id`` the ticket this place
+    currently belongs to (also while a rating is being asked).
+    """
+
+    id: int
+    place: Place
+    state: ConversationState
+    question: str | None
+    article_id: str | None
+    offered: tuple[str, ...]
+    ticket_id: int | None
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    key: str
+    status: TicketStatus
+    tier: int
+    priority: str
+    subject: str
+    requester: User
+    place: Place
+    assignee: User | None
+    category: str | None
+    failed_article_id: str | None
+    created_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+@dataclass(frozen=True)
+class TicketEventRecord:
+    """One line of a ticket's append-only history."""
+
+    kind: str
+    actor: str | None
+    from_status: str | None
+    to_status: str | None
+    detail: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    """One message of a transcript: ``direction`` is in, out or note (agents only)."""
+
+    direction: str
+    author: str | None
+    text: str
+    at: datetime

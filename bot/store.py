@@ -1,0 +1,121 @@
+"""The storage contract the engine relies on; ``storage.repository`` implements it.
+
+One ``Store`` lives for one unit of work (one transaction); it never commits by itself.
+Ticket changes are compare-and-set: ``update_ticket`` only applies when the ticket is
+still in one of the expected states, so concurrent agents get one winner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.events import MessageReceived, Person, Place
+from bot.records import Conversation, MessageRecord, Role, Ticket, TicketEventRecord, User
+
+__all__ = ["Store", "UnitOfWork"]
+
+
+class Store(Protocol):
+    def is_processed(self, platform: str, event_id: str) -> bool: ...
+
+    def mark_processed(self, platform: str, event_id: str, now: datetime) -> bool:
+        """Record the event as handled; False when it already was (a duplicate delivery)."""
+        ...
+
+    def save_user(self, person: Person, role: Role, now: datetime) -> User: ...
+
+    def conversation(self, place: Place, now: datetime) -> Conversation:
+        """The conversation in ``place``, created on first contact."""
+        ...
+
+    def save_conversation(self, conversation: Conversation, now: datetime) -> None: ...
+
+    def record_inbound(
+        self, message: MessageReceived, user: User, conversation: Conversation, now: datetime
+    ) -> bool:
+        """Store an inbound message; False when this platform message id was stored before."""
+        ...
+
+    def mark_inbound_handled(
+        self, platform: str, message_id: str, ticket_id: int | None, now: datetime
+    ) -> None: ...
+
+    def record_message(
+        self,
+        conversation_id: int,
+        text: str,
+        direction: str,
+        now: datetime,
+        *,
+        user: User | None = None,
+        ticket_id: int | None = None,
+    ) -> None:
+        """Store a message the bot sent or relayed, or an internal note."""
+        ...
+
+    def open_ticket(
+        self,
+        *,
+        requester: User,
+        conversation: Conversation,
+        subject: str,
+        priority: str,
+        tier: int,
+        failed_article_id: str | None,
+        now: datetime,
+    ) -> Ticket: ...
+
+    def ticket(self, ticket_id: int) -> Ticket: ...
+
+    def ticket_by_key(self, key: str) -> Ticket | None: ...
+
+    def update_ticket(
+        self, ticket: Ticket, expected_statuses: Collection[str], now: datetime, **changes: Any
+    ) -> Ticket | None:
+        """Apply ``changes`` if the ticket's status is still one of ``expected_statuses``.
+
+        Returns the updated ticket, or None when someone else changed it first.
+        """
+        ...
+
+    def log_ticket_event(
+        self,
+        ticket: Ticket,
+        actor: User | None,
+        kind: str,
+        now: datetime,
+        *,
+        from_status: str | None = None,
+        to_status: str | None = None,
+        detail: str = "",
+    ) -> None: ...
+
+    def ticket_events(self, ticket_id: int) -> Sequence[TicketEventRecord]: ...
+
+    def transcript(self, ticket_id: int) -> Sequence[MessageRecord]: ...
+
+    def list_tickets(
+        self, statuses: Collection[str] | None = None, limit: int = 50
+    ) -> Sequence[Ticket]: ...
+
+    def add_feedback(
+        self,
+        *,
+        user: User,
+        conversation: Conversation,
+        kind: str,
+        now: datetime,
+        article_id: str | None = None,
+        ticket_id: int | None = None,
+        helpful: bool | None = None,
+        rating: int | None = None,
+        comment: str | None = None,
+        question: str | None = None,
+    ) -> None: ...
+
+
+UnitOfWork = Callable[[], AbstractContextManager[Store]]
+"""Opens one transaction: commits when the block ends normally, rolls back on error."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy storage: typed models, the repository behind ``bot.store.Store``, migrations."""

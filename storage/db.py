@@ -1,0 +1,115 @@
+"""Connecting to the database, applying migrations, and one transaction per unit of work."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.repository import SqlStore
+
+__all__ = ["Database", "StorageUnavailable", "connect", "upgrade"]
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be reached or used; the message says which and why."""
+
+
+def connect(url: str, *, wait_seconds: float = 0.0) -> Engine:
+    """Create an engine and check the database answers, retrying for ``wait_seconds``."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StorageUnavailable(f"database.url {url!r} is not a valid database URL") from None
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        engine = _sqlite_engine(url)
+    else:
+        engine = create_engine(parsed, pool_pre_ping=True)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return engine
+        except OperationalError as error:
+            if time.monotonic() >= deadline:
+                engine.dispose()
+                where = parsed.render_as_string(hide_password=True)
+                reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+                message = f"cannot reach the database at {where}: {reason}"
+                raise StorageUnavailable(message) from None
+            time.sleep(0.5)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    """SQLite with WAL and one writer at a time.
+
+    ``BEGIN IMMEDIATE`` takes the write lock when a unit of work starts, so two workers
+    never both read a ticket as open and then fail to upgrade to a write lock.
+    """
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if make_url(url).database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` with Alembic (creates a new database from scratch)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+class Database:
+    """The running application's database: hands out one ``SqlStore`` per transaction."""
+
+    def __init__(self, engine: Engine, key_prefix: str = "T") -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._key_prefix = key_prefix
+
+    @classmethod
+    def open(cls, url: str, key_prefix: str = "T", *, wait_seconds: float = 0.0) -> Database:
+        """Connect, create or migrate the schema, and return a ready database."""
+        engine = connect(url, wait_seconds=wait_seconds)
+        upgrade(engine)
+        return cls(engine, key_prefix)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[SqlStore]:
+        with self._sessions() as session, session.begin():
+            yield SqlStore(session, self._key_prefix)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,426 @@
+"""``SqlStore``: the engine's ``Store`` contract on SQLAlchemy, for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Insert, Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.events import MessageReceived, Person, Place
+from bot.records import (
+    Conversation,
+    ConversationState,
+    MessageRecord,
+    Role,
+    Ticket,
+    TicketEventRecord,
+    TicketStatus,
+    User,
+)
+from storage.models import (
+    ConversationRow,
+    FeedbackRow,
+    MessageRow,
+    ProcessedEventRow,
+    TicketEventRow,
+    TicketRow,
+    UserRow,
+)
+
+__all__ = ["SqlStore"]
+
+TICKET_FIELDS = frozenset(
+    {
+        "status",
+        "tier",
+        "priority",
+        "assignee_id",
+        "category",
+        "first_response_at",
+        "resolved_at",
+        "closed_at",
+    }
+)
+
+
+class SqlStore:
+    """One transaction's view of the database; the caller commits or rolls back."""
+
+    def __init__(self, session: Session, key_prefix: str = "T") -> None:
+        self.session = session
+        self.key_prefix = key_prefix
+
+    # -- de-duplication -------------------------------------------------------------------
+
+    def is_processed(self, platform: str, event_id: str) -> bool:
+        found = self.session.scalar(
+            select(ProcessedEventRow.id).where(
+                ProcessedEventRow.platform == platform, ProcessedEventRow.event_id == event_id
+            )
+        )
+        return found is not None
+
+    def mark_processed(self, platform: str, event_id: str, now: datetime) -> bool:
+        statement = self._insert_ignoring_duplicates(
+            ProcessedEventRow.__table__,
+            {"platform": platform, "event_id": event_id, "processed_at": now},
+        )
+        return self._inserted(statement)
+
+    # -- people and places ----------------------------------------------------------------
+
+    def save_user(self, person: Person, role: Role, now: datetime) -> User:
+        row = self.session.scalar(
+            select(UserRow).where(
+                UserRow.platform == person.platform, UserRow.platform_user_id == person.id
+            )
+        )
+        if row is None:
+            self._inserted(
+                self._insert_ignoring_duplicates(
+                    UserRow.__table__,
+                    {
+                        "platform": person.platform,
+                        "platform_user_id": person.id,
+                        "display_name": person.name,
+                        "locale": person.locale,
+                        "role": role,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                )
+            )
+            row = self.session.scalars(
+                select(UserRow).where(
+                    UserRow.platform == person.platform, UserRow.platform_user_id == person.id
+                )
+            ).one()
+        else:
+            row.display_name = person.name or row.display_name
+            row.locale = person.locale or row.locale
+            row.role = role
+            row.updated_at = now
+        self.session.flush()
+        return _user(row)
+
+    def conversation(self, place: Place, now: datetime) -> Conversation:
+        thread = place.thread or ""
+        query = select(ConversationRow).where(
+            ConversationRow.platform == place.platform,
+            ConversationRow.channel == place.channel,
+            ConversationRow.thread == thread,
+        )
+        row = self.session.scalar(query)
+        if row is None:
+            self._inserted(
+                self._insert_ignoring_duplicates(
+                    ConversationRow.__table__,
+                    {
+                        "platform": place.platform,
+                        "channel": place.channel,
+                        "thread": thread,
+                        "state": "idle",
+                        "offered": "",
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                )
+            )
+            row = self.session.scalars(query).one()
+        return _conversation(row)
+
+    def save_conversation(self, conversation: Conversation, now: datetime) -> None:
+        self.session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.id == conversation.id)
+            .values(
+                state=conversation.state,
+                question=conversation.question,
+                article_id=conversation.article_id,
+                offered="\n".join(conversation.offered),
+                ticket_id=conversation.ticket_id,
+                updated_at=now,
+            )
+        )
+
+    # -- messages -------------------------------------------------------------------------
+
+    def record_inbound(
+        self, message: MessageReceived, user: User, conversation: Conversation, now: datetime
+    ) -> bool:
+        statement = self._insert_ignoring_duplicates(
+            MessageRow.__table__,
+            {
+                "platform": message.place.platform,
+                "platform_message_id": message.message_id,
+                "conversation_id": conversation.id,
+                "user_id": user.id,
+                "ticket_id": None,
+                "direction": "in",
+                "text": message.text,
+                "created_at": now,
+                "handled_at": None,
+            },
+        )
+        return self._inserted(statement)
+
+    def mark_inbound_handled(
+        self, platform: str, message_id: str, ticket_id: int | None, now: datetime
+    ) -> None:
+        self.session.execute(
+            update(MessageRow)
+            .where(MessageRow.platform == platform, MessageRow.platform_message_id == message_id)
+            .values(handled_at=now, ticket_id=ticket_id)
+        )
+
+    def record_message(
+        self,
+        conversation_id: int,
+        text: str,
+        direction: str,
+        now: datetime,
+        *,
+        user: User | None = None,
+        ticket_id: int | None = None,
+    ) -> None:
+        platform = self.session.get_one(ConversationRow, conversation_id).platform
+        self.session.add(
+            MessageRow(
+                platform=platform,
+                platform_message_id=None,
+                conversation_id=conversation_id,
+                user_id=user.id if user else None,
+                ticket_id=ticket_id,
+                direction=direction,
+                text=text,
+                created_at=now,
+                handled_at=now,
+            )
+        )
+        self.session.flush()
+
+    def transcript(self, ticket_id: int) -> Sequence[MessageRecord]:
+        rows = self.session.scalars(
+            select(MessageRow).where(MessageRow.ticket_id == ticket_id).order_by(MessageRow.id)
+        ).all()
+        return [
+            MessageRecord(
+                direction=row.direction,
+                author=row.user.display_name or row.user.platform_user_id if row.user else None,
+                text=row.text,
+                at=row.created_at,
+            )
+            for row in rows
+        ]
+
+    # -- tickets --------------------------------------------------------------------------
+
+    def open_ticket(
+        self,
+        *,
+        requester: User,
+        conversation: Conversation,
+        subject: str,
+        priority: str,
+        tier: int,
+        failed_article_id: str | None,
+        now: datetime,
+    ) -> Ticket:
+        row = TicketRow(
+            requester_id=requester.id,
+            conversation_id=conversation.id,
+            assignee_id=None,
+            status="open",
+            tier=tier,
+            priority=priority,
+            subject=subject,
+            category=None,
+            failed_article_id=failed_article_id,
+            created_at=now,
+            updated_at=now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return self.ticket(row.id)
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        row = self.session.get_one(TicketRow, ticket_id, populate_existing=True)
+        return self._ticket(row)
+
+    def ticket_by_key(self, key: str) -> Ticket | None:
+        prefix, _, number = key.strip().upper().partition("-")
+        if prefix != self.key_prefix or not number.isdigit() or len(number) > 18:
+            return None
+        row = self.session.get(TicketRow, int(number))
+        return self._ticket(row) if row else None
+
+    def update_ticket(
+        self, ticket: Ticket, expected_statuses: Collection[str], now: datetime, **changes: Any
+    ) -> Ticket | None:
+        unknown = set(changes) - TICKET_FIELDS
+        if unknown:
+            raise ValueError(f"not a ticket field: {sorted(unknown)}")
+        result = self.session.execute(
+            update(TicketRow)
+            .where(TicketRow.id == ticket.id, TicketRow.status.in_(list(expected_statuses)))
+            .values(updated_at=now, **changes)
+            .execution_options(synchronize_session=False)
+        )
+        if cast(int, getattr(result, "rowcount", 0)) != 1:
+            return None
+        return self.ticket(ticket.id)
+
+    def list_tickets(
+        self, statuses: Collection[str] | None = None, limit: int = 50
+    ) -> Sequence[Ticket]:
+        query = select(TicketRow).order_by(TicketRow.id.desc()).limit(limit)
+        if statuses is not None:
+            query = query.where(TicketRow.status.in_(list(statuses)))
+        return [self._ticket(row) for row in self.session.scalars(query).unique()]
+
+    def log_ticket_event(
+        self,
+        ticket: Ticket,
+        actor: User | None,
+        kind: str,
+        now: datetime,
+        *,
+        from_status: str | None = None,
+        to_status: str | None = None,
+        detail: str = "",
+    ) -> None:
+        self.session.add(
+            TicketEventRow(
+                ticket_id=ticket.id,
+                actor_id=actor.id if actor else None,
+                kind=kind,
+                from_status=from_status,
+                to_status=to_status,
+                detail=detail,
+                created_at=now,
+            )
+        )
+        self.session.flush()
+
+    def ticket_events(self, ticket_id: int) -> Sequence[TicketEventRecord]:
+        rows = self.session.scalars(
+            select(TicketEventRow)
+            .where(TicketEventRow.ticket_id == ticket_id)
+            .order_by(TicketEventRow.id)
+        ).all()
+        return [
+            TicketEventRecord(
+                kind=row.kind,
+                actor=row.actor.display_name or row.actor.platform_user_id if row.actor else None,
+                from_status=row.from_status,
+                to_status=row.to_status,
+                detail=row.detail,
+                at=row.created_at,
+            )
+            for row in rows
+        ]
+
+    # -- feedback -------------------------------------------------------------------------
+
+    def add_feedback(
+        self,
+        *,
+        user: User,
+        conversation: Conversation,
+        kind: str,
+        now: datetime,
+        article_id: str | None = None,
+        ticket_id: int | None = None,
+        helpful: bool | None = None,
+        rating: int | None = None,
+        comment: str | None = None,
+        question: str | None = None,
+    ) -> None:
+        self.session.add(
+            FeedbackRow(
+                user_id=user.id,
+                conversation_id=conversation.id,
+                ticket_id=ticket_id,
+                kind=kind,
+                article_id=article_id,
+                helpful=helpful,
+                rating=rating,
+                comment=comment,
+                question=question,
+                created_at=now,
+            )
+        )
+        self.session.flush()
+
+    def feedback(self, conversation_id: int | None = None) -> Sequence[FeedbackRow]:
+        """Feedback rows, for reports and tests."""
+        query = select(FeedbackRow).order_by(FeedbackRow.id)
+        if conversation_id is not None:
+            query = query.where(FeedbackRow.conversation_id == conversation_id)
+        return self.session.scalars(query).all()
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _insert_ignoring_duplicates(self, table: Any, values: dict[str, Any]) -> Insert:
+        """INSERT ... ON CONFLICT DO NOTHING: a race with another worker is not an error."""
+        dialect = self.session.get_bind().dialect.name
+        target = cast(Table, table)
+        if dialect == "postgresql":
+            return postgresql.insert(target).values(values).on_conflict_do_nothing()
+        if dialect == "sqlite":
+            return sqlite.insert(target).values(values).on_conflict_do_nothing()
+        raise NotImplementedError(f"unsupported database dialect: {dialect}")
+
+    def _inserted(self, statement: Insert) -> bool:
+        result = self.session.execute(statement)
+        return cast(int, getattr(result, "rowcount", 0)) == 1
+
+    def _ticket(self, row: TicketRow) -> Ticket:
+        return Ticket(
+            id=row.id,
+            key=f"{self.key_prefix}-{row.id}",
+            status=cast(TicketStatus, row.status),
+            tier=row.tier,
+            priority=row.priority,
+            subject=row.subject,
+            requester=_user(row.requester),
+            place=_place(row.conversation),
+            assignee=_user(row.assignee) if row.assignee else None,
+            category=row.category,
+            failed_article_id=row.failed_article_id,
+            created_at=row.created_at,
+            first_response_at=row.first_response_at,
+            resolved_at=row.resolved_at,
+            closed_at=row.closed_at,
+        )
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        platform=row.platform,
+        platform_id=row.platform_user_id,
+        name=row.display_name,
+        locale=row.locale,
+        role=cast(Role, row.role),
+    )
+
+
+def _place(row: ConversationRow) -> Place:
+    return Place(row.platform, row.channel, row.thread or None)
+
+
+def _conversation(row: ConversationRow) -> Conversation:
+    return Conversation(
+        id=row.id,
+        place=_place(row),
+        state=cast(ConversationState, row.state),
+        question=row.question,
+        article_id=row.article_id,
+        offered=tuple(row.offered.split("\n")) if row.offered else (),
+        ticket_id=row.ticket_id,
+    )
