@@ -1,0 +1,140 @@
+"""``tier0 kb ...``: check a KB, try a question against it, and measure it on a query file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bot.config import ConfigError, load_settings
+from kb.articles import load_articles
+from kb.decision import Thresholds, decide
+from kb.evaluation import QueryFileError, evaluate, load_queries
+from kb.search import KnowledgeBase
+
+__all__ = ["cmd_eval", "cmd_search", "cmd_validate", "register"]
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    kb = subparsers.add_parser("kb", help="knowledge base: validate, search, evaluate")
+    commands = kb.add_subparsers(dest="kb_command", required=True)
+
+    validate = commands.add_parser("validate", help="check article files and report problems")
+    validate.add_argument("dirs", nargs="+", type=Path, metavar="DIR")
+    validate.set_defaults(func=cmd_validate)
+
+    search = commands.add_parser("search", help="rank articles for a question")
+    search.add_argument("text")
+    search.add_argument("--kb", action="append", type=Path, metavar="DIR")
+    search.add_argument("--audience", choices=["internal", "external"])
+    search.add_argument("--locale", action="append", metavar="LOCALE")
+    search.add_argument("--limit", type=int, default=5)
+    search.set_defaults(func=cmd_search)
+
+    ev = commands.add_parser("eval", help="measure answer quality on a JSONL query file")
+    ev.add_argument("--kb", action="append", type=Path, metavar="DIR")
+    ev.add_argument("--queries", required=True, type=Path, metavar="TEST.jsonl")
+    ev.add_argument("--calibrate", type=Path, metavar="VAL.jsonl")
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.set_defaults(func=cmd_eval)
+
+
+def cmd_validate(args: argparse.Namespace, console: Console | None = None) -> int:
+    console = console or Console()
+    result = load_articles(args.dirs)
+    for error in result.errors:
+        console.print(f"[red]{error.path}[/red]: {error.reason}", markup=True, highlight=False)
+    status = "[red]" if result.errors else "[green]"
+    console.print(
+        f"{status}{len(result.articles)} article(s) loaded, {len(result.errors)} error(s)",
+        highlight=False,
+    )
+    return 1 if result.errors else 0
+
+
+def cmd_search(args: argparse.Namespace, console: Console | None = None) -> int:
+    console = console or Console()
+    setup = _setup(args, console)
+    if setup is None:
+        return 2
+    kb, thresholds = setup
+    matches = kb.rank(args.text, audience=args.audience, locales=args.locale, limit=args.limit)
+    decision, chosen = decide(matches, thresholds)
+    table = Table(title=f"Matches for {args.text[:80]!r}")
+    table.add_column("#", justify="right")
+    table.add_column("article")
+    table.add_column("title")
+    table.add_column("confidence", justify="right")
+    table.add_column("audience")
+    table.add_column("locale")
+    for n, match in enumerate(matches, start=1):
+        a = match.article
+        table.add_row(str(n), a.id, a.title, f"{match.confidence:.3f}", a.audience, a.locale)
+    console.print(table)
+    picked = ", ".join(m.article.id for m in chosen) or "ticket for a person"
+    console.print(
+        f"decision: [bold]{decision}[/bold] ({picked}); thresholds answer >= "
+        f"{thresholds.answer:.3f}, suggest >= {thresholds.suggest:.3f}",
+        highlight=False,
+    )
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, console: Console | None = None) -> int:
+    console = console or Console()
+    messages = Console(stderr=True) if args.json else console  # keep stdout pure JSON
+    try:
+        queries = load_queries(args.queries)
+        calibration = load_queries(args.calibrate) if args.calibrate else None
+    except QueryFileError as exc:
+        messages.print(f"[red]error:[/red] {exc}", highlight=False)
+        return 2
+    start = time.perf_counter()
+    setup = _setup(args, messages)
+    if setup is None:
+        return 2
+    build_ms = (time.perf_counter() - start) * 1000
+    kb, thresholds = setup
+    report = evaluate(kb, queries, thresholds, calibration=calibration, build_ms=build_ms)
+    if args.json:
+        print(json.dumps(report.to_dict()))
+        return 0
+    table = Table(title=f"KB evaluation on {args.queries}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in report.to_dict().items():
+        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+    console.print(table)
+    return 0
+
+
+def _setup(args: argparse.Namespace, console: Console) -> tuple[KnowledgeBase, Thresholds] | None:
+    """The KB (from ``--kb`` or settings) and the thresholds; None on error.
+
+    ``args.thresholds`` (set by callers such as tests, not a command-line option) overrides
+    the configured thresholds; ``args.config`` comes from the main CLI's ``--config``.
+    """
+    paths: list[Path] | None = getattr(args, "kb", None)
+    thresholds = getattr(args, "thresholds", None)
+    if not paths or thresholds is None:
+        try:
+            settings = load_settings(getattr(args, "config", None))
+        except ConfigError as exc:
+            console.print(f"[red]error:[/red] {exc}", highlight=False)
+            return None
+        paths = paths or list(settings.kb.paths)
+        thresholds = thresholds or Thresholds(
+            settings.kb.answer_threshold, settings.kb.suggest_threshold
+        )
+    result = load_articles(paths)
+    for error in result.errors:
+        console.print(f"[yellow]skipped[/yellow] {error.path}: {error.reason}", highlight=False)
+    if not result.articles:
+        console.print("[red]error:[/red] no articles loaded", highlight=False)
+        return None
+    return KnowledgeBase.build(result.articles), thresholds

@@ -1,0 +1,17 @@
+"""Knowledge base: loading articles, matching questions to them, deciding what chat does."""
+
+from kb.articles import Article, LoadError, LoadResult, load_articles
+from kb.decision import Decision, Thresholds, decide
+from kb.search import KnowledgeBase, Match
+
+__all__ = [
+    "Article",
+    "Decision",
+    "KnowledgeBase",
+    "LoadError",
+    "LoadResult",
+    "Match",
+    "Thresholds",
+    "decide",
+    "load_articles",
+]

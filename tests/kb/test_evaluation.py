@@ -1,0 +1,127 @@
+"""Eval metrics on hand-made rankings, where every number can be checked by hand."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli_kb import cmd_eval, cmd_search, cmd_validate
+from kb.articles import Article
+from kb.decision import Thresholds
+from kb.evaluation import (
+    Outcome,
+    Query,
+    QueryFileError,
+    calibrate_thresholds,
+    evaluate,
+    load_queries,
+    summarize,
+)
+from kb.search import KnowledgeBase, Match
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def article(article_id: str) -> Article:
+    return Article(article_id, article_id, ("q",), (), "all", "en", "", Path("x.md"))
+
+
+def outcome(expected: str | None, *ranked: tuple[str, float], ms: float = 1.0) -> Outcome:
+    matches = tuple(Match(article(a), c) for a, c in ranked)
+    return Outcome(Query("text", expected), matches, ms)
+
+
+# Thresholds answer 0.8 / suggest 0.4. Four in-scope queries, two out of scope.
+OUTCOMES = [
+    outcome("a", ("a", 0.9), ("b", 0.1)),  # answered right
+    outcome("a", ("b", 0.85), ("a", 0.5)),  # answered wrong (top1 miss, top3 hit)
+    outcome("c", ("d", 0.6), ("c", 0.5), ("a", 0.45)),  # suggested, list holds c
+    outcome("c", ("d", 0.3), ("e", 0.2), ("f", 0.1), ("c", 0.05)),  # escalated, top3 miss
+    outcome(None, ("a", 0.95)),  # out of scope, wrongly answered
+    outcome(None, ("b", 0.5), ("a", 0.2)),  # out of scope, suggested (not answered)
+]
+
+
+def test_metrics_match_hand_computation() -> None:
+    report = summarize(OUTCOMES, Thresholds(0.8, 0.4), build_ms=12.0)
+    assert (report.n, report.n_in_scope, report.n_out_of_scope) == (6, 4, 2)
+    assert report.top1_accuracy == 0.25
+    assert report.top3_recall == 0.75
+    assert report.deflection_rate == 0.25
+    assert report.answer_precision == pytest.approx(0.3333, abs=1e-4)  # 1 right of 3 answered
+    assert report.oos_escalation_rate == 0.5
+    assert report.suggest_hit_rate == 0.5  # two suggested, one held the expected article
+    assert report.score == 0.375
+    assert report.threshold == 0.8
+    assert report.build_ms == 12.0 and report.p50_ms == 1.0
+
+
+def test_calibration_picks_the_best_answer_threshold() -> None:
+    # With one more right answer at 0.97 (five in scope, two out of scope):
+    # answer >= 0.85 -> deflection 2/5, OOS escalation 1/2 -> 0.45; >= 0.9 -> 0.45;
+    # >= 0.95 -> 1/5 and 1/2 -> 0.35; >= 0.97 -> 1/5 and 2/2 -> 0.6; 1.0 -> 0 and 1 -> 0.5.
+    outcomes = [*OUTCOMES, outcome("a", ("a", 0.97))]
+    chosen = calibrate_thresholds(outcomes, Thresholds(0.8, 0.4))
+    assert chosen.answer == 0.97
+    assert chosen.suggest == pytest.approx(0.57)  # the configured gap of 0.4 is kept
+    assert summarize(outcomes, chosen).score == 0.6
+
+
+def test_calibration_prefers_the_careful_threshold_on_ties() -> None:
+    outcomes = [outcome("a", ("a", 0.6)), outcome(None, ("a", 0.3))]
+    assert calibrate_thresholds(outcomes, Thresholds(0.5, 0.5)).answer == 0.6
+
+
+def test_load_queries_names_the_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"text": "ok", "expected": null}\n{"text": "broken"\n', encoding="utf-8")
+    with pytest.raises(QueryFileError, match=r"q.jsonl:2: not valid JSON"):
+        load_queries(path)
+    path.write_text('{"text": 3, "expected": "a"}\n', encoding="utf-8")
+    with pytest.raises(QueryFileError, match=r":1: 'text' must be a string"):
+        load_queries(path)
+    path.write_text('{"text": "x"}\n', encoding="utf-8")
+    with pytest.raises(QueryFileError, match=r":1: missing 'expected'"):
+        load_queries(path)
+
+
+def test_evaluate_end_to_end_on_tiny_kb(tiny_kb: KnowledgeBase) -> None:
+    queries = load_queries(FIXTURES / "tiny_queries.jsonl")
+    assert queries[2] == Query("what is the capital of France", None)
+    report = evaluate(tiny_kb, queries, Thresholds(0.5, 0.2), calibration=queries)
+    assert (report.n, report.n_in_scope, report.n_out_of_scope) == (3, 2, 1)
+    assert report.top1_accuracy == 1.0
+    assert report.score == 1.0  # exact phrasings answered, off-topic question not answered
+
+
+def cli_args(**kwargs: object) -> argparse.Namespace:
+    defaults: dict[str, object] = {"config": None, "thresholds": Thresholds(0.5, 0.2)}
+    return argparse.Namespace(**{**defaults, **kwargs})
+
+
+def test_cli_eval_json_prints_one_object(capsys: pytest.CaptureFixture[str]) -> None:
+    args = cli_args(
+        kb=[FIXTURES / "tiny_kb"],
+        queries=FIXTURES / "tiny_queries.jsonl",
+        calibrate=None,
+        json=True,
+    )
+    assert cmd_eval(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 3 and report["threshold"] == 0.5
+
+
+def test_cli_validate_exit_codes(tmp_path: Path) -> None:
+    assert cmd_validate(cli_args(dirs=[FIXTURES / "tiny_kb"])) == 0
+    (tmp_path / "bad.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    assert cmd_validate(cli_args(dirs=[tmp_path])) == 1
+
+
+def test_cli_search_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    args = cli_args(text="wifi", kb=[FIXTURES / "tiny_kb"], audience=None, locale=None, limit=3)
+    assert cmd_search(args) == 0
+    out = capsys.readouterr().out
+    assert "wifi-connect" in out and "decision:" in out
