@@ -68,13 +68,14 @@ class _Index:
         self.texts = [texts[int(i)] for i in order]
         self.owner = owner[order]
         self.n_articles = n_articles
-        self.phrasings = InvertedIndex(rows.select(order))
+        ordered = rows.select(order)
+        self.phrasings = InvertedIndex(ordered)
         counts = np.bincount(self.owner, minlength=n_articles)
         self.starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         self.present = counts > 0
-        self.profiles = InvertedIndex(_centroids(rows.select(order), self.owner, n_articles))
+        self.profiles = InvertedIndex(_centroids(ordered, self.owner, n_articles))
         self.known = np.zeros(rows.n_cols, dtype=bool)
-        self.known[rows.select(order).indices] = True
+        self.known[ordered.indices] = True
         self.words = {w for t in self.texts for w in t.split()}
         self.ends = self.starts + counts
 

@@ -134,13 +134,6 @@ class Vectorizer:
         val = np.concatenate([p[1] for p in parts]) * scale
         return idx, val.astype(np.float32)
 
-    def coverage(self, norm_text: str) -> float:
-        """Share of the text's words the KB has ever used: low for off-topic questions."""
-        words = tokens(norm_text)
-        if not words:
-            return 0.0
-        return sum(f"w {w}" in self.vocab for w in words) / len(words)
-
     def _group(self, feats: list[str]) -> tuple[IntArray, FloatArray]:
         counts: dict[int, int] = {}
         for f in feats:
