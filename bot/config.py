@@ -115,9 +115,7 @@ class Settings(_Section):
     default_locale: str = "en"
     console: PlatformSettings = Field(default_factory=lambda: PlatformSettings(audience="all"))
     slack: PlatformSettings = Field(default_factory=lambda: PlatformSettings(audience="internal"))
-    discord: PlatformSettings = Field(
-        default_factory=lambda: PlatformSettings(audience="external")
-    )
+    discord: PlatformSettings = Field(default_factory=lambda: PlatformSettings(audience="external"))
 
     def audience_for(self, platform: str) -> Audience:
         section = getattr(self, platform, None)

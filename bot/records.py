@@ -71,6 +71,7 @@ class Ticket:
     priority: str
     subject: str
     requester: User
+    conversation_id: int
     place: Place
     assignee: User | None
     category: str | None

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.events import MessageReceived, Person, Place
+from bot.events import Person, Place
 from bot.records import Conversation, MessageRecord, Role, Ticket, TicketEventRecord, User
 
 __all__ = ["Store", "UnitOfWork"]
@@ -34,7 +34,7 @@ class Store(Protocol):
     def save_conversation(self, conversation: Conversation, now: datetime) -> None: ...
 
     def record_inbound(
-        self, message: MessageReceived, user: User, conversation: Conversation, now: datetime
+        self, message_id: str, text: str, user: User, conversation: Conversation, now: datetime
     ) -> bool:
         """Store an inbound message; False when this platform message id was stored before."""
         ...

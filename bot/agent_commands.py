@@ -1,0 +1,286 @@
+"""Agent commands on tickets: claim, unclaim, assign, reply, note, escalate, priority, ...
+
+Each command checks permissions first (only agents; only agents of the ticket's tier or
+above) and a refused command changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.actions import PostTicketCard, RelayToAgents, UpdateTicketCard
+from bot.events import Person
+from bot.messages import say
+from bot.records import ACTIVE_STATUSES, Ticket
+from bot.tickets import TicketDesk, assignee_name, status_label
+from bot.turn import Turn
+
+__all__ = ["AGENT_COMMANDS", "AgentCommands"]
+
+AGENT_COMMANDS = frozenset(
+    {"claim", "unclaim", "assign", "reply", "note", "escalate", "priority", "resolve", "tickets"}
+)
+USAGE = {
+    "assign": "assign KEY AGENT",
+    "reply": "reply KEY TEXT",
+    "note": "note KEY TEXT",
+    "escalate": "escalate KEY REASON",
+    "priority": "priority KEY LEVEL",
+}
+Handler = Callable[[Turn, Ticket, list[str]], None]
+
+
+class AgentCommands:
+    def __init__(self, desk: TicketDesk) -> None:
+        self.desk = desk
+        self._handlers: dict[str, Handler] = {
+            "claim": self.claim,
+            "unclaim": self.unclaim,
+            "assign": self.assign,
+            "reply": self.reply,
+            "note": self.note,
+            "escalate": self.escalate,
+            "priority": self.priority,
+            "resolve": self.resolve,
+        }
+
+    def run(self, turn: Turn, name: str, args: list[str]) -> None:
+        if turn.agent_tier is None:
+            turn.refuse(say("agent.not_agent"))
+            return
+        if name == "tickets":
+            self.list_open(turn)
+            return
+        ticket, rest = self._target(turn, name, args)
+        if ticket is None:
+            return
+        if turn.agent_tier < ticket.tier:
+            turn.refuse(
+                say(
+                    "agent.tier_too_low",
+                    key=ticket.key,
+                    tier=self.desk.tier_name(ticket),
+                    verb=name,
+                )
+            )
+            return
+        if name in USAGE and not rest:
+            turn.refuse(say("agent.usage", usage=USAGE[name]))
+            return
+        self._handlers[name](turn, ticket, rest)
+
+    # -- commands -------------------------------------------------------------------------
+
+    def claim(self, turn: Turn, ticket: Ticket, _args: list[str]) -> None:
+        if ticket.assignee and ticket.assignee.id == turn.user.id and ticket.active:
+            turn.refuse(say("agent.claimed", key=ticket.key))
+            return
+        updated = turn.store.update_ticket(
+            ticket, {"open"}, turn.now, status="claimed", assignee_id=turn.user.id
+        )
+        if updated is None:
+            self.desk.refuse_stale(turn, ticket, "claimed")
+            return
+        self.desk.log_change(turn, ticket, updated, "claimed")
+        turn.emit(UpdateTicketCard(self.desk.view(updated), "claimed"))
+        agent = turn.person.name or turn.person.id
+        turn.tell_requester(
+            updated,
+            say(
+                "ticket.claimed_notice",
+                agent=agent,
+                tier=self.desk.tier_name(updated),
+                key=updated.key,
+            ),
+        )
+        if turn.conversation.id != updated.conversation_id:
+            turn.reply(say("agent.claimed", key=updated.key))
+
+    def unclaim(self, turn: Turn, ticket: Ticket, _args: list[str]) -> None:
+        if not self._may_work_assigned(turn, ticket):
+            return
+        updated = turn.store.update_ticket(
+            ticket, {"claimed", "waiting_on_user"}, turn.now, status="open", assignee_id=None
+        )
+        if updated is None:
+            self.desk.refuse_stale(turn, ticket, "released")
+            return
+        self.desk.log_change(turn, ticket, updated, "unclaimed")
+        turn.emit(UpdateTicketCard(self.desk.view(updated), "unclaimed"))
+        turn.reply(say("agent.unclaimed", key=updated.key, tier=self.desk.tier_name(updated)))
+
+    def assign(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
+        target = _person_from_ref(args[0], turn.person.platform)
+        tier = self.desk.agents.tier_of(target)
+        if tier is None or tier < ticket.tier:
+            turn.refuse(say("agent.unknown_agent", name=args[0], key=ticket.key))
+            return
+        assignee = turn.store.save_user(target, "agent", turn.now)
+        updated = turn.store.update_ticket(
+            ticket, ACTIVE_STATUSES, turn.now, status="claimed", assignee_id=assignee.id
+        )
+        if updated is None:
+            self.desk.refuse_stale(turn, ticket, "assigned")
+            return
+        self.desk.log_change(turn, ticket, updated, "assigned", f"to {target.ref}")
+        turn.emit(UpdateTicketCard(self.desk.view(updated), "assigned"))
+        turn.reply(say("agent.assigned", key=updated.key, agent=assignee_name(updated)))
+
+    def reply(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
+        """Relay an agent's answer; replying to an unclaimed ticket claims it."""
+        if ticket.status == "open":
+            claimed = turn.store.update_ticket(
+                ticket, {"open"}, turn.now, status="claimed", assignee_id=turn.user.id
+            )
+            if claimed is None:
+                self.desk.refuse_stale(turn, ticket, "replied to")
+                return
+            self.desk.log_change(turn, ticket, claimed, "claimed", "by replying")
+            ticket = claimed
+        if not self._may_work_assigned(turn, ticket):
+            return
+        text = " ".join(args)
+        self.desk.relay_to_requester(turn, ticket, text)
+        self.answered(turn, ticket)
+        if turn.conversation.id != ticket.conversation_id:
+            turn.reply(say("agent.reply_sent", key=ticket.key))
+
+    def answered(self, turn: Turn, ticket: Ticket) -> None:
+        """The assignee answered the requester: the ball is in the requester's court."""
+        changes: dict[str, object] = {"status": "waiting_on_user"}
+        if ticket.first_response_at is None:
+            changes["first_response_at"] = turn.now
+        updated = turn.store.update_ticket(
+            ticket, {"claimed", "waiting_on_user"}, turn.now, **changes
+        )
+        if updated is None:
+            self.desk.refuse_stale(turn, ticket, "replied to")
+            return
+        self.desk.log_change(turn, ticket, updated, "agent_replied")
+        turn.emit(UpdateTicketCard(self.desk.view(updated), "waiting on requester"))
+
+    def note(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
+        text = " ".join(args)
+        turn.record(
+            ticket.conversation_id, text, ticket_id=ticket.id, direction="note", user=turn.user
+        )
+        turn.store.log_ticket_event(ticket, turn.user, "note", turn.now)
+        turn.emit(RelayToAgents(self.desk.view(ticket), text, turn.person, internal=True))
+        turn.reply(say("agent.note_added", key=ticket.key))
+
+    def escalate(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
+        if not ticket.active:
+            turn.refuse(
+                say(
+                    "agent.not_active",
+                    key=ticket.key,
+                    status=status_label(ticket),
+                    verb="escalated",
+                )
+            )
+            return
+        if ticket.tier >= self.desk.agents.top_tier:
+            turn.refuse(say("agent.top_tier", key=ticket.key, tier=self.desk.tier_name(ticket)))
+            return
+        updated = turn.store.update_ticket(
+            ticket, ACTIVE_STATUSES, turn.now, status="open", tier=ticket.tier + 1, assignee_id=None
+        )
+        if updated is None:
+            self.desk.refuse_stale(turn, ticket, "escalated")
+            return
+        reason = " ".join(args)
+        self.desk.log_change(turn, ticket, updated, "escalated", reason)
+        tier = self.desk.tier_name(updated)
+        turn.emit(UpdateTicketCard(self.desk.view(updated), f"escalated to {tier}: {reason}"))
+        turn.emit(PostTicketCard(self.desk.view(updated)))
+        turn.tell_requester(updated, say("ticket.escalated_notice", key=updated.key, tier=tier))
+        if turn.conversation.id != updated.conversation_id:
+            turn.reply(say("agent.escalated", key=updated.key, tier=tier))
+
+    def priority(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
+        level = args[0].lower()
+        known = self.desk.settings.priorities
+        if level not in known:
+            turn.refuse(say("agent.unknown_priority", priority=level, known=", ".join(known)))
+            return
+        statuses = ACTIVE_STATUSES | {"resolved"}
+        updated = turn.store.update_ticket(ticket, statuses, turn.now, priority=level)
+        if updated is None:
+            self.desk.refuse_stale(turn, ticket, "changed")
+            return
+        self.desk.log_change(turn, ticket, updated, "priority", f"{ticket.priority} -> {level}")
+        turn.emit(UpdateTicketCard(self.desk.view(updated), f"priority {level}"))
+        turn.reply(say("agent.priority_set", key=updated.key, priority=level))
+
+    def resolve(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
+        if not ticket.active:
+            turn.refuse(
+                say(
+                    "agent.not_active", key=ticket.key, status=status_label(ticket), verb="resolved"
+                )
+            )
+            return
+        if (
+            ticket.assignee
+            and ticket.assignee.id != turn.user.id
+            and not self._outranks(turn, ticket)
+        ):
+            turn.refuse(say("agent.not_yours", key=ticket.key, agent=assignee_name(ticket)))
+            return
+        self.desk.resolve(turn, ticket, " ".join(args))
+
+    def list_open(self, turn: Turn) -> None:
+        tickets = [
+            t for t in turn.store.list_tickets(ACTIVE_STATUSES) if t.tier <= (turn.agent_tier or 0)
+        ]
+        if not tickets:
+            turn.reply(say("agent.tickets_none"))
+            return
+        lines = [say("agent.tickets_header")] + [
+            f"{t.key} [{t.priority}] {status_label(t)} · {self.desk.tier_name(t)}"
+            f" · {assignee_name(t) if t.assignee else 'unclaimed'} · {t.subject[:60]}"
+            for t in tickets
+        ]
+        turn.reply("\n".join(lines))
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _target(self, turn: Turn, name: str, args: list[str]) -> tuple[Ticket | None, list[str]]:
+        """The ticket named by the first argument, or else the one of this conversation."""
+        if args and self.desk.looks_like_key(args[0]):
+            ticket = turn.store.ticket_by_key(args[0])
+            if ticket is None:
+                turn.refuse(say("agent.no_such_ticket", key=args[0].upper()))
+            return ticket, args[1:]
+        ticket = self.desk.current_ticket(turn)
+        if ticket is None:
+            if args and args[0][:1].isalpha() and "-" in args[0]:
+                turn.refuse(say("agent.no_such_ticket", key=args[0]))
+            else:
+                turn.refuse(say("agent.ticket_needed", name=name))
+        return ticket, args
+
+    def _may_work_assigned(self, turn: Turn, ticket: Ticket) -> bool:
+        """Only the assignee (or an agent of a higher tier) works a claimed ticket."""
+        if (
+            ticket.assignee is None
+            or ticket.assignee.id == turn.user.id
+            or self._outranks(turn, ticket)
+        ):
+            return True
+        turn.refuse(say("agent.not_yours", key=ticket.key, agent=assignee_name(ticket)))
+        return False
+
+    def _outranks(self, turn: Turn, ticket: Ticket) -> bool:
+        return turn.agent_tier is not None and turn.agent_tier > ticket.tier
+
+
+def _person_from_ref(ref: str, platform: str) -> Person:
+    """``alice``, ``@alice`` or ``slack:U123`` -> the person the configuration lists."""
+    ref = ref.lstrip("@")
+    if ":" in ref:
+        prefix, _, ident = ref.partition(":")
+        if prefix == "agent":
+            return Person(platform, ident)
+        return Person(prefix, ident)
+    return Person(platform, ref)

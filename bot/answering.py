@@ -1,0 +1,164 @@
+"""The bot's first line: answer from the knowledge base, offer a choice, or hand over.
+
+Decisions use the same ``kb.decide`` as ``tier0 kb eval``, so what is measured offline
+is what happens in chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.actions import AnswerArticle, ArticleRef, Button, OfferArticles
+from bot.config import Settings
+from bot.messages import say
+from bot.tickets import TicketDesk
+from bot.turn import Turn
+from kb import Article, KnowledgeBase, Match, Thresholds, decide
+from kb.normalize import normalize
+
+__all__ = ["Answerer"]
+
+
+class Answerer:
+    def __init__(self, settings: Settings, kb: KnowledgeBase, desk: TicketDesk) -> None:
+        self.settings = settings
+        self.kb = kb
+        self.desk = desk
+        self.thresholds = Thresholds(settings.kb.answer_threshold, settings.kb.suggest_threshold)
+        self._articles = {article.id: article for article in kb.articles}
+        self._human_phrases = [normalize(p) for p in settings.tickets.human_phrases]
+
+    def question(self, turn: Turn, text: str) -> None:
+        """A new question: answer, suggest or open a ticket."""
+        if not text.strip():
+            turn.reply(say("input.empty"))
+            return
+        if not normalize(text):
+            turn.reply(say("input.no_words"))
+            return
+        turn.conversation.question = text
+        if self.asks_for_person(text):
+            self.desk.open(turn, text, failed_article_id=None, reason="asked for a person")
+            return
+        matches = self.kb.rank(
+            text,
+            audience=self.settings.audience_for(turn.conversation.place.platform),
+            locales=self._locales(turn),
+            limit=5,
+        )
+        decision, chosen = decide(matches, self.thresholds)
+        if decision == "answer":
+            self._answer(turn, chosen[0].article, chosen[0].confidence)
+        elif decision == "suggest":
+            self._offer(turn, chosen)
+        else:
+            self.desk.open(turn, text, failed_article_id=None, reason="no article matched")
+
+    def asks_for_person(self, text: str) -> bool:
+        """ "talk to a human" anywhere, or a bare "agent" / "human" as the whole message."""
+        words = normalize(text)
+        return any(
+            words == phrase or (" " in phrase and f" {phrase} " in f" {words} ")
+            for phrase in self._human_phrases
+        )
+
+    # -- buttons --------------------------------------------------------------------------
+
+    def solved(self, turn: Turn, article_id: str) -> None:
+        if not self._answered_with(turn, article_id):
+            return
+        self._feedback(turn, article_id, helpful=True, kind="solved")
+        turn.conversation.state = "idle"
+        turn.reply(say("solved.thanks"))
+
+    def still_need_help(self, turn: Turn, article_id: str) -> None:
+        if not self._answered_with(turn, article_id):
+            return
+        self._feedback(turn, article_id, helpful=False, kind="still_need_help")
+        question = turn.conversation.question or ""
+        self.desk.open(
+            turn,
+            question,
+            failed_article_id=article_id,
+            reason=f"article {article_id} did not help",
+        )
+
+    def pick(self, turn: Turn, article_id: str) -> None:
+        article = self._articles.get(article_id)
+        if turn.conversation.state != "choosing" or article_id not in turn.conversation.offered:
+            turn.refuse(say("choice.expired"))
+            return
+        if article is None:
+            turn.refuse(say("choice.expired"))
+            return
+        self._answer(turn, article, confidence=1.0)
+
+    def none_of_these(self, turn: Turn) -> None:
+        if turn.conversation.state != "choosing":
+            turn.refuse(say("choice.expired"))
+            return
+        self._feedback(turn, None, helpful=False, kind="none_of_these")
+        question = turn.conversation.question or ""
+        self.desk.open(
+            turn, question, failed_article_id=None, reason="none of the offered articles fit"
+        )
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _answer(self, turn: Turn, article: Article, confidence: float) -> None:
+        turn.conversation.state = "answered"
+        turn.conversation.article_id = article.id
+        turn.conversation.offered = ()
+        text = say("answer.ask_solved")
+        if article.locale.lower() != self._locales(turn)[0].lower():
+            text = f"{say('answer.other_locale', locale=article.locale)} {text}"
+        buttons = (
+            Button(say("button.solved"), "solved", article.id, "primary"),
+            Button(say("button.still_need_help"), "still_need_help", article.id),
+        )
+        turn.emit(AnswerArticle(turn.conversation.place, _ref(article, confidence), text, buttons))
+        turn.record(
+            turn.conversation.id,
+            f"{article.title}\n{article.summary}\n{text}",
+            ticket_id=None,
+        )
+
+    def _offer(self, turn: Turn, matches: Sequence[Match]) -> None:
+        turn.conversation.state = "choosing"
+        turn.conversation.offered = tuple(m.article.id for m in matches)
+        refs = tuple(_ref(m.article, m.confidence) for m in matches)
+        buttons = (
+            *(Button(ref.title, "pick", ref.id) for ref in refs),
+            Button(say("button.none_of_these"), "none_of_these"),
+        )
+        text = say("suggest.intro")
+        turn.emit(OfferArticles(turn.conversation.place, text, refs, buttons))
+        titles = "\n".join(f"- {ref.title}" for ref in refs)
+        turn.record(turn.conversation.id, f"{text}\n{titles}", ticket_id=None)
+
+    def _answered_with(self, turn: Turn, article_id: str) -> bool:
+        if turn.conversation.state == "answered" and turn.conversation.article_id == article_id:
+            return True
+        turn.refuse(say("choice.expired"))
+        return False
+
+    def _feedback(self, turn: Turn, article_id: str | None, *, helpful: bool, kind: str) -> None:
+        turn.store.add_feedback(
+            user=turn.user,
+            conversation=turn.conversation,
+            kind=kind,
+            now=turn.now,
+            article_id=article_id,
+            helpful=helpful,
+            question=turn.conversation.question,
+        )
+
+    def _locales(self, turn: Turn) -> list[str]:
+        """The requester's locale first, then the help desk's default."""
+        default = self.settings.default_locale
+        own = turn.person.locale or default
+        return [own] if own.lower() == default.lower() else [own, default]
+
+
+def _ref(article: Article, confidence: float) -> ArticleRef:
+    return ArticleRef(article.id, article.title, article.summary, confidence, article.locale)

@@ -1,0 +1,192 @@
+"""The conversation engine: one platform-neutral entry point, ``Engine.handle(event)``.
+
+Each event is handled in two transactions. The first stores the inbound message, so
+nothing a person wrote is lost even if handling fails; the second marks the event as
+processed (a redelivered event stops there), acts on it and records what the bot says.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.actions import Action, Refuse
+from bot.agent_commands import AGENT_COMMANDS, AgentCommands
+from bot.agents import AgentDirectory
+from bot.answering import Answerer
+from bot.config import Settings
+from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived
+from bot.messages import say
+from bot.records import Role, Ticket
+from bot.store import Store, UnitOfWork
+from bot.tickets import TicketDesk
+from bot.turn import Turn
+from kb import KnowledgeBase
+
+__all__ = ["Clock", "Engine", "utc_now"]
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: Settings,
+        kb: KnowledgeBase,
+        unit_of_work: UnitOfWork,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.agents = AgentDirectory(settings.tickets.tiers)
+        self.desk = TicketDesk(settings.tickets, self.agents)
+        self.commands = AgentCommands(self.desk)
+        self.answerer = Answerer(settings, kb, self.desk)
+        self._unit_of_work = unit_of_work
+        self._clock = clock
+
+    def handle(self, event: Event) -> list[Action]:
+        """Act on one event and return what the adapters should do; never raises."""
+        try:
+            return self._handle(event)
+        except Exception:
+            log.exception("could not handle %s %s", type(event).__name__, event.event_id)
+            return [Refuse(event.person, event.place, say("error.internal"))]
+
+    def _handle(self, event: Event) -> list[Action]:
+        now = self._clock()
+        platform = event.place.platform
+        inbound = _inbound(event)
+        if inbound is not None:
+            with self._unit_of_work() as store:
+                if store.is_processed(platform, event.event_id):
+                    return []
+                user = store.save_user(event.person, self._role(event), now)
+                conversation = store.conversation(event.place, now)
+                store.record_inbound(inbound[0], inbound[1], user, conversation, now)
+        with self._unit_of_work() as store:
+            if not store.mark_processed(platform, event.event_id, now):
+                return []
+            turn = self._turn(store, event, now)
+            self._dispatch(turn, event)
+            store.save_conversation(turn.conversation, now)
+            if inbound is not None:
+                store.mark_inbound_handled(platform, inbound[0], turn.ticket_id, now)
+            return turn.actions
+
+    def _turn(self, store: Store, event: Event, now: datetime) -> Turn:
+        return Turn(
+            store=store,
+            now=now,
+            person=event.person,
+            user=store.save_user(event.person, self._role(event), now),
+            conversation=store.conversation(event.place, now),
+            agent_tier=self.agents.tier_of(event.person),
+        )
+
+    def _role(self, event: Event) -> Role:
+        return "agent" if self.agents.tier_of(event.person) is not None else "requester"
+
+    # -- routing --------------------------------------------------------------------------
+
+    def _dispatch(self, turn: Turn, event: Event) -> None:
+        if isinstance(event, MessageReceived):
+            self._message(turn, event.text)
+        elif isinstance(event, ButtonPressed):
+            self._button(turn, event.action, event.value)
+        else:
+            self._command(turn, event.name.lower(), list(event.args))
+
+    def _message(self, turn: Turn, text: str) -> None:
+        ticket = self.desk.current_ticket(turn)
+        if ticket is not None and ticket.active:
+            if turn.agent_tier is not None and turn.user.id != ticket.requester.id:
+                self._agent_speaks_in_ticket(turn, ticket)
+            else:
+                self.desk.follow_up(turn, ticket, text)
+        elif ticket is not None and turn.conversation.state == "commenting":
+            self.desk.comment(turn, ticket, text)
+        else:
+            self.answerer.question(turn, text)
+
+    def _agent_speaks_in_ticket(self, turn: Turn, ticket: Ticket) -> None:
+        """An agent writing in the requester's own thread: the requester already sees it."""
+        turn.ticket_id = ticket.id
+        if ticket.assignee is None or ticket.assignee.id != turn.user.id:
+            turn.refuse(say("agent.in_ticket_unclaimed", key=ticket.key))
+            return
+        self.commands.answered(turn, ticket)
+
+    def _button(self, turn: Turn, action: str, value: str) -> None:
+        match action:
+            case "solved":
+                self.answerer.solved(turn, value)
+            case "still_need_help":
+                self.answerer.still_need_help(turn, value)
+            case "pick":
+                self.answerer.pick(turn, value)
+            case "none_of_these":
+                self.answerer.none_of_these(turn)
+            case "rate":
+                self.desk.rate(turn, value)
+            case "skip_comment":
+                self.desk.skip_comment(turn)
+            case "reopen":
+                self._reopen(turn, [value])
+            case "claim" | "unclaim" | "resolve":
+                self.commands.run(turn, action, [value])
+            case _:
+                turn.refuse(say("choice.expired"))
+
+    def _command(self, turn: Turn, name: str, args: list[str]) -> None:
+        if name in AGENT_COMMANDS:
+            self.commands.run(turn, name, args)
+        elif name == "reopen":
+            self._reopen(turn, args)
+        elif name in ("human", "person", "ticket"):
+            self._ask_for_person(turn, " ".join(args))
+        elif name in ("help", "start"):
+            text = say("help.requester")
+            if turn.agent_tier is not None:
+                text = f"{text}\n{say('help.agent')}"
+            turn.reply(text)
+        else:
+            turn.refuse(say("command.unknown", name=name))
+
+    def _reopen(self, turn: Turn, args: list[str]) -> None:
+        if args and self.desk.looks_like_key(args[0]):
+            ticket = turn.store.ticket_by_key(args[0])
+        else:
+            ticket = self.desk.current_ticket(turn)
+        if ticket is None:
+            key = args[0] if args else ""
+            turn.refuse(
+                say("agent.no_such_ticket", key=key)
+                if key
+                else say("agent.ticket_needed", name="reopen")
+            )
+            return
+        self.desk.reopen(turn, ticket)
+
+    def _ask_for_person(self, turn: Turn, text: str) -> None:
+        ticket = self.desk.current_ticket(turn)
+        if ticket is not None and ticket.active:
+            self.desk.follow_up(turn, ticket, text or say("command.human_again"))
+            return
+        question = text or turn.conversation.question or ""
+        self.desk.open(turn, question, failed_article_id=None, reason="asked for a person")
+
+
+def _inbound(event: Event) -> tuple[str, str] | None:
+    """(message id, text) of what a person wrote, to be stored before acting on it."""
+    if isinstance(event, MessageReceived):
+        return event.message_id, event.text
+    if isinstance(event, CommandIssued):
+        return event.event_id, " ".join(("/" + event.name, *event.args))
+    return None

@@ -1,0 +1,267 @@
+"""The ticket lifecycle shared by requesters and agents: open, view, resolve, reopen, rate.
+
+Every status change is a compare-and-set on the stored ticket (``Store.update_ticket``)
+followed by an entry in the ticket's event log, so two agents acting at once produce one
+winner and one clear refusal, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from bot.actions import (
+    AskRating,
+    Button,
+    PostTicketCard,
+    RelayToAgents,
+    RelayToRequester,
+    TicketView,
+    UpdateTicketCard,
+)
+from bot.agents import AgentDirectory
+from bot.config import TicketSettings
+from bot.messages import say
+from bot.records import ACTIVE_STATUSES, ConversationState, Ticket
+from bot.turn import Turn
+
+__all__ = ["SUBJECT_LIMIT", "TicketDesk", "assignee_name", "status_label"]
+
+SUBJECT_LIMIT = 200
+RATINGS = range(1, 6)
+
+
+class TicketDesk:
+    def __init__(self, settings: TicketSettings, agents: AgentDirectory) -> None:
+        self.settings = settings
+        self.agents = agents
+        self._key = re.compile(rf"^{re.escape(settings.key_prefix)}-\d+$", re.IGNORECASE)
+
+    # -- looking things up ----------------------------------------------------------------
+
+    def looks_like_key(self, text: str) -> bool:
+        return bool(self._key.match(text.strip()))
+
+    def view(self, ticket: Ticket) -> TicketView:
+        return TicketView(
+            key=ticket.key,
+            status=ticket.status,
+            tier=ticket.tier,
+            tier_name=self.agents.tier_name(ticket.tier),
+            priority=ticket.priority,
+            subject=ticket.subject,
+            requester=ticket.requester.as_person(),
+            place=ticket.place,
+            assignee=ticket.assignee.as_person() if ticket.assignee else None,
+            created_at=ticket.created_at,
+            failed_article_id=ticket.failed_article_id,
+        )
+
+    def current_ticket(self, turn: Turn) -> Ticket | None:
+        """The ticket this conversation belongs to, if any (active or awaiting a rating)."""
+        if turn.conversation.ticket_id is None:
+            return None
+        return turn.store.ticket(turn.conversation.ticket_id)
+
+    # -- opening --------------------------------------------------------------------------
+
+    def open(
+        self, turn: Turn, question: str, *, failed_article_id: str | None, reason: str
+    ) -> None:
+        """Open a ticket for the person in this conversation and tell them and the agents."""
+        subject = " ".join(question.split())[:SUBJECT_LIMIT] or "(no question given)"
+        ticket = turn.store.open_ticket(
+            requester=turn.user,
+            conversation=turn.conversation,
+            subject=subject,
+            priority=self.settings.default_priority,
+            tier=1,
+            failed_article_id=failed_article_id,
+            now=turn.now,
+        )
+        turn.store.log_ticket_event(
+            ticket, turn.user, "opened", turn.now, to_status="open", detail=reason
+        )
+        turn.conversation.ticket_id = ticket.id
+        turn.conversation.state = "idle"
+        turn.ticket_id = ticket.id
+        message = "ticket.opened_on_request" if reason == "asked for a person" else "ticket.opened"
+        turn.reply(
+            say(message, key=ticket.key, priority=ticket.priority, tier=self.tier_name(ticket))
+        )
+        turn.emit(PostTicketCard(self.view(ticket)))
+
+    # -- requester side -------------------------------------------------------------------
+
+    def follow_up(self, turn: Turn, ticket: Ticket, text: str) -> None:
+        """A message in a place with an active ticket belongs to that ticket."""
+        turn.ticket_id = ticket.id
+        if ticket.status == "waiting_on_user":
+            updated = turn.store.update_ticket(
+                ticket, {"waiting_on_user"}, turn.now, status="claimed"
+            )
+            if updated:
+                self.log_change(turn, ticket, updated, "requester_replied")
+                ticket = updated
+        turn.emit(RelayToAgents(self.view(ticket), text, turn.person))
+        if ticket.status == "open":
+            turn.reply(say("ticket.follow_up_noted", key=ticket.key, tier=self.tier_name(ticket)))
+
+    def rate(self, turn: Turn, value: str) -> None:
+        key, _, rating_text = value.rpartition(":")
+        ticket = self.current_ticket(turn)
+        if (
+            ticket is None
+            or turn.conversation.state != "rating"
+            or ticket.key != key
+            or turn.user.id != ticket.requester.id
+        ):
+            turn.refuse(say("choice.expired"))
+            return
+        if not rating_text.isdigit() or int(rating_text) not in RATINGS:
+            turn.refuse(say("rating.invalid"))
+            return
+        rating = int(rating_text)
+        turn.store.add_feedback(
+            user=turn.user,
+            conversation=turn.conversation,
+            kind="rating",
+            now=turn.now,
+            ticket_id=ticket.id,
+            rating=rating,
+        )
+        turn.store.log_ticket_event(ticket, turn.user, "rated", turn.now, detail=f"{rating}/5")
+        turn.conversation.state = "commenting"
+        turn.reply(
+            say("rating.thanks_ask_comment", key=ticket.key, rating=rating),
+            (Button(say("button.skip"), "skip_comment", ticket.key),),
+        )
+
+    def comment(self, turn: Turn, ticket: Ticket, text: str) -> None:
+        turn.ticket_id = ticket.id
+        turn.store.add_feedback(
+            user=turn.user,
+            conversation=turn.conversation,
+            kind="comment",
+            now=turn.now,
+            ticket_id=ticket.id,
+            comment=text,
+        )
+        turn.conversation.state = "idle"
+        turn.reply(say("rating.comment_thanks", key=ticket.key))
+
+    def skip_comment(self, turn: Turn) -> None:
+        if turn.conversation.state != "commenting":
+            turn.refuse(say("choice.expired"))
+            return
+        turn.conversation.state = "idle"
+        turn.reply(say("rating.skipped"))
+
+    # -- resolve and reopen (agents, and requesters for reopen) ---------------------------
+
+    def resolve(self, turn: Turn, ticket: Ticket, summary: str) -> None:
+        updated = turn.store.update_ticket(
+            ticket, ACTIVE_STATUSES, turn.now, status="resolved", resolved_at=turn.now
+        )
+        if updated is None:
+            self.refuse_stale(turn, ticket, "resolved")
+            return
+        self.log_change(turn, ticket, updated, "resolved", summary)
+        if summary:
+            self.relay_to_requester(turn, updated, summary)
+        self._set_requester_state(turn, updated, "rating")
+        text = say("ticket.resolved_ask_rating", key=updated.key)
+        ratings = [Button(str(n), "rate", f"{updated.key}:{n}") for n in RATINGS]
+        buttons = (*ratings, Button(say("button.reopen"), "reopen", updated.key))
+        turn.emit(AskRating(self.view(updated), text, buttons))
+        turn.record(updated.conversation_id, text, ticket_id=updated.id)
+        turn.emit(UpdateTicketCard(self.view(updated), "resolved"))
+        if turn.conversation.id != updated.conversation_id:
+            turn.reply(say("agent.resolved", key=updated.key))
+
+    def reopen(self, turn: Turn, ticket: Ticket) -> None:
+        is_requester = turn.user.id == ticket.requester.id
+        can_work = turn.agent_tier is not None and turn.agent_tier >= ticket.tier
+        if not (is_requester or can_work):
+            turn.refuse(say("agent.not_requester", key=ticket.key, verb="reopen"))
+            return
+        if ticket.status != "resolved":
+            turn.refuse(
+                say(
+                    "agent.not_active", key=ticket.key, status=status_label(ticket), verb="reopened"
+                )
+            )
+            return
+        window = timedelta(days=self.settings.reopen_days)
+        if not can_work and ticket.resolved_at and turn.now - ticket.resolved_at > window:
+            turn.refuse(
+                say("agent.reopen_window_over", key=ticket.key, days=self.settings.reopen_days)
+            )
+            return
+        status = "claimed" if ticket.assignee else "open"
+        updated = turn.store.update_ticket(
+            ticket, {"resolved"}, turn.now, status=status, resolved_at=None
+        )
+        if updated is None:
+            self.refuse_stale(turn, ticket, "reopened")
+            return
+        self.log_change(turn, ticket, updated, "reopened")
+        self._set_requester_state(turn, updated, "idle")
+        turn.tell_requester(
+            updated, say("ticket.reopened_notice", key=updated.key, tier=self.tier_name(updated))
+        )
+        turn.emit(UpdateTicketCard(self.view(updated), "reopened"))
+        if turn.conversation.id != updated.conversation_id:
+            turn.reply(say("agent.reopened", key=updated.key))
+
+    # -- shared helpers -------------------------------------------------------------------
+
+    def relay_to_requester(self, turn: Turn, ticket: Ticket, text: str) -> None:
+        turn.emit(RelayToRequester(self.view(ticket), text, turn.person))
+        turn.record(ticket.conversation_id, text, ticket_id=ticket.id, user=turn.user)
+
+    def log_change(
+        self, turn: Turn, before: Ticket, after: Ticket, kind: str, detail: str = ""
+    ) -> None:
+        turn.store.log_ticket_event(
+            after,
+            turn.user,
+            kind,
+            turn.now,
+            from_status=before.status,
+            to_status=after.status,
+            detail=detail,
+        )
+
+    def refuse_stale(self, turn: Turn, ticket: Ticket, verb: str) -> None:
+        """The ticket changed under us (another agent was faster): say what it is now."""
+        current = turn.store.ticket(ticket.id)
+        if current.status == "claimed" and current.assignee and current.assignee.id != turn.user.id:
+            turn.refuse(say("agent.already_claimed", key=current.key, agent=assignee_name(current)))
+        else:
+            turn.refuse(
+                say("agent.not_active", key=current.key, status=status_label(current), verb=verb)
+            )
+
+    def _set_requester_state(self, turn: Turn, ticket: Ticket, state: ConversationState) -> None:
+        conversation = (
+            turn.conversation
+            if turn.conversation.id == ticket.conversation_id
+            else turn.store.conversation(ticket.place, turn.now)
+        )
+        conversation.state = state
+        conversation.ticket_id = ticket.id
+        if conversation is not turn.conversation:
+            turn.store.save_conversation(conversation, turn.now)
+
+    def tier_name(self, ticket: Ticket) -> str:
+        return self.agents.tier_name(ticket.tier)
+
+
+def status_label(ticket: Ticket) -> str:
+    return ticket.status.replace("_", " ")
+
+
+def assignee_name(ticket: Ticket) -> str:
+    assignee = ticket.assignee
+    return (assignee.name or assignee.platform_id) if assignee else "nobody"

@@ -1,0 +1,61 @@
+"""One handled event's context: who, where, the open transaction, and the actions so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.actions import Action, Button, Refuse, Reply
+from bot.events import Person
+from bot.records import Conversation, Ticket, User
+from bot.store import Store
+
+__all__ = ["Turn"]
+
+
+@dataclass
+class Turn:
+    """Collects the actions for one event and records what the bot says as it says it.
+
+    ``ticket_id`` is the ticket the inbound message turned out to belong to, so the
+    stored message joins that ticket's transcript.
+    """
+
+    store: Store
+    now: datetime
+    person: Person
+    user: User
+    conversation: Conversation
+    agent_tier: int | None
+    actions: list[Action] = field(default_factory=list)
+    ticket_id: int | None = None
+
+    def emit(self, action: Action) -> None:
+        self.actions.append(action)
+
+    def reply(self, text: str, buttons: tuple[Button, ...] = ()) -> None:
+        """Say something in this conversation (stored as an outbound message)."""
+        self.emit(Reply(self.conversation.place, text, buttons))
+        self.record(self.conversation.id, text, ticket_id=self.conversation.ticket_id)
+
+    def refuse(self, reason: str) -> None:
+        """Tell only this person that what they asked for was not done."""
+        self.emit(Refuse(self.person, self.conversation.place, reason))
+
+    def tell_requester(self, ticket: Ticket, text: str, buttons: tuple[Button, ...] = ()) -> None:
+        """Post a bot notice in the ticket's own conversation (wherever this event came from)."""
+        self.emit(Reply(ticket.place, text, buttons))
+        self.record(ticket.conversation_id, text, ticket_id=ticket.id)
+
+    def record(
+        self,
+        conversation_id: int,
+        text: str,
+        *,
+        ticket_id: int | None,
+        direction: str = "out",
+        user: User | None = None,
+    ) -> None:
+        self.store.record_message(
+            conversation_id, text, direction, self.now, user=user, ticket_id=ticket_id
+        )
