@@ -47,8 +47,8 @@ class DatabaseSettings(_Section):
 
 class KBSettings(_Section):
     paths: list[Path] = Field(default_factory=lambda: [SAMPLE_KB])
-    answer_threshold: Probability = 0.55
-    suggest_threshold: Probability = 0.30
+    answer_threshold: Probability = 0.35
+    suggest_threshold: Probability = 0.15
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> Self:

@@ -10,7 +10,7 @@ from sqlalchemy import Insert, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.events import MessageReceived, Person, Place
+from bot.events import Person, Place
 from bot.records import (
     Conversation,
     ConversationState,
@@ -150,18 +150,18 @@ class SqlStore:
     # -- messages -------------------------------------------------------------------------
 
     def record_inbound(
-        self, message: MessageReceived, user: User, conversation: Conversation, now: datetime
+        self, message_id: str, text: str, user: User, conversation: Conversation, now: datetime
     ) -> bool:
         statement = self._insert_ignoring_duplicates(
             MessageRow.__table__,
             {
-                "platform": message.place.platform,
-                "platform_message_id": message.message_id,
+                "platform": conversation.place.platform,
+                "platform_message_id": message_id,
                 "conversation_id": conversation.id,
                 "user_id": user.id,
                 "ticket_id": None,
                 "direction": "in",
-                "text": message.text,
+                "text": text,
                 "created_at": now,
                 "handled_at": None,
             },
@@ -388,6 +388,7 @@ class SqlStore:
             priority=row.priority,
             subject=row.subject,
             requester=_user(row.requester),
+            conversation_id=row.conversation_id,
             place=_place(row.conversation),
             assignee=_user(row.assignee) if row.assignee else None,
             category=row.category,

@@ -1,0 +1,43 @@
+"""Wiring: the one place that builds a running tier0 from settings.
+
+Loads the knowledge base (reporting bad files, keeping the good ones), opens the
+database (creating or migrating its schema) and builds the engine on top of both.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.engine import Clock, Engine, utc_now
+from kb import KnowledgeBase, LoadError, load_articles
+from storage.db import Database
+
+__all__ = ["App", "build_app"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    database: Database
+    kb: KnowledgeBase
+    kb_errors: tuple[LoadError, ...]
+    engine: Engine
+
+    def close(self) -> None:
+        self.database.close()
+
+
+def build_app(settings: Settings, *, clock: Clock = utc_now, wait_seconds: float = 0.0) -> App:
+    loaded = load_articles(settings.kb.paths)
+    for error in loaded.errors:
+        log.warning("knowledge base: %s: %s", error.path, error.reason)
+    kb = KnowledgeBase.build(loaded.articles)
+    database = Database.open(
+        settings.database.url, settings.tickets.key_prefix, wait_seconds=wait_seconds
+    )
+    engine = Engine(settings, kb, database.unit_of_work, clock)
+    return App(settings, database, kb, loaded.errors, engine)

@@ -1,0 +1,121 @@
+"""``tier0 tickets list|show`` and ``tier0 db upgrade``: look at and maintain stored data."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bot.config import load_settings
+from bot.records import ACTIVE_STATUSES
+from storage.db import Database, connect, upgrade
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    tickets = subparsers.add_parser("tickets", help="list and inspect tickets")
+    commands = tickets.add_subparsers(dest="tickets_command", required=True)
+    listing = commands.add_parser("list", help="tickets, newest first")
+    listing.add_argument(
+        "--status",
+        action="append",
+        metavar="STATUS",
+        help="open, claimed, waiting_on_user, resolved, closed; 'active' for the first three",
+    )
+    listing.add_argument("--limit", type=int, default=50)
+    listing.set_defaults(func=cmd_list)
+    show = commands.add_parser("show", help="one ticket with its history and transcript")
+    show.add_argument("key")
+    show.set_defaults(func=cmd_show)
+
+    db = subparsers.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    up = db_commands.add_parser("upgrade", help="create or migrate the schema to the latest")
+    up.set_defaults(func=cmd_upgrade)
+
+
+def _database(args: argparse.Namespace) -> Database:
+    settings = load_settings(args.config)
+    return Database.open(settings.database.url, settings.tickets.key_prefix)
+
+
+def cmd_list(args: argparse.Namespace, console: Console | None = None) -> int:
+    console = console or Console()
+    statuses: set[str] | None = None
+    if args.status:
+        statuses = set()
+        for status in args.status:
+            statuses |= ACTIVE_STATUSES if status == "active" else {status}
+    database = _database(args)
+    with database.unit_of_work() as store:
+        tickets = store.list_tickets(statuses, limit=args.limit)
+    database.close()
+    if not tickets:
+        console.print("No tickets.")
+        return 0
+    table = Table("Key", "Status", "Tier", "Priority", "Requester", "Assignee", "Opened", "Subject")
+    for ticket in tickets:
+        table.add_row(
+            ticket.key,
+            ticket.status,
+            str(ticket.tier),
+            ticket.priority,
+            ticket.requester.name or ticket.requester.platform_id,
+            (ticket.assignee.name or ticket.assignee.platform_id) if ticket.assignee else "-",
+            f"{ticket.created_at:%Y-%m-%d %H:%M}",
+            ticket.subject[:60],
+        )
+    console.print(table)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, console: Console | None = None) -> int:
+    console = console or Console()
+    database = _database(args)
+    with database.unit_of_work() as store:
+        ticket = store.ticket_by_key(args.key)
+        if ticket is None:
+            console.print(f"No ticket {args.key}.", highlight=False)
+            return 1
+        events = store.ticket_events(ticket.id)
+        transcript = store.transcript(ticket.id)
+    database.close()
+    requester = ticket.requester.name or ticket.requester.platform_id
+    assignee = (ticket.assignee.name or ticket.assignee.platform_id) if ticket.assignee else "-"
+    console.print(f"[bold]{ticket.key}[/bold] {ticket.subject}", highlight=False)
+    console.print(
+        f"status {ticket.status} · tier {ticket.tier} · priority {ticket.priority} · "
+        f"requester {requester} ({ticket.requester.platform}) · assignee {assignee}",
+        highlight=False,
+    )
+    history = Table("When", "Who", "What", "From", "To", "Detail", title="History")
+    for event in events:
+        history.add_row(
+            f"{event.at:%Y-%m-%d %H:%M:%S}",
+            event.actor or "bot",
+            event.kind,
+            event.from_status or "",
+            event.to_status or "",
+            event.detail,
+        )
+    console.print(history)
+    messages = Table("When", "Who", "Kind", "Text", title="Transcript")
+    for message in transcript:
+        messages.add_row(
+            f"{message.at:%H:%M:%S}", message.author or "bot", message.direction, message.text
+        )
+    console.print(messages)
+    return 0
+
+
+def cmd_upgrade(args: argparse.Namespace, console: Console | None = None) -> int:
+    console = console or Console()
+    settings = load_settings(args.config)
+    engine = connect(settings.database.url)
+    upgrade(engine)
+    engine.dispose()
+    console.print("Database schema is up to date.")
+    return 0
