@@ -264,13 +264,14 @@ class SqlStore:
         unknown = set(changes) - TICKET_FIELDS
         if unknown:
             raise ValueError(f"not a ticket field: {sorted(unknown)}")
-        result = self.session.execute(
+        changed = self.session.execute(
             update(TicketRow)
             .where(TicketRow.id == ticket.id, TicketRow.status.in_(list(expected_statuses)))
             .values(updated_at=now, **changes)
+            .returning(TicketRow.id)
             .execution_options(synchronize_session=False)
-        )
-        if cast(int, getattr(result, "rowcount", 0)) != 1:
+        ).first()
+        if changed is None:
             return None
         return self.ticket(ticket.id)
 
@@ -370,14 +371,16 @@ class SqlStore:
         dialect = self.session.get_bind().dialect.name
         target = cast(Table, table)
         if dialect == "postgresql":
-            return postgresql.insert(target).values(values).on_conflict_do_nothing()
-        if dialect == "sqlite":
-            return sqlite.insert(target).values(values).on_conflict_do_nothing()
-        raise NotImplementedError(f"unsupported database dialect: {dialect}")
+            statement = postgresql.insert(target).values(values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite.insert(target).values(values).on_conflict_do_nothing()
+        else:
+            raise NotImplementedError(f"unsupported database dialect: {dialect}")
+        return statement.returning(target.c.id)
 
     def _inserted(self, statement: Insert) -> bool:
-        result = self.session.execute(statement)
-        return cast(int, getattr(result, "rowcount", 0)) == 1
+        """Whether the insert added a row (RETURNING is reliable where rowcount is not)."""
+        return self.session.execute(statement).first() is not None
 
     def _ticket(self, row: TicketRow) -> Ticket:
         return Ticket(
