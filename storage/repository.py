@@ -370,6 +370,7 @@ class SqlStore:
         """INSERT ... ON CONFLICT DO NOTHING: a race with another worker is not an error."""
         dialect = self.session.get_bind().dialect.name
         target = cast(Table, table)
+        statement: Insert
         if dialect == "postgresql":
             statement = postgresql.insert(target).values(values).on_conflict_do_nothing()
         elif dialect == "sqlite":
