@@ -1,0 +1,117 @@
+"""Bad input gets a clear message and loses nothing; redelivered events have no further effect."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.actions import PostTicketCard, Refuse, Reply
+from bot.config import Settings
+from bot.engine import Engine
+from bot.events import ButtonPressed, MessageReceived, Person, Place
+from kb import KnowledgeBase, Match
+from storage.db import Database
+from storage.models import MessageRow
+from tests.support.chat import Chat, FakeClock
+
+YOU = Person("console", "you", "You")
+HERE = Place("console", "main")
+
+
+def inbound_messages(database: Database) -> list[tuple[str, bool]]:
+    with database.session() as session:
+        rows = session.query(MessageRow).filter_by(direction="in").order_by(MessageRow.id)
+        return [(row.text, row.handled_at is not None) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "didn't catch a question"),
+        ("   \n\t ", "didn't catch a question"),
+        ("🔥🔥🔥", "describe the problem in a sentence"),
+        ("¿¿¿ !!! ...", "describe the problem in a sentence"),
+    ],
+)
+def test_messages_without_words_get_a_clear_answer_and_are_kept(
+    chat: Chat, database: Database, text: str, expected: str
+) -> None:
+    bot = chat.say(text)
+
+    assert expected in bot.one(Reply).text
+    assert inbound_messages(database) == [(text, True)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vpn " * 10_000,
+        "\x01\x02\xff\xfe binary \x7f\x1b[31m red",
+        "لا أستطيع الاتصال بالشبكة اللاسلكية",
+        "my wifi \u202e keeps dropping",
+        "zero\x00byte",
+    ],
+    ids=["40k-chars", "binary-looking", "right-to-left", "bidi-override", "nul"],
+)
+def test_odd_messages_are_answered_or_handed_over_and_stored(
+    chat: Chat, database: Database, text: str
+) -> None:
+    bot = chat.say(text)
+
+    assert bot.actions and not bot.of(Refuse)
+    stored = inbound_messages(database)
+    assert stored == [(text.replace("\x00", "\ufffd"), True)]
+
+
+def test_the_same_delivery_twice_has_no_further_effect(chat: Chat, database: Database) -> None:
+    event = MessageReceived(YOU, HERE, "how do I book a meeting room in Lisbon", "slack-1")
+
+    first = chat.send(event)
+    again = chat.send(event)
+
+    assert first.of(PostTicketCard) and again.actions == []
+    with database.unit_of_work() as store:
+        assert len(store.list_tickets()) == 1
+    assert len(inbound_messages(database)) == 1
+
+
+def test_a_redelivered_button_press_acts_once(chat: Chat, database: Database) -> None:
+    chat.say("my vpn won't connect")
+    solved = chat.history[-1].buttons()[0]
+
+    press = ButtonPressed(YOU, HERE, solved.action, solved.value, event_id="same-click")
+    assert chat.send(press).actions
+    assert chat.send(press).actions == []
+
+
+class BrokenKnowledgeBase(KnowledgeBase):
+    """Fails like a bug in matching would, until mended."""
+
+    broken = True
+
+    def rank(self, query: str, **_: object) -> list[Match]:  # type: ignore[override]
+        if self.broken:
+            raise RuntimeError("matching blew up")
+        return []
+
+
+def test_a_message_is_stored_before_handling_and_handled_once_when_redelivered(
+    database: Database, clock: FakeClock
+) -> None:
+    kb = BrokenKnowledgeBase.build([])
+    engine = Engine(Settings(), kb, database.unit_of_work, clock)
+    event = MessageReceived(YOU, HERE, "my printer is on fire", "m-crash")
+
+    failed = engine.handle(event)
+
+    assert "something went wrong" in failed[0].reason  # type: ignore[union-attr]
+    assert inbound_messages(database) == [("my printer is on fire", False)]
+
+    BrokenKnowledgeBase.broken = False
+    try:
+        retried = engine.handle(event)
+    finally:
+        BrokenKnowledgeBase.broken = True
+
+    assert any(isinstance(a, PostTicketCard) for a in retried)
+    assert inbound_messages(database) == [("my printer is on fire", True)]
+    assert engine.handle(event) == []
