@@ -1,0 +1,94 @@
+"""Settings: the example file is the defaults, and every mistake names its key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Settings, load_settings
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tier0.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_example_configuration_is_valid_and_documents_the_defaults() -> None:
+    assert load_settings(EXAMPLE, environ={}) == Settings()
+
+
+def test_without_a_file_the_embedded_defaults_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    settings = load_settings(environ={})
+
+    assert settings.database.url == "sqlite:///tier0.db"
+    assert settings.kb.paths[0].name == "sample" and settings.kb.paths[0].is_dir()
+
+
+def test_database_url_comes_from_the_environment_over_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, '[database]\nurl = "sqlite:///file.db"\n')
+
+    settings = load_settings(path, environ={"DATABASE_URL": "postgresql://db/tier0"})
+
+    assert settings.database.url == "postgresql://db/tier0"
+
+
+def test_kb_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    path = write(tmp_path, '[kb]\npaths = ["articles"]\n')
+
+    assert load_settings(path, environ={}).kb.paths == [tmp_path / "articles"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[tickets]\nreopen_days = 'soon'\n",
+            "tickets.reopen_days: Input should be a valid integer",
+        ),
+        ("[tickets]\nprioritys = []\n", "tickets.prioritys: unknown setting"),
+        (
+            "[kb]\nanswer_threshold = 1.5\n",
+            "kb.answer_threshold: Input should be less than or equal to 1",
+        ),
+        (
+            "[kb]\nanswer_threshold = 0.2\nsuggest_threshold = 0.4\n",
+            "kb: suggest_threshold must not be above answer_threshold",
+        ),
+        ("[tickets]\ndefault_priority = 'meh'\n", "default_priority 'meh' is not one of"),
+        (
+            "[slack]\naudience = 'everyone'\n",
+            "slack.audience: Input should be 'internal', 'external' or 'all'",
+        ),
+        ("[tickets]\ntiers = []\n", "tickets.tiers: List should have at least 1 item"),
+    ],
+)
+def test_an_invalid_setting_is_reported_with_its_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = write(tmp_path, text)
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, environ={})
+
+    assert str(path) in str(raised.value)
+    assert message in str(raised.value)
+
+
+def test_a_broken_toml_file_is_reported_with_its_path(tmp_path: Path) -> None:
+    path = write(tmp_path, "[kb\n")
+
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(path, environ={})
+
+
+def test_a_missing_config_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_settings(tmp_path / "nope.toml", environ={})
