@@ -1,8 +1,15 @@
 """A fake Slack that the real slack_sdk / slack_bolt clients talk to over sockets on 127.0.0.1.
 
-Use the ``fake_slack`` fixture (import it into a test module or list this module in a conftest's
-``pytest_plugins``) or ``with FakeSlack() as slack:`` outside pytest. See test_slack_server.py for
-one example per feature.
+Use the ``fake_slack`` fixture (import it into a test module, or list this module in a conftest's
+``pytest_plugins``) or ``with FakeSlack() as slack:``. tests/fakes/test_slack_server.py has one
+example per feature::
+
+    client = WebClient(token=slack.workspace.bot_token, base_url=slack.api_url)
+    handler = SocketModeHandler(App(client=client), slack.workspace.app_token)
+    handler.connect()
+    envelope_id = slack.push_event(slack.payloads.message_event("hi", user="U1", channel="C1"))
+    assert slack.wait_for_ack(envelope_id) == {}
+    slack.wait_for_call("chat.postMessage", lambda p: p["channel"] == "C1")
 """
 
 from __future__ import annotations

@@ -198,6 +198,7 @@ def test_rate_limited_call_is_retried_after_retry_after(fake_slack: FakeSlack) -
     fake_slack.rate_limit("chat.postMessage", retry_after=0, times=1)
 
     assert client.chat_postMessage(channel="C0A", text="eventually")["ok"]
+    assert fake_slack.wait_for_call("chat.postMessage", ok=True).response["ok"]
     attempts = fake_slack.calls("chat.postMessage")
     assert [c.status for c in attempts] == [429, 200]
     assert attempts[0].response == {"ok": False, "error": "ratelimited"}
@@ -387,8 +388,8 @@ def test_async_bolt_over_aiohttp_socket_mode_reaches_the_fake(fake_slack: FakeSl
             event = fake_slack.payloads.message_event(
                 "hi", user="U0ALICE", channel="C0A", event_type="app_mention"
             )
-            envelope_id = await asyncio.to_thread(fake_slack.push_event, event)
-            await asyncio.to_thread(fake_slack.wait_for_ack, envelope_id)
+            envelope_id = fake_slack.push_event(event)  # blocks only until the frame is sent
+            await fake_slack.wait_for_ack_async(envelope_id)
             await fake_slack.wait_for_call_async("chat.postMessage", lambda p: p["text"] == "on it")
         finally:
             await handler.close_async()  # type: ignore[no-untyped-call]

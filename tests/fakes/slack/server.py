@@ -38,6 +38,11 @@ class FakeSlack:
     ) -> None:
         self.workspace = workspace or Workspace()
         self.world = World(self.workspace)
+        # Seeding and inspecting the directory: add_user(id, name, locale=..., tz=...), add_channel,
+        # history(channel) -> stored messages.
+        self.add_user = self.world.add_user
+        self.add_channel = self.world.add_channel
+        self.history = self.world.history
         self._log = CallLog()
         self._failures = ScriptedFailures()
         self._hub = SocketModeHub(self.workspace.api_app_id, retire_grace=disconnect_grace)
@@ -287,6 +292,10 @@ class FakeSlack:
         """The ack's response payload ({} when the client acked without one)."""
         return self.wait_for_ack_record(envelope_id, timeout).payload or {}
 
+    async def wait_for_ack_async(self, envelope_id: str, timeout: float = 5.0) -> JSON:
+        """For asyncio tests whose Socket Mode client shares the test's loop."""
+        return await asyncio.to_thread(self.wait_for_ack, envelope_id, timeout)
+
     def wait_for_ack_record(self, envelope_id: str, timeout: float = 5.0) -> Ack:
         return self._hub.wait_for_ack(envelope_id, timeout)
 
@@ -317,15 +326,6 @@ class FakeSlack:
         return SignedHttpSender(app_url, signing_secret, self.payloads)
 
     # -- directory --------------------------------------------------------------------------
-
-    def add_user(self, user_id: str, name: str, **fields: Any) -> JSON:
-        return self.world.add_user(user_id, name, **fields)
-
-    def add_channel(self, channel_id: str, name: str, **fields: Any) -> JSON:
-        return self.world.add_channel(channel_id, name, **fields)
-
-    def history(self, channel_id: str) -> list[JSON]:
-        return self.world.history(channel_id)
 
     def _remember(self, event: JSON) -> None:
         if event.get("type") not in ("message", "app_mention") or "subtype" in event:
