@@ -1,0 +1,138 @@
+"""Actions as terminal text: one ``rich.text.Text`` per action, user text never parsed as markup.
+
+Everything is printed in one terminal, so each line says where it would appear: the
+requester's conversation (``[main]``), an agent's own view (``[agent:alice]``) or the agents'
+ticket channel (``[agents]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+
+from adapters.console.lines import clean
+from bot.actions import (
+    Action,
+    AnswerArticle,
+    AskRating,
+    Button,
+    OfferArticles,
+    PostTicketCard,
+    Refuse,
+    RelayToAgents,
+    RelayToRequester,
+    Reply,
+    TicketView,
+    UpdateTicketCard,
+)
+from bot.events import Person, Place
+
+__all__ = ["buttons_of", "render", "render_buttons"]
+
+INDENT = "    "
+BOT = "bold cyan"
+AGENT = "bold green"
+CARD = "yellow"
+NOTE = "magenta"
+REFUSAL = "dim red"
+
+
+def render(action: Action) -> Text:
+    """The text to print for one action (several lines for articles and buttons)."""
+    match action:
+        case AnswerArticle(place=place, article=article, text=text, buttons=buttons):
+            out = _said(place, "bot", BOT, "")
+            out.append(clean(article.title), style="bold")
+            out.append(f"\n{INDENT}{clean(article.summary)}\n{INDENT}{clean(text)}")
+            return _with_buttons(out, buttons)
+        case OfferArticles(place=place, text=text, buttons=buttons):
+            out = _said(place, "bot", BOT, text)
+            for number, button in enumerate(buttons, start=1):
+                out.append(f"\n{INDENT}[{number}] ", style="bold")
+                out.append(clean(button.label))
+            return out
+        case Reply(place=place, text=text, buttons=buttons):
+            return _with_buttons(_said(place, "bot", BOT, text), buttons)
+        case AskRating(ticket=ticket, text=text, buttons=buttons):
+            return _with_buttons(_said(ticket.place, "bot", BOT, text), buttons)
+        case RelayToRequester(ticket=ticket, text=text, author=author):
+            return _said(ticket.place, f"{_name(author)} (agent)", AGENT, text)
+        case RelayToAgents(ticket=ticket, text=text, author=author, internal=internal):
+            where = "internal note" if internal else "agents"
+            out = Text(f"[{where} · {ticket.key}] ", style=NOTE if internal else CARD)
+            out.append(f"{_name(author)}: ", style="bold")
+            out.append(clean(text), style="italic" if internal else "")
+            return out
+        case PostTicketCard(ticket=ticket):
+            return _card(ticket, "new ticket")
+        case UpdateTicketCard(ticket=ticket, change=change):
+            return _card(ticket, change)
+        case Refuse(person=person, place=place, reason=reason):
+            out = Text(f"[{_where(place)}] ", style="dim")
+            out.append(f"bot → {_name(person)} (only you see this): ", style=REFUSAL)
+            out.append(clean(reason), style=REFUSAL)
+            return out
+    return Text(clean(repr(action)), style="dim")
+
+
+def buttons_of(action: Action) -> tuple[Place, tuple[Button, ...]] | None:
+    """Where ``action`` offers buttons, and which, so a number typed there can press one."""
+    match action:
+        case Reply(place=place, buttons=buttons) if buttons:
+            return place, buttons
+        case (
+            AnswerArticle(place=place, buttons=buttons)
+            | OfferArticles(place=place, buttons=buttons)
+        ) if buttons:
+            return place, buttons
+        case AskRating(ticket=ticket, buttons=buttons) if buttons:
+            return ticket.place, buttons
+    return None
+
+
+def render_buttons(buttons: Sequence[Button]) -> Text:
+    """``[1] Solved  [2] Still need help``; a button labelled with its number is just ``[1]``."""
+    out = Text(INDENT)
+    for number, button in enumerate(buttons, start=1):
+        if number > 1:
+            out.append("  ")
+        out.append(f"[{number}]", style="bold")
+        if button.label != str(number):
+            style = "bold" if button.style == "primary" else ""
+            out.append(f" {clean(button.label)}", style=style)
+    return out
+
+
+def _said(place: Place, who: str, style: str, text: str) -> Text:
+    out = Text(f"[{_where(place)}] ", style="dim")
+    out.append(f"{clean(who)}: ", style=style)
+    out.append(clean(text))
+    return out
+
+
+def _with_buttons(out: Text, buttons: Sequence[Button]) -> Text:
+    if buttons:
+        out.append("\n")
+        out.append_text(render_buttons(buttons))
+    return out
+
+
+def _card(ticket: TicketView, change: str) -> Text:
+    assignee = _name(ticket.assignee) if ticket.assignee else "unassigned"
+    out = Text("[agents] ", style=CARD)
+    out.append(ticket.key, style=f"bold {CARD}")
+    fields = (ticket.status.replace("_", " "), ticket.tier_name, ticket.priority, assignee)
+    out.append(" · " + " · ".join(clean(f) for f in fields) + " · ")
+    out.append(f"“{clean(ticket.subject)}”", style="italic")
+    out.append(f" ({clean(change)})", style=CARD)
+    return out
+
+
+def _where(place: Place) -> str:
+    where = clean(place.channel)
+    return f"{where}/{clean(place.thread)}" if place.thread else where
+
+
+def _name(person: Person) -> str:
+    return clean(person.name or person.id)
