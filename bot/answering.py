@@ -40,9 +40,10 @@ class Answerer:
         if self.asks_for_person(text):
             self.desk.open(turn, text, failed_article_id=None, reason="asked for a person")
             return
+        audience = self.settings.audience_for(turn.conversation.place.platform)
         matches = self.kb.rank(
             text,
-            audience=self.settings.audience_for(turn.conversation.place.platform),
+            audience=None if audience == "all" else audience,
             locales=self._locales(turn),
             limit=5,
         )
