@@ -2,13 +2,16 @@
 
 Typical use in a test module::
 
-    from tests.fakes.discord_server import RunningClient, fake_discord  # noqa: F401
+    from tests.fakes import discord_server
+    from tests.fakes.discord_server import FakeDiscord, RunningClient
 
-    def test_bot_replies(fake_discord: FakeDiscord) -> None:
-        client = MyBot(intents=..., guild_ready_timeout=0.1)
-        with RunningClient(client, fake_discord):
-            fake_discord.send_message("support", "alice", "hello")
-            fake_discord.wait_for_request("POST", r"/channels/\\d+/messages")
+    fake_discord = discord_server.fake_discord  # fixtures, bound without an unused import
+    run_discord_client = discord_server.run_discord_client
+
+    def test_bot_replies(fake_discord: FakeDiscord, run_discord_client) -> None:
+        run_discord_client(MyBot(intents=..., guild_ready_timeout=0.1))
+        fake_discord.send_message("support", "alice", "hello")
+        reply = fake_discord.wait_for_request("POST", r"/channels/\\d+/messages")
 
 The ``fake_discord`` fixture starts a fresh server, points discord.py at it and undoes
 both afterwards; use :class:`FakeDiscord` and :func:`discord_py_pointed_at` directly when
@@ -17,12 +20,20 @@ a fixture does not fit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
+import discord
 import pytest
 
 from tests.fakes.discord.bot_thread import RunningClient, discord_py_pointed_at
-from tests.fakes.discord.log import FailureRule, GatewayFrame, RecordedFile, RecordedRequest
+from tests.fakes.discord.log import (
+    FailureRule,
+    GatewayConnection,
+    GatewayFrame,
+    RecordedFile,
+    RecordedRequest,
+)
 from tests.fakes.discord.server import FakeDiscord
 from tests.fakes.discord.world import ChannelSpec, GuildSpec, MemberSpec, RoleSpec
 
@@ -30,6 +41,7 @@ __all__ = [
     "ChannelSpec",
     "FailureRule",
     "FakeDiscord",
+    "GatewayConnection",
     "GatewayFrame",
     "GuildSpec",
     "MemberSpec",
@@ -39,6 +51,7 @@ __all__ = [
     "RunningClient",
     "discord_py_pointed_at",
     "fake_discord",
+    "run_discord_client",
 ]
 
 
@@ -47,3 +60,20 @@ def fake_discord() -> Iterator[FakeDiscord]:
     """A running FakeDiscord with discord.py pointed at it; both undone afterwards."""
     with FakeDiscord() as fake, discord_py_pointed_at(fake):
         yield fake
+
+
+@pytest.fixture
+def run_discord_client(
+    fake_discord: FakeDiscord,
+) -> Iterator[Callable[[discord.Client], RunningClient[Any]]]:
+    """Start clients against ``fake_discord``; each is closed before the fake stops."""
+    running: list[RunningClient[Any]] = []
+
+    def run(client: discord.Client) -> RunningClient[Any]:
+        bot = RunningClient(client, fake_discord).start()
+        running.append(bot)
+        return bot
+
+    yield run
+    for bot in running:
+        bot.stop()

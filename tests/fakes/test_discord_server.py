@@ -7,7 +7,7 @@ Each test starts a fresh fake on 127.0.0.1 (the ``fake_discord`` fixture) and a 
 from __future__ import annotations
 
 import queue
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import discord
@@ -21,6 +21,7 @@ from tests.fakes import discord_server
 from tests.fakes.discord_server import FakeDiscord, RunningClient, discord_py_pointed_at
 
 fake_discord = discord_server.fake_discord
+run_bot = discord_server.run_discord_client
 
 T = TypeVar("T")
 TIMEOUT = 5.0
@@ -68,21 +69,6 @@ def next_item(items: queue.Queue[T], predicate: Callable[[T], bool] = lambda _: 
             return item
 
 
-@pytest.fixture
-def run_bot(fake_discord: FakeDiscord) -> Iterator[Callable[[discord.Client], RunningClient[Any]]]:
-    """Start clients against the fake; every one is closed before the fake stops."""
-    running: list[RunningClient[Any]] = []
-
-    def run(client: discord.Client) -> RunningClient[Any]:
-        bot = RunningClient(client, fake_discord).start()
-        running.append(bot)
-        return bot
-
-    yield run
-    for bot in running:
-        bot.stop()
-
-
 def test_client_becomes_ready_and_sees_the_guild_channels_threads_and_members(
     fake_discord: FakeDiscord, run_bot: Callable[[discord.Client], RunningClient[Any]]
 ) -> None:
@@ -100,6 +86,10 @@ def test_client_becomes_ready_and_sees_the_guild_channels_threads_and_members(
     identify = fake_discord.wait_for_gateway_op(2)
     assert identify.d["token"] == fake_discord.token
     assert identify.d["intents"] == intents().value
+    first = fake_discord.gateway_connections[0]
+    assert first.path == "/gateway" and first.query["v"] == "10"
+    assert first.query.get("compress") in ("zlib-stream", "zstd-stream")  # zstd: answered as text
+    fake_discord.wait_for_gateway_op(1)  # heartbeats flow (and are ACKed)
 
 
 def test_a_message_reaches_on_message_and_the_reply_is_posted_with_allowed_mentions(
@@ -176,6 +166,58 @@ def test_a_button_click_reaches_on_interaction_and_the_response_is_a_callback(
     assert callback.query == {"with_response": "1"}
     assert callback.status == 200
     assert "Authorization" not in callback.headers
+
+
+def test_a_component_response_can_edit_its_message_or_just_acknowledge(
+    fake_discord: FakeDiscord, run_bot: Callable[[discord.Client], RunningClient[Any]]
+) -> None:
+    class TriageBot(RecordingBot):
+        async def on_interaction(self, interaction: discord.Interaction) -> None:
+            if interaction.custom_id == "ticket:close":
+                await interaction.response.edit_message(content="Closed by bob", view=None)
+            else:
+                await interaction.response.defer()
+
+    client = TriageBot()
+    run_bot(client)
+    card = fake_discord.send_message("agents", "tier0", "Ticket #7 (open)")
+
+    fake_discord.send_component("ticket:close", user="bob", message=card)
+    updated = fake_discord.wait_for_request("POST", CALLBACK)
+    assert updated.json["type"] == 7
+    assert updated.json["data"] == {"tts": False, "content": "Closed by bob", "components": []}
+    assert fake_discord.message(int(card["id"]))["content"] == "Closed by bob"
+    fake_discord.send_component("ticket:priority", user="bob", message=card, values=["high"])
+    acked = fake_discord.wait_for_request("POST", CALLBACK, lambda r: r.json["type"] == 6)
+    assert acked.status == 200
+
+
+def test_a_member_can_be_fetched_and_messaged_directly(
+    fake_discord: FakeDiscord, run_bot: Callable[[discord.Client], RunningClient[Any]]
+) -> None:
+    client = RecordingBot()
+    bot = run_bot(client)
+    alice = fake_discord.member("alice")
+
+    async def message_alice() -> discord.Member:
+        guild = client.get_guild(fake_discord.guild_id)
+        assert guild is not None
+        member = await guild.fetch_member(alice.id)
+        await member.send("Your ticket was answered.")
+        return member
+
+    member = bot.call(message_alice())
+
+    assert member.name == "alice"
+    fake_discord.wait_for_request("GET", rf"/guilds/{fake_discord.guild_id}/members/{alice.id}")
+    opened = fake_discord.wait_for_request("POST", "/users/@me/channels")
+    assert opened.json == {"recipient_id": alice.id}
+    dm = fake_discord.dm_channel_id("alice")
+    sent = fake_discord.wait_for_request("POST", rf"/channels/{dm}/messages")
+    assert sent.json["content"] == "Your ticket was answered."
+    fake_discord.send_message(dm, "alice", "thanks!")
+    reply = next_item(client.messages, lambda m: m.content == "thanks!")
+    assert isinstance(reply.channel, discord.DMChannel) and reply.guild is None
 
 
 def test_an_app_command_is_synced_then_invoked_with_options_and_locale(

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from .log import EventLog, GatewayFrame
+from .log import EventLog, GatewayConnection, GatewayFrame
 from .world import World
 
 __all__ = ["Gateway"]
@@ -68,6 +68,7 @@ class Gateway:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.resume_url = ""
         self.frames: EventLog[GatewayFrame] = EventLog()
+        self.opened: EventLog[GatewayConnection] = EventLog()
         self.sessions: dict[str, Session] = {}
         self.connections: list[Connection] = []
         self.open_gate = asyncio.Event()
@@ -78,6 +79,8 @@ class Gateway:
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
+        number = len(self.opened.snapshot()) + 1
+        self.opened.append(GatewayConnection(number, request.path, dict(request.query)))
         if request.query.get("v") != "10":
             await ws.close(code=4012, message=b"Invalid API version")
             return ws
@@ -86,7 +89,7 @@ class Gateway:
             return ws
         conn = Connection(
             ws,
-            number=len(self.connections) + 1,
+            number=number,
             path=request.path,
             zlib_stream=request.query.get("compress") == "zlib-stream",
         )

@@ -11,7 +11,13 @@ from aiohttp import web
 from .rest import API_PREFIX, Api, ApiError, body_of, json_error, json_response, snowflake
 from .world import Json, MemberSpec, World
 
-__all__ = ["InteractionsApi", "OptionValue", "build_interaction"]
+__all__ = [
+    "InteractionsApi",
+    "OptionValue",
+    "build_interaction",
+    "command_data",
+    "modal_submit_components",
+]
 
 APPLICATION_COMMAND, MESSAGE_COMPONENT, MODAL_SUBMIT = 2, 3, 5
 PONG, CHANNEL_MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE = 1, 4, 5, 6, 7
@@ -147,6 +153,50 @@ def _option_value(
     return value
 
 
+def modal_submit_components(
+    world: World, custom_id: str, fields: Mapping[str, str | Sequence[str]]
+) -> list[Json]:
+    """A submission shaped like the modal the bot opened (action rows or labels).
+
+    Text inputs take a string, selects a list of values. Without a matching open modal,
+    each field becomes its own action row with a text input.
+    """
+    layout = world.modals.get(custom_id)
+    if layout is None:
+        return [
+            {"type": 1, "components": [_submitted({"type": 4, "custom_id": k}, v)]}
+            for k, v in fields.items()
+        ]
+    unused = set(fields)
+    submitted: list[Json] = []
+    for index, top in enumerate(layout, start=1):
+        if top["type"] == 1:
+            inner = [_take(c, fields, unused) for c in top["components"]]
+            submitted.append({"type": 1, "id": index, "components": inner})
+        elif top["type"] == 18:
+            inner_one = _take(top["component"], fields, unused)
+            submitted.append({"type": 18, "id": index, "component": inner_one})
+    if unused:
+        raise KeyError(f"modal {custom_id!r} has no inputs named {sorted(unused)}")
+    return submitted
+
+
+def _take(component: Json, fields: Mapping[str, str | Sequence[str]], unused: set[str]) -> Json:
+    key = str(component.get("custom_id"))
+    unused.discard(key)
+    default: str | Sequence[str] = "" if component["type"] == 4 else []
+    return _submitted(component, fields.get(key, default))
+
+
+def _submitted(component: Json, value: str | Sequence[str]) -> Json:
+    out: Json = {"type": component["type"], "custom_id": component["custom_id"]}
+    if component["type"] == 4:
+        out["value"] = value if isinstance(value, str) else ",".join(value)
+    else:
+        out["values"] = [value] if isinstance(value, str) else list(value)
+    return out
+
+
 class InteractionsApi(Api):
     def routes(self) -> list[web.RouteDef]:
         app = API_PREFIX + "/applications/{application_id}"
@@ -249,6 +299,9 @@ class InteractionsApi(Api):
             message = self._interaction_message(interaction, {**data, "flags": flags})
             state["original"] = message
             return message
+        if reply_type == MODAL:
+            self.world.modals[str(data.get("custom_id"))] = list(data.get("components") or [])
+            return None
         if reply_type == UPDATE_MESSAGE and "message" in interaction:
             original: Json = self.world.messages.get(
                 int(interaction["message"]["id"]), interaction["message"]

@@ -9,7 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-__all__ = ["EventLog", "FailureRule", "GatewayFrame", "RecordedFile", "RecordedRequest"]
+__all__ = [
+    "EventLog",
+    "FailureRule",
+    "GatewayConnection",
+    "GatewayFrame",
+    "RecordedFile",
+    "RecordedRequest",
+]
 
 T = TypeVar("T")
 
@@ -48,6 +55,16 @@ class GatewayFrame:
     path: str
     op: int
     d: Any
+
+
+@dataclass(frozen=True)
+class GatewayConnection:
+    """One websocket the client opened: ``path`` is /gateway or /resume; ``query`` holds
+    v, encoding and compress (zlib-stream frames are compressed, anything else is text)."""
+
+    number: int
+    path: str
+    query: dict[str, str]
 
 
 @dataclass

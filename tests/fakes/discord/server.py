@@ -27,8 +27,9 @@ from .interactions import (
     OptionValue,
     build_interaction,
     command_data,
+    modal_submit_components,
 )
-from .log import FailureRule, GatewayFrame, RecordedRequest
+from .log import FailureRule, GatewayConnection, GatewayFrame, RecordedRequest
 from .rest import API_PREFIX, RestApi
 from .world import THREAD_TYPES, GuildSpec, Json, MemberSpec, RoleSpec, Snowflakes, World
 
@@ -207,6 +208,16 @@ class FakeDiscord:
         with self.world.lock:
             return self.world.role_named(name)
 
+    def message(self, message_id: int) -> Json:
+        """A message as the fake currently stores it (after any edits)."""
+        with self.world.lock:
+            return dict(self.world.messages[message_id])
+
+    def dm_channel_id(self, who: Person) -> int:
+        """The bot's DM channel with ``who`` (the same one POST /users/@me/channels returns)."""
+        with self.world.lock:
+            return int(self.world.dm_channel_with(self.world.resolve_member(who))["id"])
+
     def thread_member_ids(self, thread: Channel) -> set[int]:
         with self.world.lock:
             return set(self.world.thread_members.get(self.channel_id(thread), set()))
@@ -242,6 +253,10 @@ class FakeDiscord:
             timeout,
             f"{method} {path_regex}",
         )
+
+    @property
+    def gateway_connections(self) -> list[GatewayConnection]:
+        return self._gateway.opened.snapshot()
 
     @property
     def gateway_frames(self) -> list[GatewayFrame]:
@@ -382,18 +397,20 @@ class FakeDiscord:
     def send_modal_submit(
         self,
         custom_id: str,
-        fields: Mapping[str, str],
+        fields: Mapping[str, str | Sequence[str]],
         *,
         user: Person,
         channel: Channel,
         locale: str = "en-US",
     ) -> Json:
-        """Someone submits a modal whose text inputs are ``fields`` (custom_id -> value)."""
-        rows = [
-            {"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]}
-            for key, value in fields.items()
-        ]
-        data = {"custom_id": custom_id, "components": rows}
+        """Someone submits modal ``custom_id`` with ``fields`` (input custom_id -> value).
+
+        The submission mirrors the layout of the modal the bot opened with that custom_id
+        (action rows or labels); naming an input the modal lacks raises KeyError.
+        """
+        with self.world.lock:
+            components = modal_submit_components(self.world, custom_id, fields)
+        data = {"custom_id": custom_id, "components": components}
         return self.send_interaction(MODAL_SUBMIT, data, user=user, channel=channel, locale=locale)
 
     # -- connection trouble --------------------------------------------------------------------

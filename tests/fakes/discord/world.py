@@ -138,6 +138,7 @@ class World:
         self.dm_channels: dict[int, Json] = {}
         self.commands: dict[int | None, list[Json]] = {}
         self.interactions: dict[str, Json] = {}
+        self.modals: dict[str, list[Json]] = {}  # custom_id -> components the bot opened
         self._joined_at = iso()
 
     # -- lookups ---------------------------------------------------------------------
