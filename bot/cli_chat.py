@@ -43,8 +43,9 @@ def cmd_chat(
 ) -> int:
     stdin = stdin or sys.stdin
     _tolerate_bad_bytes(stdin)
-    _tolerate_bad_bytes(sys.stdout)
-    console = console or Console()
+    if console is None:
+        _tolerate_bad_bytes(sys.stdout)
+        console = Console()
     interactive = stdin.isatty()
     settings = load_settings(args.config)
     app = build_app(settings)
@@ -53,7 +54,7 @@ def cmd_chat(
             app.engine.handle,
             settings,
             console,
-            persona=args.persona.lower().removeprefix("agent:"),
+            persona=args.persona,
             echo=not interactive,
         )
         chat.intro(app.kb_errors)

@@ -60,16 +60,16 @@ def render(action: Action) -> Text:
             return _said(ticket.place, f"{_name(author)} (agent)", AGENT, text)
         case RelayToAgents(ticket=ticket, text=text, author=author, internal=internal):
             where = "internal note" if internal else "agents"
-            out = Text(f"[{where} · {ticket.key}] ", style=NOTE if internal else CARD)
+            out = _label(f"[{where} · {ticket.key}] ", NOTE if internal else CARD)
             out.append(f"{_name(author)}: ", style="bold")
             out.append(clean(text), style="italic" if internal else "")
             return out
         case PostTicketCard(ticket=ticket):
-            return _card(ticket, "new ticket")
+            return _card(ticket, f"posted to the {ticket.tier_name} queue")
         case UpdateTicketCard(ticket=ticket, change=change):
             return _card(ticket, change)
         case Refuse(person=person, place=place, reason=reason):
-            out = Text(f"[{_where(place)}] ", style="dim")
+            out = _label(f"[{_where(place)}] ", "dim")
             out.append(f"bot → {_name(person)} (only you see this): ", style=REFUSAL)
             out.append(clean(reason), style=REFUSAL)
             return out
@@ -105,9 +105,9 @@ def render_buttons(buttons: Sequence[Button]) -> Text:
 
 
 def _said(place: Place, who: str, style: str, text: str) -> Text:
-    out = Text(f"[{_where(place)}] ", style="dim")
+    out = _label(f"[{_where(place)}] ", "dim")
     out.append(f"{clean(who)}: ", style=style)
-    out.append(clean(text))
+    out.append(clean(text).replace("\n", "\n" + INDENT))
     return out
 
 
@@ -120,12 +120,19 @@ def _with_buttons(out: Text, buttons: Sequence[Button]) -> Text:
 
 def _card(ticket: TicketView, change: str) -> Text:
     assignee = _name(ticket.assignee) if ticket.assignee else "unassigned"
-    out = Text("[agents] ", style=CARD)
+    out = _label("[agents] ", CARD)
     out.append(ticket.key, style=f"bold {CARD}")
     fields = (ticket.status.replace("_", " "), ticket.tier_name, ticket.priority, assignee)
     out.append(" · " + " · ".join(clean(f) for f in fields) + " · ")
     out.append(f"“{clean(ticket.subject)}”", style="italic")
     out.append(f" ({clean(change)})", style=CARD)
+    return out
+
+
+def _label(text: str, style: str) -> Text:
+    """A styled prefix; ``Text(text, style=...)`` would style everything appended later too."""
+    out = Text()
+    out.append(text, style=style)
     return out
 
 

@@ -25,6 +25,7 @@ from adapters.console.lines import (
     Usage,
     clean,
     parse_line,
+    persona_name,
 )
 from adapters.console.render import buttons_of, render
 from bot.actions import Action, Button
@@ -63,8 +64,8 @@ class ConsoleChat:
         self._agents = AgentDirectory(settings.tickets.tiers)
         self._console_agents = _console_agents(settings)
         self.console = console
-        self.persona = persona
-        self.requester = persona if not self.is_agent(persona) else DEFAULT_PERSONA
+        self.persona = persona_name(persona)
+        self.requester = DEFAULT_PERSONA if self.is_agent(self.persona) else self.persona
         self.echo = echo
         self.buttons: dict[Place, tuple[Button, ...]] = {}
 

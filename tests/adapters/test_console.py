@@ -18,6 +18,8 @@ from rich.console import Console
 
 from adapters.console import ConsoleChat, lines_reader
 from bot.actions import Action, Button, Reply
+from bot.cli import build_parser
+from bot.cli_chat import cmd_chat
 from bot.config import Settings
 from bot.engine import Engine
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
@@ -99,7 +101,7 @@ def test_a_question_nothing_matches_opens_a_ticket(console_chat: Transcript) -> 
     shown = console_chat.type(NO_MATCH)
     assert "I opened ticket T-1 for you" in shown
     assert "[agents] T-1 · open · Service desk · normal · unassigned" in shown
-    assert f"“{NO_MATCH}” (new ticket)" in shown
+    assert f"“{NO_MATCH}” (posted to the Service desk queue)" in shown
 
 
 def test_one_person_plays_the_whole_loop(console_chat: Transcript) -> None:
@@ -217,6 +219,12 @@ def test_arguments_are_split_quote_aware_keeping_backslashes() -> None:
     assert note.args == ("T-1", "two words", "C:\\Temp", "#42")
 
 
+def test_other_requesters_get_a_place_of_their_own() -> None:
+    recorder, _, _ = recorded("/as carol hi there", "/as you hello")
+    carol, you = recorder.events
+    assert carol.place == Place("console", "user:carol") and you.place == MAIN
+
+
 def test_requester_words_that_look_like_commands_stay_words() -> None:
     recorder, _, _ = recorded("reply to all is greyed out in outlook")
     assert isinstance(recorder.events[0], MessageReceived)
@@ -285,3 +293,16 @@ def test_tier0_chat_answers_piped_input_and_exits_0(tmp_path: Path) -> None:
     assert "you> 1\n[main] bot: Glad that helped!" in out
     assert "I opened ticket T-1 for you" in out
     assert (tmp_path / "chat.db").exists()
+
+
+def test_tier0_chat_can_start_as_an_agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TIER0_CONFIG", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'chat.db'}")
+    out = io.StringIO()
+    args = build_parser().parse_args(["chat", "--as", "agent:alice"])
+    code = cmd_chat(args, Console(file=out, width=100), io.StringIO("/tickets\n/quit\nhi\n"))
+    assert code == 0
+    assert "You are alice (agent, Service desk, in agent:alice)" in out.getvalue()
+    assert "alice> /tickets\n[agent:alice] bot: No open tickets.\nalice> /quit\n" in out.getvalue()
+    assert "hi" not in out.getvalue().split("alice> /quit")[1]
