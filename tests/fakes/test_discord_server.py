@@ -6,6 +6,7 @@ Each test starts a fresh fake on 127.0.0.1 (the ``fake_discord`` fixture) and a 
 
 from __future__ import annotations
 
+import io
 import queue
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -400,6 +401,27 @@ def test_rate_limits_and_server_errors_are_retried_by_discord_py(
     assert int(ok.headers.get("X-RateLimit-Limit", "50")) == 50
 
 
+def test_a_file_upload_arrives_as_multipart_with_payload_json(
+    fake_discord: FakeDiscord, run_bot: Callable[[discord.Client], RunningClient[Any]]
+) -> None:
+    client = RecordingBot()
+    bot = run_bot(client)
+
+    async def upload() -> discord.Message:
+        channel = client.get_channel(fake_discord.channel_id("agents"))
+        assert isinstance(channel, discord.TextChannel)
+        transcript = discord.File(io.BytesIO(b"alice: help"), filename="transcript.txt")
+        return await channel.send("Transcript attached", file=transcript)
+
+    message = bot.call(upload())
+
+    request = fake_discord.wait_for_request("POST", MESSAGES)
+    assert request.json["content"] == "Transcript attached"
+    assert [(f.filename, f.data) for f in request.files] == [("transcript.txt", b"alice: help")]
+    assert [(a.filename, a.size) for a in message.attachments] == [("transcript.txt", 11)]
+    assert yarl.URL(message.attachments[0].url).host == "127.0.0.1"
+
+
 def test_a_wrong_token_is_refused(fake_discord: FakeDiscord) -> None:
     bot = RunningClient(RecordingBot(), fake_discord, token="not-the-token", timeout=TIMEOUT)
 
@@ -410,12 +432,15 @@ def test_a_wrong_token_is_refused(fake_discord: FakeDiscord) -> None:
     assert fake_discord.wait_for_request("GET", "/users/@me").status == 401
 
 
-def test_discord_py_endpoints_are_restored_after_use() -> None:
+def test_discord_py_endpoints_are_restored_and_required_before_a_client_starts() -> None:
     before = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
 
-    with FakeDiscord() as fake, discord_py_pointed_at(fake):
-        assert fake.api_url == Route.BASE
-        assert yarl.URL(fake.gateway_url) == DiscordWebSocket.DEFAULT_GATEWAY
-        assert yarl.URL(fake.url).host == "127.0.0.1"
+    with FakeDiscord() as fake:
+        with pytest.raises(RuntimeError, match="not the fake"):
+            RunningClient(RecordingBot(), fake).start()
+        with discord_py_pointed_at(fake):
+            assert fake.api_url == Route.BASE
+            assert yarl.URL(fake.gateway_url) == DiscordWebSocket.DEFAULT_GATEWAY
+            assert yarl.URL(fake.url).host == "127.0.0.1"
 
     assert before == (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)

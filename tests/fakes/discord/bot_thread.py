@@ -65,6 +65,12 @@ class RunningClient(Generic[ClientT]):
         self._thread: threading.Thread | None = None
 
     def start(self) -> Self:
+        pointed = (Route.BASE, str(DiscordWebSocket.DEFAULT_GATEWAY))
+        if pointed != (self.fake.api_url, self.fake.gateway_url):
+            # Never let a test client reach the real Discord.
+            raise RuntimeError(
+                f"discord.py points at {pointed}, not the fake; use discord_py_pointed_at(fake)"
+            )
         self._thread = threading.Thread(
             target=lambda: asyncio.run(self._main()), name="discord-client", daemon=True
         )

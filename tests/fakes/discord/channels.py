@@ -15,6 +15,7 @@ from .rest import (
     json_error,
     json_response,
     snowflake,
+    uploaded_attachments,
 )
 from .world import PRIVATE_THREAD, PUBLIC_THREAD, TEXT, THREAD_TYPES, Json, iso
 
@@ -104,7 +105,11 @@ class ChannelsApi(Api):
                 return json_error(400, "Cannot send an empty message", 50006)
             if len(str(body.get("content") or "")) > 2000:
                 return invalid_form("content", "Must be 2000 or fewer in length.")
-            message = self.world.message_payload(int(channel["id"]), self.world.bot, body)
+            channel_id = int(channel["id"])
+            files = uploaded_attachments(request, channel_id, self.world.ids)
+            if files:
+                body = {**body, "attachments": files}
+            message = self.world.message_payload(channel_id, self.world.bot, body)
             self.world.messages[int(message["id"])] = message
             channel["last_message_id"] = message["id"]
             if channel["type"] in THREAD_TYPES:

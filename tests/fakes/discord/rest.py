@@ -20,7 +20,7 @@ from aiohttp import web
 
 from .gateway import Gateway
 from .log import EventLog, FailureRule, RecordedFile, RecordedRequest
-from .world import World
+from .world import Snowflakes, World
 
 __all__ = [
     "API_PREFIX",
@@ -32,12 +32,14 @@ __all__ = [
     "json_error",
     "json_response",
     "snowflake",
+    "uploaded_attachments",
 ]
 
 API_PREFIX = "/api/v10"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Interaction callbacks and interaction webhooks authenticate by their token in the path.
 _BODY: web.RequestKey[Any] = web.RequestKey("body", object)
+_FILES: web.RequestKey[list[RecordedFile]] = web.RequestKey("files", list)
 _TOKEN_AUTHENTICATED = re.compile(r"/interactions/\d+/[^/]+/callback|/webhooks/\d+/[^/]+(/.*)?")
 
 
@@ -70,6 +72,34 @@ def invalid_form(field: str, message: str) -> web.Response:
 
 def body_of(request: web.Request) -> Any:
     return request.get(_BODY)
+
+
+def uploaded_attachments(
+    request: web.Request, channel_id: int, ids: Snowflakes
+) -> list[dict[str, Any]]:
+    """The ``attachments`` of a multipart create/edit, as Discord returns them once stored."""
+    body = body_of(request) or {}
+    files: list[RecordedFile] = request.get(_FILES, [])
+    stored = []
+    for index, upload in enumerate(files):
+        declared: dict[str, Any] = next(
+            (a for a in body.get("attachments", []) if str(a.get("id")) == str(index)), {}
+        )
+        attachment_id = ids.next()
+        filename = upload.filename or f"file{index}"
+        url = f"{request.url.origin()}/attachments/{channel_id}/{attachment_id}/{filename}"
+        stored.append(
+            {
+                "id": str(attachment_id),
+                "filename": filename,
+                "description": declared.get("description"),
+                "content_type": upload.content_type,
+                "size": len(upload.data),
+                "url": url,
+                "proxy_url": url,
+            }
+        )
+    return stored
 
 
 def snowflake(request: web.Request, name: str) -> int:
@@ -141,6 +171,7 @@ class RestApi(Api):
         raw = await request.read()
         body, files = _parse_body(request.headers.get("Content-Type", ""), raw)
         request[_BODY] = body
+        request[_FILES] = files
         authorised = request.headers.get("Authorization") == f"Bot {self.token}"
         response: web.StreamResponse
         rule = next((r for r in self.failures if r.claims(request.method, path)), None)

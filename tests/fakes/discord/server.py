@@ -78,6 +78,7 @@ class FakeDiscord:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
+        self._site: web.SockSite | None = None
         self.port = 0
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -142,9 +143,13 @@ class FakeDiscord:
             app, handle_signals=False, access_log=None, shutdown_timeout=1.0
         )
         await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
+        self._site = web.SockSite(self._runner, sock)
+        await self._site.start()
 
     async def _shutdown(self) -> None:
+        # Stop listening first: a dropped client reconnects at once and must find no server.
+        if self._site is not None:
+            await self._site.stop()
         await self._gateway.close()
         if self._runner is not None:
             await self._runner.cleanup()
