@@ -25,6 +25,7 @@ __all__ = [
     "FeedbackRow",
     "MessageRow",
     "ProcessedEventRow",
+    "TextWithoutNul",
     "TicketEventRow",
     "TicketRow",
     "UTCDateTime",
@@ -46,9 +47,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value
+        # PostgreSQL answers in the session's TimeZone, which need not be UTC.
+        return value.astimezone(UTC)
+
+
+class TextWithoutNul(TypeDecorator[str]):
+    """Free text people wrote; NUL becomes U+FFFD because PostgreSQL rejects it in text."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return value.replace("\x00", "\ufffd") if value is not None else None
 
 
 class Base(DeclarativeBase):
@@ -80,9 +94,9 @@ class ConversationRow(Base):
     channel: Mapped[str] = mapped_column(String(128))
     thread: Mapped[str] = mapped_column(String(128), default="")
     state: Mapped[str] = mapped_column(String(16), default="idle")
-    question: Mapped[str | None] = mapped_column(Text)
+    question: Mapped[str | None] = mapped_column(TextWithoutNul)
     article_id: Mapped[str | None] = mapped_column(String(200))
-    offered: Mapped[str] = mapped_column(Text, default="")
+    offered: Mapped[str] = mapped_column(TextWithoutNul, default="")
     # A plain id, not a foreign key: tickets also point at conversations, and a cycle of
     # foreign keys would complicate creating and migrating both tables.
     ticket_id: Mapped[int | None] = mapped_column(Integer)
@@ -104,7 +118,7 @@ class TicketRow(Base):
     status: Mapped[str] = mapped_column(String(20))
     tier: Mapped[int] = mapped_column(Integer)
     priority: Mapped[str] = mapped_column(String(20))
-    subject: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(TextWithoutNul)
     category: Mapped[str | None] = mapped_column(String(100))
     failed_article_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
@@ -131,7 +145,7 @@ class TicketEventRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
-    detail: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(TextWithoutNul, default="")
     created_at: Mapped[datetime]
 
     actor: Mapped[UserRow | None] = relationship(lazy="joined")
@@ -153,7 +167,7 @@ class MessageRow(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     direction: Mapped[str] = mapped_column(String(8))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(TextWithoutNul)
     created_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]
 
@@ -173,8 +187,8 @@ class FeedbackRow(Base):
     article_id: Mapped[str | None] = mapped_column(String(200), index=True)
     helpful: Mapped[bool | None] = mapped_column(Boolean)
     rating: Mapped[int | None] = mapped_column(Integer)
-    comment: Mapped[str | None] = mapped_column(Text)
-    question: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(TextWithoutNul)
+    question: Mapped[str | None] = mapped_column(TextWithoutNul)
     created_at: Mapped[datetime]
 
 

@@ -46,6 +46,9 @@ TICKET_FIELDS = frozenset(
     }
 )
 
+# tickets.id is a 32-bit INTEGER; PostgreSQL raises (and aborts the transaction) beyond it.
+MAX_TICKET_ID = 2**31 - 1
+
 
 class SqlStore:
     """One transaction's view of the database; the caller commits or rolls back."""
@@ -253,7 +256,9 @@ class SqlStore:
 
     def ticket_by_key(self, key: str) -> Ticket | None:
         prefix, _, number = key.strip().upper().partition("-")
-        if prefix != self.key_prefix or not number.isdigit() or len(number) > 18:
+        if prefix != self.key_prefix or not (number.isascii() and number.isdigit()):
+            return None
+        if len(number) > 10 or int(number) > MAX_TICKET_ID:
             return None
         row = self.session.get(TicketRow, int(number))
         return self._ticket(row) if row else None

@@ -1,0 +1,78 @@
+"""Shared scenery for the storage contract: a requester in a Slack thread, and a clock."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+import pytest
+
+from bot.events import Person, Place
+from bot.records import Conversation, Ticket, User
+from storage.db import Database
+from storage.repository import SqlStore
+
+T = TypeVar("T")
+
+T0 = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
+ANN = Person("slack", "U-ANN", "Ann", "en")
+HOME = Place("slack", "C-HELP", "1714555800.000100")
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What most tests start from, already committed: Ann asking in a help thread."""
+
+    database: Database
+    requester: User
+    conversation: Conversation
+
+    def open_ticket(
+        self, store: SqlStore, subject: str = "VPN drops", now: datetime = T0
+    ) -> Ticket:
+        return store.open_ticket(
+            requester=self.requester,
+            conversation=self.conversation,
+            subject=subject,
+            priority="normal",
+            tier=1,
+            failed_article_id=None,
+            now=now,
+        )
+
+    def agent(self, store: SqlStore, ident: str, name: str = "") -> User:
+        return store.save_user(Person("slack", ident, name or ident), "agent", T0)
+
+
+@pytest.fixture
+def scene(database: Database) -> Scene:
+    with database.unit_of_work() as store:
+        requester = store.save_user(ANN, "requester", T0)
+        conversation = store.conversation(HOME, T0)
+    return Scene(database, requester, conversation)
+
+
+def race(workers: int, attempt: Callable[[int], T]) -> list[T]:
+    """Run ``attempt(0..workers-1)`` on as many threads, released together by a barrier."""
+    barrier = threading.Barrier(workers)
+
+    def run(index: int) -> T:
+        barrier.wait(timeout=10)
+        return attempt(index)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(run, index) for index in range(workers)]
+        return [future.result(timeout=30) for future in futures]
+
+
+@pytest.fixture
+def dialect(database: Database) -> str:
+    return database.engine.dialect.name

@@ -1,0 +1,139 @@
+"""The migrated schema is the model's schema, on an empty database and on every rerun."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, inspect, text
+
+from bot.events import Person
+from storage.db import Database, StorageUnavailable, connect, upgrade
+from storage.models import Base
+from tests.storage.conftest import ANN, HOME, T0
+from tests.support import databases
+
+MODEL_TABLES = set(Base.metadata.tables)
+
+
+@pytest.fixture
+def blank(database: Database, tmp_path: Path) -> Iterator[Engine]:
+    """A database with no tables at all, on the same backend as ``database``."""
+    if database.engine.dialect.name == "sqlite":
+        engine = connect(f"sqlite:///{tmp_path / 'blank.db'}")
+        yield engine
+        engine.dispose()
+        return
+    schema = f"tier0_blank_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(databases.POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = create_engine(
+        databases.POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"}
+    )
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def schema_of(engine: Engine) -> dict[str, Any]:
+    """Everything a migration could change, in a comparable form."""
+    inspector = inspect(engine)
+    shape: dict[str, Any] = {}
+    for table in sorted(inspector.get_table_names()):
+        shape[table] = {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)
+            ],
+            "indexes": sorted(
+                (i["name"] or "", tuple(i["column_names"]), bool(i["unique"]))
+                for i in inspector.get_indexes(table)
+            ),
+            "unique": sorted(
+                tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)
+            ),
+            "foreign_keys": sorted(
+                (tuple(f["constrained_columns"]), f["referred_table"])
+                for f in inspector.get_foreign_keys(table)
+            ),
+        }
+    with engine.connect() as connection:
+        shape["@version"] = connection.execute(
+            text("SELECT version_num FROM alembic_version")
+        ).all()
+    return shape
+
+
+def differences(engine: Engine) -> list[Any]:
+    with engine.connect() as connection:
+        return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+
+
+def test_upgrade_on_an_empty_database_creates_every_model_table(blank: Engine) -> None:
+    assert inspect(blank).get_table_names() == []
+    upgrade(blank)
+    assert set(inspect(blank).get_table_names()) == MODEL_TABLES | {"alembic_version"}
+
+
+def test_upgrading_twice_changes_nothing(blank: Engine) -> None:
+    upgrade(blank)
+    first = schema_of(blank)
+    upgrade(blank)
+    assert schema_of(blank) == first
+    assert first["@version"] == [("0001",)]
+
+
+def test_migrated_schema_matches_the_models(blank: Engine) -> None:
+    upgrade(blank)
+    assert differences(blank) == []
+
+
+def test_the_test_databases_match_the_models_too(database: Database) -> None:
+    assert differences(database.engine) == []
+
+
+def test_open_on_a_new_sqlite_path_creates_a_ready_database(tmp_path: Path) -> None:
+    path = tmp_path / "tier0.db"
+    assert not path.exists()
+    database = Database.open(f"sqlite:///{path}")
+    try:
+        assert path.exists()
+        with database.unit_of_work() as store:
+            store.save_user(ANN, "requester", T0)
+            store.conversation(HOME, T0)
+    finally:
+        database.close()
+
+
+def test_reopening_a_sqlite_file_keeps_its_data(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tier0.db'}"
+    first = Database.open(url)
+    with first.unit_of_work() as store:
+        user_id = store.save_user(ANN, "requester", T0).id
+    first.close()
+    second = Database.open(url)
+    try:
+        with second.unit_of_work() as store:
+            assert store.save_user(ANN, "requester", T0).id == user_id
+            assert store.save_user(Person("slack", "U-NEW"), "requester", T0).id != user_id
+    finally:
+        second.close()
+
+
+def test_open_in_a_missing_directory_says_what_is_wrong(tmp_path: Path) -> None:
+    with pytest.raises(StorageUnavailable, match="cannot reach the database"):
+        Database.open(f"sqlite:///{tmp_path / 'missing' / 'tier0.db'}")
+
+
+def test_open_rejects_a_url_that_is_not_one() -> None:
+    with pytest.raises(StorageUnavailable, match="not a valid database URL"):
+        Database.open("not a url")
