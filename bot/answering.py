@@ -27,6 +27,8 @@ class Answerer:
         self.thresholds = Thresholds(settings.kb.answer_threshold, settings.kb.suggest_threshold)
         self._articles = {article.id: article for article in kb.articles}
         self._human_phrases = [normalize(p) for p in settings.tickets.human_phrases]
+        self._greetings = {normalize(p) for p in settings.tickets.greetings}
+        self._thanks = {normalize(p) for p in settings.tickets.thanks}
 
     def question(self, turn: Turn, text: str) -> None:
         """A new question: answer, suggest or open a ticket."""
@@ -35,6 +37,13 @@ class Answerer:
             return
         if not normalize(text):
             turn.reply(say("input.no_words"))
+            return
+        words = normalize(text)
+        if words in self._greetings:
+            turn.reply(say("smalltalk.greeting"))
+            return
+        if words in self._thanks:
+            turn.reply(say("smalltalk.thanks"))
             return
         turn.conversation.question = text
         if self.asks_for_person(text):

@@ -94,6 +94,43 @@ class TicketSettings(_Section):
         ]
     )
 
+    greetings: list[str] = Field(
+        default_factory=lambda: [
+            "hi",
+            "hello",
+            "hey",
+            "hi there",
+            "hello there",
+            "good morning",
+            "good afternoon",
+            "yo",
+            "ola",
+            "oi",
+            "bom dia",
+            "boa tarde",
+            "boa noite",
+        ]
+    )
+    thanks: list[str] = Field(
+        default_factory=lambda: [
+            "thanks",
+            "thank you",
+            "thx",
+            "ty",
+            "thanks a lot",
+            "many thanks",
+            "ok",
+            "okay",
+            "ok thanks",
+            "great",
+            "cool",
+            "perfect",
+            "obrigado",
+            "obrigada",
+            "valeu",
+        ]
+    )
+
     @model_validator(mode="after")
     def _default_priority_known(self) -> Self:
         if self.default_priority not in self.priorities:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.actions import Action, Refuse
@@ -61,7 +60,6 @@ class Engine:
             return [Refuse(event.person, event.place, say("error.internal"))]
 
     def _handle(self, event: Event) -> list[Action]:
-        event = _without_nul(event)
         now = self._clock()
         platform = event.place.platform
         inbound = _inbound(event)
@@ -183,15 +181,6 @@ class Engine:
             return
         question = text or turn.conversation.question or ""
         self.desk.open(turn, question, failed_article_id=None, reason="asked for a person")
-
-
-def _without_nul(event: Event) -> Event:
-    """NUL cannot be stored in PostgreSQL text; keep its place visible as U+FFFD instead."""
-    if isinstance(event, MessageReceived) and "\x00" in event.text:
-        return replace(event, text=event.text.replace("\x00", "\ufffd"))
-    if isinstance(event, CommandIssued) and any("\x00" in arg for arg in event.args):
-        return replace(event, args=tuple(arg.replace("\x00", "\ufffd") for arg in event.args))
-    return event
 
 
 def _inbound(event: Event) -> tuple[str, str] | None:

@@ -18,6 +18,11 @@ CATALOGUE: dict[str, str] = {
     "button.still_need_help": "Still need help",
     "suggest.intro": "I found a few articles that might help. Which one fits best?",
     "button.none_of_these": "None of these",
+    "smalltalk.greeting": (
+        "Hi! Tell me what's wrong in a sentence or two and I'll look for an answer, or "
+        "say 'talk to a human' to reach a person."
+    ),
+    "smalltalk.thanks": "You're welcome! Ask me anything else any time.",
     "solved.thanks": "Glad that helped! Ask me anything else any time.",
     "choice.expired": "That choice is no longer open. Just ask your question again.",
     # Tickets, requester side

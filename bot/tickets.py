@@ -102,6 +102,7 @@ class TicketDesk:
             )
             if updated:
                 self.log_change(turn, ticket, updated, "requester_replied")
+                turn.emit(UpdateTicketCard(self.view(updated), "requester replied"))
                 ticket = updated
         turn.emit(RelayToAgents(self.view(ticket), text, turn.person))
         if ticket.status == "open":

@@ -103,6 +103,19 @@ def test_a_word_like_agent_inside_a_question_is_not_a_request_for_a_person(chat:
     assert not chat.engine.answerer.asks_for_person("the VPN agent on my laptop crashed")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("hi", "Tell me what's wrong"), ("Hello!", "Tell me what's wrong"), ("thanks!", "welcome")],
+)
+def test_small_talk_gets_a_friendly_answer_and_no_ticket(
+    chat: Chat, text: str, expected: str
+) -> None:
+    bot = chat.say(text)
+
+    assert expected in bot.one(Reply).text
+    assert not bot.of(PostTicketCard)
+
+
 def test_follow_up_messages_go_to_the_open_ticket_not_to_the_knowledge_base(chat: Chat) -> None:
     chat.say(OUT_OF_SCOPE)
 

@@ -122,6 +122,7 @@ def test_the_requesters_answer_goes_back_to_the_agents_and_reactivates_the_ticke
     bot = chat.say("the third floor")
 
     assert bot.one(RelayToAgents).text == "the third floor"
+    assert bot.update().ticket.status == "claimed"
     ticket, events, transcript = stored(database)
     assert ticket.status == "claimed"
     assert events[-1].kind == "requester_replied"
