@@ -142,7 +142,7 @@ class AgentCommands:
         text = " ".join(args)
         self.desk.relay_to_requester(turn, ticket, text)
         self.answered(turn, ticket)
-        if turn.conversation.id != ticket.conversation_id:
+        if turn.conversation.id != ticket.conversation_id and not turn.in_agents_workspace:
             turn.reply(say("agent.reply_sent", key=ticket.key))
 
     def answered(self, turn: Turn, ticket: Ticket) -> None:
@@ -165,8 +165,9 @@ class AgentCommands:
             ticket.conversation_id, text, ticket_id=ticket.id, direction="note", user=turn.user
         )
         turn.store.log_ticket_event(ticket, turn.user, "note", turn.now)
-        turn.emit(RelayToAgents(self.desk.view(ticket), text, turn.person, internal=True))
-        turn.reply(say("agent.note_added", key=ticket.key))
+        if not turn.in_agents_workspace:  # there, the agents already see it
+            turn.emit(RelayToAgents(self.desk.view(ticket), text, turn.person, internal=True))
+            turn.reply(say("agent.note_added", key=ticket.key))
 
     def escalate(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
         if not ticket.active:

@@ -52,6 +52,7 @@ def cmd_chat(
     try:
         chat = ConsoleChat(
             app.engine.handle,
+            app.engine.outbox.delivered,
             settings,
             console,
             persona=args.persona,

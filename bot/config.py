@@ -78,6 +78,7 @@ class TicketSettings(_Section):
     default_priority: str = "normal"
     tiers: list[TierSettings] = Field(default_factory=_default_tiers, min_length=1)
     reopen_days: int = Field(default=7, ge=0)
+    note_prefix: str = Field(default="!note", min_length=1)
     human_phrases: list[str] = Field(
         default_factory=lambda: [
             "talk to a human",

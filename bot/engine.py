@@ -11,14 +11,15 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.actions import Action, Refuse
+from bot.actions import Refuse
 from bot.agent_commands import AGENT_COMMANDS, AgentCommands
 from bot.agents import AgentDirectory
 from bot.answering import Answerer
 from bot.config import Settings
-from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived
+from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Place
 from bot.messages import say
-from bot.records import Role, Ticket
+from bot.outbox import Delivery, Outbox, encode_action, lane_of, place_of
+from bot.records import Card, Role, Ticket
 from bot.store import Store, UnitOfWork
 from bot.tickets import TicketDesk
 from bot.turn import Turn
@@ -48,18 +49,43 @@ class Engine:
         self.desk = TicketDesk(settings.tickets, self.agents)
         self.commands = AgentCommands(self.desk)
         self.answerer = Answerer(settings, kb, self.desk)
+        self.outbox = Outbox(unit_of_work, clock)
         self._unit_of_work = unit_of_work
         self._clock = clock
 
-    def handle(self, event: Event) -> list[Action]:
-        """Act on one event and return what the adapters should do; never raises."""
+    def handle(self, event: Event) -> list[Delivery]:
+        """Act on one event; returns the stored actions for the adapters to send. Never raises.
+
+        An internal error is answered with a refusal that is not stored (id 0): the event
+        stays unprocessed, so a redelivery is handled normally.
+        """
         try:
             return self._handle(event)
         except Exception:
             log.exception("could not handle %s %s", type(event).__name__, event.event_id)
-            return [Refuse(event.person, event.place, say("error.internal"))]
+            return [Delivery(0, Refuse(event.person, event.place, say("error.internal")))]
 
-    def _handle(self, event: Event) -> list[Action]:
+    def attach_card(self, key: str, card: Card, workspace: Place | None) -> None:
+        """An adapter posted a ticket card; ``workspace`` is where agents discuss it."""
+        now = self._clock()
+        with self._unit_of_work() as store:
+            ticket = store.ticket_by_key(key)
+            if ticket is None:
+                raise KeyError(key)
+            store.record_card(ticket, card, now)
+            if workspace is not None:
+                conversation = store.conversation(workspace, now)
+                conversation.kind = "agents"
+                conversation.ticket_id = ticket.id
+                store.save_conversation(conversation, now)
+
+    def cards(self, key: str) -> list[Card]:
+        """Where the ticket's cards are, oldest first, for editing them in place."""
+        with self._unit_of_work() as store:
+            ticket = store.ticket_by_key(key)
+            return list(store.cards(ticket.id)) if ticket else []
+
+    def _handle(self, event: Event) -> list[Delivery]:
         now = self._clock()
         platform = event.place.platform
         inbound = _inbound(event)
@@ -78,7 +104,10 @@ class Engine:
             store.save_conversation(turn.conversation, now)
             if inbound is not None:
                 store.mark_inbound_handled(platform, inbound[0], turn.ticket_id, now)
-            return turn.actions
+            return [
+                Delivery(store.enqueue(place_of(a).platform, lane_of(a), encode_action(a), now), a)
+                for a in turn.actions
+            ]
 
     def _turn(self, store: Store, event: Event, now: datetime) -> Turn:
         return Turn(
@@ -105,7 +134,9 @@ class Engine:
 
     def _message(self, turn: Turn, text: str) -> None:
         ticket = self.desk.current_ticket(turn)
-        if ticket is not None and ticket.active:
+        if ticket is not None and turn.conversation.kind == "agents":
+            self._agents_workspace(turn, ticket, text)
+        elif ticket is not None and ticket.active:
             if turn.agent_tier is not None and turn.user.id != ticket.requester.id:
                 self._agent_speaks_in_ticket(turn, ticket)
             else:
@@ -122,6 +153,19 @@ class Engine:
             turn.refuse(say("agent.in_ticket_unclaimed", key=ticket.key))
             return
         self.commands.answered(turn, ticket)
+
+    def _agents_workspace(self, turn: Turn, ticket: Ticket, text: str) -> None:
+        """A card's thread: agents' messages go to the requester, unless they are notes.
+
+        The inbound message is not filed on the ticket as is: the note or the relayed reply
+        is, so a note can never show up in the requester's transcript.
+        """
+        prefix = self.settings.tickets.note_prefix
+        if text.lstrip().lower().startswith(prefix.lower()):
+            note = text.lstrip()[len(prefix) :].strip()
+            self.commands.run(turn, "note", [ticket.key, note] if note else [ticket.key])
+        elif text.strip():
+            self.commands.run(turn, "reply", [ticket.key, text])
 
     def _button(self, turn: Turn, action: str, value: str) -> None:
         match action:

@@ -14,10 +14,13 @@ from bot.events import Person, Place
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "Card",
     "Conversation",
+    "ConversationKind",
     "ConversationState",
     "MessageRecord",
     "Role",
+    "StoredDelivery",
     "Ticket",
     "TicketEventRecord",
     "TicketStatus",
@@ -27,6 +30,7 @@ __all__ = [
 Role = Literal["requester", "agent"]
 TicketStatus = Literal["open", "claimed", "waiting_on_user", "resolved", "closed"]
 ConversationState = Literal["idle", "answered", "choosing", "rating", "commenting"]
+ConversationKind = Literal["requester", "agents"]
 
 ACTIVE_STATUSES: frozenset[str] = frozenset({"open", "claimed", "waiting_on_user"})
 
@@ -50,7 +54,8 @@ class Conversation:
 
     ``question`` is the last question the bot searched for, ``article_id`` the article it
     answered with, ``offered`` the articles it offered; ``ticket_id`` the ticket this place
-    currently belongs to (also while a rating is being asked).
+    currently belongs to (also while a rating is being asked). An ``agents`` conversation
+    is a ticket card's thread, where agents work the ticket (``ticket_id``) together.
     """
 
     id: int
@@ -60,6 +65,7 @@ class Conversation:
     article_id: str | None
     offered: tuple[str, ...]
     ticket_id: int | None
+    kind: ConversationKind = "requester"
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,27 @@ class Ticket:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+@dataclass(frozen=True)
+class Card:
+    """A ticket card an adapter posted for agents: edit ``message_id``, discuss in ``thread``."""
+
+    platform: str
+    tier: int
+    channel: str
+    message_id: str
+    thread: str | None
+
+
+@dataclass(frozen=True)
+class StoredDelivery:
+    """An outbox row as stored: the encoded action and how often sending it failed."""
+
+    id: int
+    lane: str
+    payload: str
+    attempts: int
 
 
 @dataclass(frozen=True)

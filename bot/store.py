@@ -13,7 +13,16 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.events import Person, Place
-from bot.records import Conversation, MessageRecord, Role, Ticket, TicketEventRecord, User
+from bot.records import (
+    Card,
+    Conversation,
+    MessageRecord,
+    Role,
+    StoredDelivery,
+    Ticket,
+    TicketEventRecord,
+    User,
+)
 
 __all__ = ["Store", "UnitOfWork"]
 
@@ -115,6 +124,28 @@ class Store(Protocol):
         comment: str | None = None,
         question: str | None = None,
     ) -> None: ...
+
+    # -- outbox and ticket cards ----------------------------------------------------------
+
+    def enqueue(self, platform: str, lane: str, payload: str, now: datetime) -> int:
+        """Store an action to send; returns its outbox id."""
+        ...
+
+    def pending_deliveries(
+        self, platform: str, now: datetime, limit: int
+    ) -> Sequence[StoredDelivery]:
+        """Unsent actions due by ``now``, oldest first."""
+        ...
+
+    def mark_delivered(self, delivery_id: int, now: datetime) -> None: ...
+
+    def mark_failed(self, delivery_id: int, error: str, retry_at: datetime) -> None: ...
+
+    def record_card(self, ticket: Ticket, card: Card, now: datetime) -> None: ...
+
+    def cards(self, ticket_id: int) -> Sequence[Card]:
+        """The ticket's cards, oldest first (one per tier it was posted to)."""
+        ...
 
 
 UnitOfWork = Callable[[], AbstractContextManager[Store]]

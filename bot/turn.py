@@ -30,6 +30,11 @@ class Turn:
     actions: list[Action] = field(default_factory=list)
     ticket_id: int | None = None
 
+    @property
+    def in_agents_workspace(self) -> bool:
+        """Whether this event came from a ticket card's thread, where agents work."""
+        return self.conversation.kind == "agents"
+
     def emit(self, action: Action) -> None:
         self.actions.append(action)
 

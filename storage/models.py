@@ -24,8 +24,10 @@ __all__ = [
     "ConversationRow",
     "FeedbackRow",
     "MessageRow",
+    "OutboxRow",
     "ProcessedEventRow",
     "TextWithoutNul",
+    "TicketCardRow",
     "TicketEventRow",
     "TicketRow",
     "UTCDateTime",
@@ -93,6 +95,8 @@ class ConversationRow(Base):
     platform: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(128))
     thread: Mapped[str] = mapped_column(String(128), default="")
+    # "requester": someone asking for help; "agents": a ticket card's thread where agents work.
+    kind: Mapped[str] = mapped_column(String(16), default="requester", server_default="requester")
     state: Mapped[str] = mapped_column(String(16), default="idle")
     question: Mapped[str | None] = mapped_column(TextWithoutNul)
     article_id: Mapped[str | None] = mapped_column(String(200))
@@ -202,3 +206,40 @@ class ProcessedEventRow(Base):
     platform: Mapped[str] = mapped_column(String(32))
     event_id: Mapped[str] = mapped_column(String(200))
     processed_at: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """An action decided by the engine, stored with the change behind it, sent later.
+
+    Rows of one ``lane`` (a conversation) are sent in id order; ``sent_at`` is set once
+    the platform accepted it, ``next_attempt_at`` moves back after each failure.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "platform", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    lane: Mapped[str] = mapped_column(String(300))
+    payload: Mapped[str] = mapped_column(TextWithoutNul)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(TextWithoutNul)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class TicketCardRow(Base):
+    """Where a ticket's card was posted for agents, so it can be edited in place."""
+
+    __tablename__ = "ticket_cards"
+    __table_args__ = (UniqueConstraint("platform", "channel", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    tier: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(128))
+    message_id: Mapped[str] = mapped_column(String(128))
+    thread: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.events import Person, Place
 from bot.records import (
     Conversation,
+    ConversationKind,
     ConversationState,
     MessageRecord,
     Role,
@@ -21,6 +22,7 @@ from bot.records import (
     TicketStatus,
     User,
 )
+from storage.delivery import DeliveryQueries
 from storage.models import (
     ConversationRow,
     FeedbackRow,
@@ -50,7 +52,7 @@ TICKET_FIELDS = frozenset(
 MAX_TICKET_ID = 2**31 - 1
 
 
-class SqlStore:
+class SqlStore(DeliveryQueries):
     """One transaction's view of the database; the caller commits or rolls back."""
 
     def __init__(self, session: Session, key_prefix: str = "T") -> None:
@@ -146,6 +148,7 @@ class SqlStore:
                 article_id=conversation.article_id,
                 offered="\n".join(conversation.offered),
                 ticket_id=conversation.ticket_id,
+                kind=conversation.kind,
                 updated_at=now,
             )
         )
@@ -433,4 +436,5 @@ def _conversation(row: ConversationRow) -> Conversation:
         article_id=row.article_id,
         offered=tuple(row.offered.split("\n")) if row.offered else (),
         ticket_id=row.ticket_id,
+        kind=cast(ConversationKind, row.kind),
     )

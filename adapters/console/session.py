@@ -33,15 +33,25 @@ from bot.agent_commands import AGENT_COMMANDS
 from bot.agents import AgentDirectory
 from bot.config import Settings
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
+from bot.outbox import Delivery
 from kb import LoadError
 
-__all__ = ["PLATFORM", "REQUESTER_PLACE", "ConsoleChat", "Handler", "Reader", "lines_reader"]
+__all__ = [
+    "PLATFORM",
+    "REQUESTER_PLACE",
+    "ConsoleChat",
+    "Delivered",
+    "Handler",
+    "Reader",
+    "lines_reader",
+]
 
 PLATFORM = "console"
 DEFAULT_PERSONA = "you"
 REQUESTER_PLACE = Place(PLATFORM, "main")
 
-Handler = Callable[[Event], list[Action]]
+Handler = Callable[[Event], list[Delivery]]
+Delivered = Callable[[Iterable[int]], None]
 Reader = Callable[[Text], str | None]
 """Returns the next input line (shown after the prompt), or None at the end of input."""
 
@@ -54,6 +64,7 @@ class ConsoleChat:
     def __init__(
         self,
         handle: Handler,
+        delivered: Delivered,
         settings: Settings,
         console: Console,
         *,
@@ -61,6 +72,7 @@ class ConsoleChat:
         echo: bool = False,
     ) -> None:
         self._handle = handle
+        self._delivered = delivered
         self._agents = AgentDirectory(settings.tickets.tiers)
         self._console_agents = _console_agents(settings)
         self.console = console
@@ -159,7 +171,9 @@ class ConsoleChat:
             case _:
                 self._note("That can't be done here.")
                 return
-        self.show(self._handle(event))
+        deliveries = self._handle(event)
+        self.show(delivery.action for delivery in deliveries)
+        self._delivered(delivery.id for delivery in deliveries if delivery.id)
         if isinstance(event, CommandIssued) and event.name == "help":
             self._note(
                 "In this console: /as NAME LINE, /user NAME, a number presses a button, /quit."

@@ -10,7 +10,7 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from bot.cli_chat import cmd_chat
 from bot.config import Settings
 from bot.engine import Engine
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
+from bot.outbox import Delivery
 from kb import KnowledgeBase, LoadError, load_articles
 from tests.support import databases
 from tests.support.chat import FakeClock
@@ -46,7 +47,7 @@ class Transcript:
     def __init__(self, engine: Engine) -> None:
         self.out = io.StringIO()
         console = Console(file=self.out, force_terminal=False, width=100)
-        self.chat = ConsoleChat(engine.handle, Settings(), console)
+        self.chat = ConsoleChat(engine.handle, engine.outbox.delivered, Settings(), console)
 
     def type(self, *lines: str) -> str:
         start = self.out.tell()
@@ -70,16 +71,22 @@ class Recorder:
     def __init__(self) -> None:
         self.events: list[Event] = []
         self.answer: list[Action] = []
+        self.delivered_ids: list[int] = []
 
-    def __call__(self, event: Event) -> list[Action]:
+    def __call__(self, event: Event) -> list[Delivery]:
         self.events.append(event)
-        return self.answer
+        return [Delivery(n, action) for n, action in enumerate(self.answer, start=1)]
+
+    def delivered(self, ids: Iterable[int]) -> None:
+        self.delivered_ids.extend(ids)
 
 
 def recorded(*lines: str, persona: str = "you") -> tuple[Recorder, ConsoleChat, str]:
     recorder = Recorder()
     out = io.StringIO()
-    chat = ConsoleChat(recorder, Settings(), Console(file=out, width=100), persona=persona)
+    chat = ConsoleChat(
+        recorder, recorder.delivered, Settings(), Console(file=out, width=100), persona=persona
+    )
     for line in lines:
         chat.feed(line)
     return recorder, chat, out.getvalue()
@@ -233,7 +240,7 @@ def test_requester_words_that_look_like_commands_stay_words() -> None:
 def test_a_number_presses_the_button_offered_to_that_persons_place() -> None:
     recorder = Recorder()
     out = io.StringIO()
-    chat = ConsoleChat(recorder, Settings(), Console(file=out, width=100))
+    chat = ConsoleChat(recorder, recorder.delivered, Settings(), Console(file=out, width=100))
     chat.show(
         [
             Reply(MAIN, "Pick one", (Button("Solved", "solved", "a1"), Button("No", "nope", "a1"))),
@@ -257,7 +264,7 @@ def test_a_number_with_no_buttons_on_offer_is_just_a_message() -> None:
 
 def test_quit_and_end_of_input_end_the_session_cleanly() -> None:
     recorder = Recorder()
-    chat = ConsoleChat(recorder, Settings(), Console(file=io.StringIO()))
+    chat = ConsoleChat(recorder, recorder.delivered, Settings(), Console(file=io.StringIO()))
     assert chat.run(lines_reader(["hi\n", "/quit\n", "never sent\n"])) == 0
     assert [e.text for e in recorder.events if isinstance(e, MessageReceived)] == ["hi"]
     assert chat.run(lines_reader([])) == 0
@@ -265,7 +272,8 @@ def test_quit_and_end_of_input_end_the_session_cleanly() -> None:
 
 def test_intro_warns_about_knowledge_base_errors_once() -> None:
     out = io.StringIO()
-    chat = ConsoleChat(Recorder(), Settings(), Console(file=out, width=200))
+    recorder = Recorder()
+    chat = ConsoleChat(recorder, recorder.delivered, Settings(), Console(file=out, width=200))
     chat.intro([LoadError(Path("kb/broken.md"), "missing title")])
     shown = out.getvalue()
     assert shown.count("warning: knowledge base: kb/broken.md: missing title") == 1

@@ -175,7 +175,7 @@ def test_customers_on_discord_never_see_internal_articles(
         MessageReceived(Person("discord", "42"), Place("discord", "c1"), VPN_QUESTION, "d1")
     )
 
-    shown = [a.article for a in actions if isinstance(a, AnswerArticle)]
+    shown = [d.action.article for d in actions if isinstance(d.action, AnswerArticle)]
     assert all(
         article.id == "browser-certificate-error" or "account" in article.id for article in shown
     )
@@ -195,5 +195,5 @@ def test_a_portuguese_question_without_accents_finds_the_portuguese_article(
         )
     )
 
-    answers = [a for a in actions if isinstance(a, AnswerArticle)]
+    answers = [d.action for d in actions if isinstance(d.action, AnswerArticle)]
     assert [a.article.id for a in answers] == ["account-cannot-log-in-pt"]

@@ -103,7 +103,7 @@ def test_a_message_is_stored_before_handling_and_handled_once_when_redelivered(
 
     failed = engine.handle(event)
 
-    assert "something went wrong" in failed[0].reason  # type: ignore[union-attr]
+    assert "something went wrong" in failed[0].action.reason  # type: ignore[union-attr]
     assert inbound_messages(database) == [("my printer is on fire", False)]
 
     BrokenKnowledgeBase.broken = False
@@ -112,6 +112,6 @@ def test_a_message_is_stored_before_handling_and_handled_once_when_redelivered(
     finally:
         BrokenKnowledgeBase.broken = True
 
-    assert any(isinstance(a, PostTicketCard) for a in retried)
+    assert any(isinstance(d.action, PostTicketCard) for d in retried)
     assert inbound_messages(database) == [("my printer is on fire", True)]
     assert engine.handle(event) == []

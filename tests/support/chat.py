@@ -125,7 +125,7 @@ class Chat:
         return Place(PLATFORM, "main" if name == self.requester else f"agent:{name}")
 
     def send(self, event: Event) -> BotTurn:
-        turn = BotTurn(self.engine.handle(event))
+        turn = BotTurn([delivery.action for delivery in self.engine.handle(event)])
         self.history.append(turn)
         return turn
 

@@ -1,0 +1,124 @@
+"""Durable delivery: actions are stored with the event that caused them, sent later.
+
+The engine writes every action into the outbox in the same transaction as the state
+change behind it; an adapter sends it and marks it sent. An action that fails (platform
+down, rate limited, process killed between send and mark) stays pending and is sent
+again, so nothing the bot decided to say is silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from pydantic import TypeAdapter
+
+from bot import actions
+from bot.actions import Action
+from bot.events import Place
+from bot.store import UnitOfWork
+
+__all__ = [
+    "Delivery",
+    "Outbox",
+    "decode_action",
+    "encode_action",
+    "lane_of",
+    "next_attempt",
+    "place_of",
+]
+
+_KINDS: Final[dict[str, type[Any]]] = {
+    cls.__name__: cls
+    for cls in (
+        actions.Reply,
+        actions.AnswerArticle,
+        actions.OfferArticles,
+        actions.PostTicketCard,
+        actions.UpdateTicketCard,
+        actions.RelayToRequester,
+        actions.RelayToAgents,
+        actions.AskRating,
+        actions.Refuse,
+    )
+}
+_ADAPTERS: Final[dict[str, TypeAdapter[Any]]] = {
+    name: TypeAdapter(cls) for name, cls in _KINDS.items()
+}
+MAX_BACKOFF = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One stored action waiting to be sent; ``attempts`` counts earlier failures."""
+
+    id: int
+    action: Action
+    attempts: int = 0
+
+
+def encode_action(action: Action) -> str:
+    kind = type(action).__name__
+    data = _ADAPTERS[kind].dump_python(action, mode="json")
+    return json.dumps({"kind": kind, "data": data}, ensure_ascii=False)
+
+
+def decode_action(payload: str) -> Action:
+    stored = json.loads(payload)
+    action: Action = _ADAPTERS[stored["kind"]].validate_python(stored["data"])
+    return action
+
+
+def place_of(action: Action) -> Place:
+    """The conversation an action belongs to: ticket actions belong to the requester's."""
+    if isinstance(
+        action, actions.Reply | actions.AnswerArticle | actions.OfferArticles | actions.Refuse
+    ):
+        return action.place
+    return action.ticket.place
+
+
+def lane_of(action: Action) -> str:
+    """Actions in one lane are delivered in order; lanes are independent of each other.
+
+    A lane is one conversation, including everything about its ticket, so a ticket card
+    is posted before it is updated and notices reach the requester in the order decided.
+    """
+    place = place_of(action)
+    return f"{place.platform}:{place.channel}:{place.thread or ''}"
+
+
+def retry_delay(failures: int) -> timedelta:
+    """Exponential back-off after the n-th failure: 2 s, 4 s, 8 s ... capped at ten minutes."""
+    return min(timedelta(seconds=2 ** min(failures, 20)), MAX_BACKOFF)
+
+
+def next_attempt(now: datetime, earlier_failures: int) -> datetime:
+    return now + retry_delay(earlier_failures + 1)
+
+
+class Outbox:
+    """What adapters use to send stored actions and report how it went."""
+
+    def __init__(self, unit_of_work: UnitOfWork, clock: Callable[[], datetime]) -> None:
+        self._unit_of_work = unit_of_work
+        self._clock = clock
+
+    def pending(self, platform: str, limit: int = 100) -> list[Delivery]:
+        """Unsent actions for ``platform`` that are due, oldest first."""
+        with self._unit_of_work() as store:
+            rows = store.pending_deliveries(platform, self._clock(), limit)
+        return [Delivery(row.id, decode_action(row.payload), row.attempts) for row in rows]
+
+    def delivered(self, delivery_ids: Iterable[int]) -> None:
+        with self._unit_of_work() as store:
+            for delivery_id in delivery_ids:
+                store.mark_delivered(delivery_id, self._clock())
+
+    def failed(self, delivery: Delivery, error: str) -> None:
+        """Keep the action and try again later, backing off with each failure."""
+        with self._unit_of_work() as store:
+            store.mark_failed(delivery.id, error, next_attempt(self._clock(), delivery.attempts))
