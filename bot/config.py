@@ -15,7 +15,10 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bot.platform_config import ConsoleSettings, DiscordSettings, SlackSettings
+
 __all__ = [
+    "ENVIRONMENT_OVERRIDES",
     "SAMPLE_KB",
     "ConfigError",
     "DatabaseSettings",
@@ -25,6 +28,14 @@ __all__ = [
     "TierSettings",
     "load_settings",
 ]
+
+ENVIRONMENT_OVERRIDES: dict[str, tuple[str, str]] = {
+    "DATABASE_URL": ("database", "url"),
+    "SLACK_API_URL": ("slack", "api_url"),
+    "DISCORD_API_BASE": ("discord", "api_base"),
+    "DISCORD_GATEWAY_URL": ("discord", "gateway_url"),
+}
+"""Environment variables that override a setting of the file (they win over it)."""
 
 SAMPLE_KB = Path(__file__).resolve().parent.parent / "kb" / "sample"
 DEFAULT_CONFIG_NAME = "tier0.toml"
@@ -140,24 +151,31 @@ class TicketSettings(_Section):
         return self
 
 
-class PlatformSettings(_Section):
-    """What a platform's users may see: Slack serves staff, Discord serves customers."""
-
-    audience: Audience
-
-
 class Settings(_Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     kb: KBSettings = Field(default_factory=KBSettings)
     tickets: TicketSettings = Field(default_factory=TicketSettings)
     default_locale: str = "en"
-    console: PlatformSettings = Field(default_factory=lambda: PlatformSettings(audience="all"))
-    slack: PlatformSettings = Field(default_factory=lambda: PlatformSettings(audience="internal"))
-    discord: PlatformSettings = Field(default_factory=lambda: PlatformSettings(audience="external"))
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
 
     def audience_for(self, platform: str) -> Audience:
+        """Which articles people on ``platform`` may see; unknown platforms see all."""
         section = getattr(self, platform, None)
-        return section.audience if isinstance(section, PlatformSettings) else "all"
+        audience: Audience = getattr(section, "audience", "all")
+        return audience
+
+    @model_validator(mode="after")
+    def _triage_channels_name_tiers(self) -> Self:
+        tiers = {tier.name for tier in self.tickets.tiers}
+        for platform in (self.slack, self.discord):
+            unknown = sorted(set(platform.triage_channels) - tiers)
+            if unknown:
+                raise ValueError(
+                    f"triage_channels name unknown tiers {unknown}; tiers are {sorted(tiers)}"
+                )
+        return self
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -170,8 +188,9 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         source = str(path)
         raw = _read_toml(path)
         _resolve_kb_paths(raw, path.parent)
-    if env.get("DATABASE_URL"):
-        raw.setdefault("database", {})["url"] = env["DATABASE_URL"]
+    for variable, (section, key) in ENVIRONMENT_OVERRIDES.items():
+        if env.get(variable):
+            raw.setdefault(section, {})[key] = env[variable]
     try:
         return Settings.model_validate(raw)
     except ValidationError as error:

@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole suite: databases on SQLite and PostgreSQL."""
+"""Fixtures shared by the whole suite: databases on SQLite and PostgreSQL, a chat engine."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine as SqlEngine
 
+from bot.config import Settings
+from bot.engine import Engine
+from kb import KnowledgeBase, load_articles
 from storage.db import Database
 from tests.support import databases
+from tests.support.chat import Chat, FakeClock
 
 _postgres_skips: list[str] = []
 
@@ -20,7 +24,7 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _postgres() -> Iterator[Engine | str]:
+def _postgres() -> Iterator[SqlEngine | str]:
     yield from databases.postgres_schema()
 
 
@@ -50,3 +54,28 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             f"{len(_postgres_skips)} storage tests did not run on PostgreSQL because it was "
             "unreachable; only SQLite was tested. Start PostgreSQL (see README) and rerun."
         )
+
+
+@pytest.fixture(scope="session")
+def sample_kb() -> KnowledgeBase:
+    loaded = load_articles(Settings().kb.paths)
+    assert not loaded.errors, loaded.errors
+    return KnowledgeBase.build(loaded.articles)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Default settings: tiers "Service desk" (console:alice) and "Specialists" (console:bob)."""
+    return Settings()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def chat(
+    database: Database, sample_kb: KnowledgeBase, settings: Settings, clock: FakeClock
+) -> Chat:
+    return Chat(Engine(settings, sample_kb, database.unit_of_work, clock), clock)

@@ -40,6 +40,21 @@ def test_database_url_comes_from_the_environment_over_the_file(tmp_path: Path) -
     assert settings.database.url == "postgresql://db/tier0"
 
 
+def test_platform_endpoints_can_be_set_from_the_environment(tmp_path: Path) -> None:
+    settings = load_settings(
+        write(tmp_path, "[slack]\nenabled = true\n"),
+        environ={
+            "SLACK_API_URL": "http://127.0.0.1:9/api/",
+            "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
+            "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/",
+        },
+    )
+
+    assert settings.slack.enabled and settings.slack.api_url == "http://127.0.0.1:9/api/"
+    assert settings.discord.api_base == "http://127.0.0.1:9/api/v10"
+    assert settings.discord.gateway_url == "ws://127.0.0.1:9/"
+
+
 def test_kb_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     path = write(tmp_path, '[kb]\npaths = ["articles"]\n')
 
@@ -68,6 +83,8 @@ def test_kb_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
             "slack.audience: Input should be 'internal', 'external' or 'all'",
         ),
         ("[tickets]\ntiers = []\n", "tickets.tiers: List should have at least 1 item"),
+        ("[slack]\ntriage_channels = { L9 = 'C1' }\n", "triage_channels name unknown tiers ['L9']"),
+        ("[slack]\nmode = 'carrier-pigeon'\n", "slack.mode: Input should be 'socket' or 'http'"),
     ],
 )
 def test_an_invalid_setting_is_reported_with_its_key(

@@ -1,0 +1,81 @@
+"""Sending what the engine stored in the outbox, in order per conversation, with retries.
+
+Adapters only say how one action is sent (``Send``); this module decides when: right
+after an event was handled (``wake``), and on a timer for anything that failed before or
+was left behind by a process that died between storing and sending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.outbox import Delivery, Outbox, lane_of
+
+__all__ = ["Dispatcher", "Send"]
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[Delivery], Awaitable[None]]
+"""Sends one action to the platform; raises if the platform did not take it."""
+
+
+class Dispatcher:
+    """Sends one platform's pending deliveries. One dispatcher per platform per process."""
+
+    def __init__(self, outbox: Outbox, platform: str, send: Send, *, batch: int = 100) -> None:
+        self._outbox = outbox
+        self._platform = platform
+        self._send = send
+        self._batch = batch
+        self._wake = asyncio.Event()
+        self._flushing = asyncio.Lock()
+
+    def wake(self) -> None:
+        """Something new was stored: send it now rather than at the next tick."""
+        self._wake.set()
+
+    async def flush(self) -> int:
+        """Send what is due; a failure holds back the rest of its lane until the next try.
+
+        Returns how many deliveries were sent.
+        """
+        async with self._flushing:
+            pending = await asyncio.to_thread(self._outbox.pending, self._platform, self._batch)
+            held: set[str] = set()
+            sent = 0
+            for delivery in pending:
+                lane = lane_of(delivery.action)
+                if lane in held:
+                    continue
+                try:
+                    await self._send(delivery)
+                except Exception as error:
+                    held.add(lane)
+                    log.warning(
+                        "%s delivery %d failed (attempt %d): %r",
+                        self._platform,
+                        delivery.id,
+                        delivery.attempts + 1,
+                        error,
+                    )
+                    await asyncio.to_thread(self._outbox.failed, delivery, repr(error))
+                    continue
+                await asyncio.to_thread(self._outbox.delivered, [delivery.id])
+                sent += 1
+            return sent
+
+    async def run(self, stop: asyncio.Event, interval: float = 1.0) -> None:
+        """Flush whenever woken, and every ``interval`` seconds, until ``stop`` is set."""
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("%s delivery loop failed; retrying", self._platform)
+            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+        await self.flush()

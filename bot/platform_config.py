@@ -1,0 +1,55 @@
+"""Settings of the chat platforms: what is enabled, where it connects, which channels do what.
+
+Platform endpoints are configurable (and overridable from the environment) so tier0 can
+talk to Slack's other clouds, to Discord-compatible servers, and to fakes in tests.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["ConsoleSettings", "DiscordSettings", "SlackSettings"]
+
+Audience = Literal["internal", "external", "all"]
+ChannelId = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConsoleSettings(_Section):
+    audience: Audience = "all"
+
+
+class SlackSettings(_Section):
+    """Employees' help desk on Slack. Tokens come from SLACK_BOT_TOKEN, SLACK_APP_TOKEN
+    (Socket Mode) and SLACK_SIGNING_SECRET (HTTP mode)."""
+
+    enabled: bool = False
+    audience: Audience = "internal"
+    mode: Literal["socket", "http"] = "socket"
+    api_url: str = Field(default="https://slack.com/api/", pattern=r"^https?://")
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(default=3000, ge=1, le=65535)
+    http_path: str = Field(default="/slack/events", pattern=r"^/")
+    help_channels: list[ChannelId] = Field(default_factory=list)
+    triage_channels: dict[str, ChannelId] = Field(default_factory=dict)
+    slash_command: str = Field(default="/tier0", pattern=r"^/[a-z0-9_-]{1,31}$")
+
+
+class DiscordSettings(_Section):
+    """Customers' help desk on Discord. The token comes from DISCORD_TOKEN."""
+
+    enabled: bool = False
+    audience: Audience = "external"
+    api_base: str = Field(default="https://discord.com/api/v10", pattern=r"^https?://")
+    gateway_url: str = Field(default="wss://gateway.discord.gg/", pattern=r"^wss?://")
+    guild_id: str = ""
+    support_channels: list[ChannelId] = Field(default_factory=list)
+    triage_channels: dict[str, ChannelId] = Field(default_factory=dict)
+    slash_command: str = Field(default="support", pattern=r"^[a-z0-9_-]{1,32}$")
+    max_open_tickets_per_user: int = Field(default=3, ge=1)
+    ticket_cooldown_seconds: int = Field(default=60, ge=0)

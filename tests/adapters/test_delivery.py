@@ -1,0 +1,82 @@
+"""The dispatcher sends stored actions in order per conversation and keeps failures for later."""
+
+from __future__ import annotations
+
+import asyncio
+
+from adapters.delivery import Dispatcher
+from bot.actions import Reply
+from bot.events import MessageReceived, Person, Place
+from bot.outbox import Delivery, place_of
+from tests.support.chat import Chat
+
+QUESTION = "how do I book a meeting room in Lisbon"
+
+
+class FlakyPlatform:
+    """Takes deliveries, except for the first ``failures`` attempts to send into ``down``."""
+
+    def __init__(self, down: str = "", failures: int = 0) -> None:
+        self.sent: list[Delivery] = []
+        self.down = down
+        self.failures = failures
+
+    async def send(self, delivery: Delivery) -> None:
+        place = delivery.action.place if isinstance(delivery.action, Reply) else None
+        if place is not None and place.channel == self.down and self.failures:
+            self.failures -= 1
+            raise ConnectionError("HTTP 503")
+        self.sent.append(delivery)
+
+
+def ask(chat: Chat, channel: str, text: str, n: int) -> None:
+    chat.engine.handle(
+        MessageReceived(Person("console", f"p{n}"), Place("console", channel), text, f"m{n}")
+    )
+
+
+def test_flush_sends_everything_pending_once_in_order(chat: Chat) -> None:
+    ask(chat, "main", QUESTION, 1)
+    platform = FlakyPlatform()
+    dispatcher = Dispatcher(chat.engine.outbox, "console", platform.send)
+
+    assert asyncio.run(dispatcher.flush()) == 2
+    assert asyncio.run(dispatcher.flush()) == 0
+    kinds = [type(d.action).__name__ for d in platform.sent]
+    assert kinds == ["Reply", "PostTicketCard"]
+
+
+def test_a_failure_holds_back_its_conversation_but_not_others(chat: Chat) -> None:
+    ask(chat, "down", QUESTION, 1)
+    ask(chat, "up", QUESTION, 2)
+    platform = FlakyPlatform(down="down", failures=1)
+    dispatcher = Dispatcher(chat.engine.outbox, "console", platform.send)
+
+    asyncio.run(dispatcher.flush())
+    assert [place_of(d.action).channel for d in platform.sent] == ["up", "up"]
+
+    chat.clock.advance(seconds=2)
+    asyncio.run(dispatcher.flush())
+    assert [place_of(d.action).channel for d in platform.sent[2:]] == ["down", "down"]
+
+
+def test_the_delivery_loop_sends_when_woken_and_flushes_on_stop(chat: Chat) -> None:
+    platform = FlakyPlatform()
+
+    async def scenario() -> None:
+        dispatcher = Dispatcher(chat.engine.outbox, "console", platform.send)
+        stop = asyncio.Event()
+        loop = asyncio.create_task(dispatcher.run(stop, interval=60))
+        await asyncio.sleep(0)
+        ask(chat, "main", QUESTION, 1)
+        dispatcher.wake()
+        for _ in range(100):
+            if len(platform.sent) == 2:
+                break
+            await asyncio.sleep(0.01)
+        ask(chat, "main", "it is urgent", 2)  # a follow-up: relayed to agents, acknowledged
+        stop.set()
+        await asyncio.wait_for(loop, timeout=5)
+
+    asyncio.run(scenario())
+    assert len(platform.sent) == 4
