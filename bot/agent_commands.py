@@ -237,12 +237,7 @@ class AgentCommands:
         if not tickets:
             turn.reply(say("agent.tickets_none"))
             return
-        lines = [say("agent.tickets_header")] + [
-            f"{t.key} [{t.priority}] {status_label(t)} · {self.desk.tier_name(t)}"
-            f" · {assignee_name(t) if t.assignee else 'unclaimed'} · {t.subject[:60]}"
-            for t in tickets
-        ]
-        turn.reply("\n".join(lines))
+        turn.reply("\n".join([say("agent.tickets_header"), *map(self.desk.describe, tickets)]))
 
     # -- helpers --------------------------------------------------------------------------
 

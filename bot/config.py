@@ -90,6 +90,8 @@ class TicketSettings(_Section):
     tiers: list[TierSettings] = Field(default_factory=_default_tiers, min_length=1)
     reopen_days: int = Field(default=7, ge=0)
     note_prefix: str = Field(default="!note", min_length=1)
+    max_open_per_requester: int = Field(default=3, ge=1)
+    new_ticket_cooldown_seconds: int = Field(default=60, ge=0)
     human_phrases: list[str] = Field(
         default_factory=lambda: [
             "talk to a human",

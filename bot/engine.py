@@ -193,8 +193,12 @@ class Engine:
             self.commands.run(turn, name, args)
         elif name == "reopen":
             self._reopen(turn, args)
-        elif name in ("human", "person", "ticket"):
+        elif name in ("human", "person"):
             self._ask_for_person(turn, " ".join(args))
+        elif name in ("new", "ticket"):
+            self._new_ticket(turn, name, " ".join(args))
+        elif name in ("mytickets", "status"):
+            self._my_tickets(turn, args)
         elif name in ("help", "start"):
             text = say("help.requester")
             if turn.agent_tier is not None:
@@ -217,6 +221,29 @@ class Engine:
             )
             return
         self.desk.reopen(turn, ticket)
+
+    def _new_ticket(self, turn: Turn, name: str, text: str) -> None:
+        """Skip the bot: open a ticket straight away (a shortcut or slash command)."""
+        if not text.strip():
+            turn.refuse(say("ticket.new_usage", name=name))
+            return
+        turn.conversation.question = text
+        self.desk.open(turn, text, failed_article_id=None, reason="opened directly")
+
+    def _my_tickets(self, turn: Turn, args: list[str]) -> None:
+        """The requester's own tickets, or one of them by key (agents may look at any)."""
+        if args and self.desk.looks_like_key(args[0]):
+            ticket = turn.store.ticket_by_key(args[0])
+            if ticket is None or (ticket.requester.id != turn.user.id and turn.agent_tier is None):
+                turn.refuse(say("agent.no_such_ticket", key=args[0].upper()))
+                return
+            turn.reply(self.desk.describe(ticket))
+            return
+        mine = turn.store.list_tickets(None, 10, requester_id=turn.user.id)
+        if not mine:
+            turn.reply(say("ticket.mine_none"))
+            return
+        turn.reply("\n".join([say("ticket.mine_header"), *map(self.desk.describe, mine)]))
 
     def _ask_for_person(self, turn: Turn, text: str) -> None:
         ticket = self.desk.current_ticket(turn)

@@ -36,6 +36,18 @@ CATALOGUE: dict[str, str] = {
         "Someone will reply here. Anything else you write here is added to the ticket."
     ),
     "command.human_again": "(asked again for a person)",
+    "ticket.limit_reached": (
+        "You already have {count} open tickets ({keys}). Please continue in one of them, "
+        "or wait until one is resolved."
+    ),
+    "ticket.cooldown": (
+        "You opened ticket {key} a moment ago. Please add details there, or try again in "
+        "{seconds} seconds."
+    ),
+    "ticket.mine_none": "You have no tickets.",
+    "ticket.mine_header": "Your tickets:",
+    "ticket.status": "{key}: {status} · {tier} · priority {priority} · {assignee} · {subject}",
+    "ticket.new_usage": "Usage: /{name} DESCRIPTION OF THE PROBLEM",
     "ticket.follow_up_noted": "Added to ticket {key}. The {tier} team will see it.",
     "ticket.claimed_notice": "{agent} from the {tier} team is looking at your ticket {key}.",
     "ticket.escalated_notice": "Your ticket {key} has been passed to the {tier} team.",
@@ -100,7 +112,9 @@ CATALOGUE: dict[str, str] = {
     ),
     "help.requester": (
         "Ask me a question in your own words and I'll look for an answer. "
-        "If I can't help, I'll open a ticket for a person. Say 'talk to a human' at any time."
+        "If I can't help, I'll open a ticket for a person. Say 'talk to a human' at any time. "
+        "Commands: /new DESCRIPTION opens a ticket directly, /mytickets lists yours, "
+        "/status KEY shows one, /reopen KEY reopens a resolved one."
     ),
     "help.agent": (
         "Agent commands: /claim KEY, /unclaim KEY, /assign KEY AGENT, /reply KEY TEXT, "

@@ -51,5 +51,3 @@ class DiscordSettings(_Section):
     support_channels: list[ChannelId] = Field(default_factory=list)
     triage_channels: dict[str, ChannelId] = Field(default_factory=dict)
     slash_command: str = Field(default="support", pattern=r"^[a-z0-9_-]{1,32}$")
-    max_open_tickets_per_user: int = Field(default=3, ge=1)
-    ticket_cooldown_seconds: int = Field(default=60, ge=0)

@@ -107,8 +107,14 @@ class Store(Protocol):
     def transcript(self, ticket_id: int) -> Sequence[MessageRecord]: ...
 
     def list_tickets(
-        self, statuses: Collection[str] | None = None, limit: int = 50
-    ) -> Sequence[Ticket]: ...
+        self,
+        statuses: Collection[str] | None = None,
+        limit: int = 50,
+        *,
+        requester_id: int | None = None,
+    ) -> Sequence[Ticket]:
+        """Newest first, optionally only some statuses and one requester's."""
+        ...
 
     def add_feedback(
         self,

@@ -68,7 +68,13 @@ class TicketDesk:
     def open(
         self, turn: Turn, question: str, *, failed_article_id: str | None, reason: str
     ) -> None:
-        """Open a ticket for the person in this conversation and tell them and the agents."""
+        """Open a ticket for the person in this conversation and tell them and the agents.
+
+        Someone who already has the maximum of open tickets, or opened one moments ago, is
+        pointed at their tickets instead (against spam).
+        """
+        if not self._may_open(turn):
+            return
         subject = " ".join(question.split())[:SUBJECT_LIMIT] or "(no question given)"
         ticket = turn.store.open_ticket(
             requester=turn.user,
@@ -90,6 +96,35 @@ class TicketDesk:
             say(message, key=ticket.key, priority=ticket.priority, tier=self.tier_name(ticket))
         )
         turn.emit(PostTicketCard(self.view(ticket)))
+
+    def _may_open(self, turn: Turn) -> bool:
+        limit = self.settings.max_open_per_requester
+        mine = turn.store.list_tickets(ACTIVE_STATUSES, limit, requester_id=turn.user.id)
+        if len(mine) >= limit:
+            keys = ", ".join(t.key for t in mine)
+            turn.reply(say("ticket.limit_reached", count=len(mine), keys=keys))
+            return False
+        latest = turn.store.list_tickets(None, 1, requester_id=turn.user.id)
+        cooldown = timedelta(seconds=self.settings.new_ticket_cooldown_seconds)
+        if latest and turn.now - latest[0].created_at < cooldown:
+            wait = cooldown - (turn.now - latest[0].created_at)
+            turn.reply(
+                say("ticket.cooldown", key=latest[0].key, seconds=int(wait.total_seconds()) + 1)
+            )
+            return False
+        return True
+
+    def describe(self, ticket: Ticket) -> str:
+        """One line on a ticket, for the requester or an agent."""
+        return say(
+            "ticket.status",
+            key=ticket.key,
+            status=status_label(ticket),
+            tier=self.tier_name(ticket),
+            priority=ticket.priority,
+            assignee=assignee_name(ticket) if ticket.assignee else "unclaimed",
+            subject=ticket.subject[:80],
+        )
 
     # -- requester side -------------------------------------------------------------------
 

@@ -284,11 +284,17 @@ class SqlStore(DeliveryQueries):
         return self.ticket(ticket.id)
 
     def list_tickets(
-        self, statuses: Collection[str] | None = None, limit: int = 50
+        self,
+        statuses: Collection[str] | None = None,
+        limit: int = 50,
+        *,
+        requester_id: int | None = None,
     ) -> Sequence[Ticket]:
         query = select(TicketRow).order_by(TicketRow.id.desc()).limit(limit)
         if statuses is not None:
             query = query.where(TicketRow.status.in_(list(statuses)))
+        if requester_id is not None:
+            query = query.where(TicketRow.requester_id == requester_id)
         return [self._ticket(row) for row in self.session.scalars(query).unique()]
 
     def log_ticket_event(
