@@ -79,6 +79,28 @@ class Engine:
                 conversation.ticket_id = ticket.id
                 store.save_conversation(conversation, now)
 
+    def move_ticket(self, key: str, place: Place) -> None:
+        """The ticket's conversation continues in ``place`` (say, a private thread made for it).
+
+        The old place is freed for new questions; everything about the ticket, from now on,
+        is said in the new one.
+        """
+        now = self._clock()
+        with self._unit_of_work() as store:
+            ticket = store.ticket_by_key(key)
+            if ticket is None:
+                raise KeyError(key)
+            old = store.conversation(ticket.place, now)
+            new = store.conversation(place, now)
+            new.ticket_id, new.state = ticket.id, old.state
+            new.question = old.question
+            if old.ticket_id == ticket.id:
+                old.ticket_id, old.state = None, "idle"
+            store.save_conversation(old, now)
+            store.save_conversation(new, now)
+            store.move_ticket(ticket, new, now)
+            store.log_ticket_event(ticket, None, "moved", now, detail=_describe_place(place))
+
     def cards(self, key: str) -> list[Card]:
         """Where the ticket's cards are, oldest first, for editing them in place."""
         with self._unit_of_work() as store:
@@ -252,6 +274,12 @@ class Engine:
             return
         question = text or turn.conversation.question or ""
         self.desk.open(turn, question, failed_article_id=None, reason="asked for a person")
+
+
+def _describe_place(place: Place) -> str:
+    return f"to {place.platform} {place.channel}" + (
+        f" thread {place.thread}" if place.thread else ""
+    )
 
 
 def _inbound(event: Event) -> tuple[str, str] | None:

@@ -79,6 +79,10 @@ class Store(Protocol):
 
     def ticket(self, ticket_id: int) -> Ticket: ...
 
+    def move_ticket(self, ticket: Ticket, conversation: Conversation, now: datetime) -> Ticket:
+        """Make ``conversation`` the ticket's own (e.g. a private thread made for it)."""
+        ...
+
     def ticket_by_key(self, key: str) -> Ticket | None: ...
 
     def update_ticket(

@@ -257,6 +257,14 @@ class SqlStore(DeliveryQueries):
         row = self.session.get_one(TicketRow, ticket_id, populate_existing=True)
         return self._ticket(row)
 
+    def move_ticket(self, ticket: Ticket, conversation: Conversation, now: datetime) -> Ticket:
+        self.session.execute(
+            update(TicketRow)
+            .where(TicketRow.id == ticket.id)
+            .values(conversation_id=conversation.id, updated_at=now)
+        )
+        return self.ticket(ticket.id)
+
     def ticket_by_key(self, key: str) -> Ticket | None:
         prefix, _, number = key.strip().upper().partition("-")
         if prefix != self.key_prefix or not (number.isascii() and number.isdigit()):

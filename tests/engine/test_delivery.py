@@ -136,3 +136,20 @@ def test_requesters_cannot_speak_for_agents_in_a_card_thread(chat: Chat) -> None
     shown = in_card_thread(chat, "close my own ticket", who=Person("console", "mallory"))
 
     assert [type(a).__name__ for a in shown] == ["Refuse"]
+
+
+def test_a_ticket_can_move_to_a_place_made_for_it(chat: Chat, database: Database) -> None:
+    chat.say(QUESTION)
+    private_thread = Place("console", "support", "private-7")
+
+    chat.engine.move_ticket("T-1", private_thread)
+
+    follow_up = chat.engine.handle(
+        MessageReceived(chat.person("you"), private_thread, "any news?", "m-moved")
+    )
+    assert [type(d.action).__name__ for d in follow_up] == ["RelayToAgents", "Reply"]
+    assert chat.say("my vpn won't connect").answer().article.id == "vpn-cannot-connect"
+    with database.unit_of_work() as store:
+        ticket = store.ticket_by_key("T-1")
+        assert ticket is not None and ticket.place == private_thread
+        assert store.ticket_events(ticket.id)[-1].kind == "moved"
