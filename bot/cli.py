@@ -8,8 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import cli_chat, cli_kb, cli_tickets
+from bot import cli_chat, cli_kb, cli_run, cli_tickets
 from bot.config import ConfigError
+from bot.service import StartupError
 from storage.db import StorageUnavailable
 
 __all__ = ["main"]
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     cli_chat.register(commands)
     cli_kb.register(commands)
+    cli_run.register(commands)
     cli_tickets.register(commands)
     return parser
 
@@ -41,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tier0: configuration error: {error}", file=sys.stderr)
     except StorageUnavailable as error:
         print(f"tier0: database error: {error}", file=sys.stderr)
+    except StartupError as error:
+        print(f"tier0: {error}", file=sys.stderr)
     return 2
 
 

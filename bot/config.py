@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bot.platform_config import ConsoleSettings, DiscordSettings, SlackSettings
+from bot.platform_config import ConsoleSettings, DiscordSettings, ServiceSettings, SlackSettings
 
 __all__ = [
     "ENVIRONMENT_OVERRIDES",
@@ -158,6 +158,7 @@ class Settings(_Section):
     kb: KBSettings = Field(default_factory=KBSettings)
     tickets: TicketSettings = Field(default_factory=TicketSettings)
     default_locale: str = "en"
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)

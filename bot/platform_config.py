@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ConsoleSettings", "DiscordSettings", "SlackSettings"]
+__all__ = ["ConsoleSettings", "DiscordSettings", "ServiceSettings", "SlackSettings"]
 
 Audience = Literal["internal", "external", "all"]
 ChannelId = Annotated[str, Field(min_length=1, max_length=128)]
@@ -18,6 +18,15 @@ ChannelId = Annotated[str, Field(min_length=1, max_length=128)]
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceSettings(_Section):
+    """How ``tier0 run`` behaves as a long-running process."""
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=600)
+    database_wait_seconds: float = Field(default=30.0, ge=0, le=3600)
 
 
 class ConsoleSettings(_Section):

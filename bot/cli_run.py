@@ -1,0 +1,49 @@
+"""``tier0 run``: the service. ``--check`` validates configuration, secrets, KB and database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from typing import Any
+
+from bot.app import build_app
+from bot.config import load_settings
+from bot.logs import configure_logging
+from bot.service import build_adapters, serve
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    run = subparsers.add_parser(
+        "run", help="run the enabled adapters (Slack, Discord) in the foreground"
+    )
+    run.add_argument(
+        "--check",
+        action="store_true",
+        help="validate configuration, secrets, knowledge base and database, then exit",
+    )
+    run.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    configure_logging(settings.service.log_level, settings.service.log_format)
+    app = build_app(
+        settings, wait_seconds=0 if args.check else settings.service.database_wait_seconds
+    )
+    try:
+        adapters = build_adapters(app, os.environ)
+        if args.check:
+            platforms = ", ".join(adapter.platform for adapter in adapters)
+            errors = len(app.kb_errors)
+            print(
+                f"configuration OK: {platforms}; {len(app.kb.articles)} articles "
+                f"({errors} file(s) with errors); database reachable"
+            )
+            return 1 if errors else 0
+        asyncio.run(serve(adapters, settings.service.shutdown_grace_seconds))
+        return 0
+    finally:
+        app.close()

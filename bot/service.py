@@ -1,0 +1,103 @@
+"""``tier0 run``: every enabled adapter in one foreground process, stopped gracefully.
+
+Start-up connects each adapter and starts its outbox dispatcher; SIGTERM or SIGINT stops
+taking events, lets those in flight finish, sends what is still queued, and exits within
+the configured grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import signal
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import cast
+
+from adapters.runtime import Adapter
+from bot.app import App
+from bot.config import ConfigError
+
+__all__ = ["BUILDERS", "StartupError", "build_adapters", "serve"]
+
+log = logging.getLogger("tier0.service")
+
+
+class StartupError(Exception):
+    """An adapter could not connect; the message names the platform and the reason."""
+
+
+Builder = Callable[[App, Mapping[str, str]], Adapter]
+
+BUILDERS: dict[str, str] = {
+    "slack": "adapters.slack:build_slack_adapter",
+    "discord": "adapters.discord_adapter:build_discord_adapter",
+}
+"""Platform -> "module:function"; imported only when enabled, so an unused platform's
+library is never loaded."""
+
+
+def build_adapters(app: App, env: Mapping[str, str]) -> list[Adapter]:
+    """The adapters enabled in the settings; a missing secret raises ``ConfigError``."""
+    enabled = [name for name in BUILDERS if getattr(app.settings, name).enabled]
+    if not enabled:
+        raise ConfigError(
+            "nothing to run: enable [slack] or [discord] in the configuration "
+            "(or try `tier0 chat` for the console)"
+        )
+    return [_builder(name)(app, env) for name in enabled]
+
+
+def _builder(platform: str) -> Builder:
+    module_name, _, function = BUILDERS[platform].partition(":")
+    return cast(Builder, getattr(importlib.import_module(module_name), function))
+
+
+async def serve(adapters: Sequence[Adapter], grace_seconds: float) -> None:
+    """Run until SIGTERM/SIGINT, then shut down within ``grace_seconds``."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    dispatching = asyncio.Event()
+    started = time.monotonic()
+    running: list[Adapter] = []
+    try:
+        for adapter in adapters:
+            try:
+                await adapter.start()
+            except Exception as error:
+                await _stop_all(running, grace_seconds)
+                raise StartupError(f"{adapter.platform} could not start: {error}") from error
+            running.append(adapter)
+        tasks = [asyncio.create_task(a.dispatcher.run(dispatching)) for a in running]
+        log.info("tier0 ready in %.1f s: %s", time.monotonic() - started, _names(running))
+        await stop.wait()
+        log.info("stopping: finishing events in flight and queued deliveries")
+        stopping = time.monotonic()
+        await _stop_all(running, grace_seconds)
+        dispatching.set()
+        remaining = max(0.5, grace_seconds - (time.monotonic() - stopping))
+        _, late = await asyncio.wait(tasks, timeout=remaining)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("deliveries still pending after the grace period stay queued")
+        log.info("stopped in %.1f s", time.monotonic() - stopping)
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+
+
+async def _stop_all(adapters: Sequence[Adapter], grace_seconds: float) -> None:
+    results = await asyncio.gather(
+        *(asyncio.wait_for(a.stop(), grace_seconds) for a in adapters), return_exceptions=True
+    )
+    for adapter, result in zip(adapters, results, strict=True):
+        if isinstance(result, BaseException):
+            log.warning("%s did not stop cleanly: %r", adapter.platform, result)
+
+
+def _names(adapters: Sequence[Adapter]) -> str:
+    return ", ".join(adapter.platform for adapter in adapters)

@@ -1,0 +1,75 @@
+"""`tier0 run` in-process: adapters start, SIGTERM stops them gracefully, queues are flushed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+from adapters.delivery import Dispatcher
+from bot.app import App
+from bot.config import ConfigError, Settings
+from bot.events import MessageReceived, Person, Place
+from bot.outbox import Delivery
+from bot.service import StartupError, build_adapters, serve
+from tests.support.chat import Chat
+
+
+class RecordingAdapter:
+    """An adapter double: records its life cycle and 'sends' by remembering deliveries."""
+
+    def __init__(self, chat: Chat, platform: str = "console", fail_start: bool = False) -> None:
+        self.platform = platform
+        self.events: list[str] = []
+        self.sent: list[Delivery] = []
+        self.fail_start = fail_start
+        self.dispatcher = Dispatcher(chat.engine.outbox, platform, self._send)
+
+    async def _send(self, delivery: Delivery) -> None:
+        self.sent.append(delivery)
+
+    async def start(self) -> None:
+        if self.fail_start:
+            raise ConnectionError("invalid_auth")
+        self.events.append("started")
+
+    async def stop(self) -> None:
+        self.events.append("stopped")
+
+
+def test_sigterm_stops_adapters_and_sends_what_is_queued(chat: Chat) -> None:
+    adapter = RecordingAdapter(chat)
+
+    async def scenario() -> None:
+        server = asyncio.create_task(serve([adapter], grace_seconds=5))
+        while adapter.events != ["started"]:
+            await asyncio.sleep(0.01)
+        await asyncio.to_thread(
+            chat.engine.handle,
+            MessageReceived(Person("console", "you"), Place("console", "main"), "hi", "m1"),
+        )
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(server, timeout=5)
+
+    asyncio.run(scenario())
+
+    assert adapter.events == ["started", "stopped"]
+    assert [type(d.action).__name__ for d in adapter.sent] == ["Reply"]
+
+
+def test_an_adapter_that_cannot_start_stops_the_others_and_says_why(chat: Chat) -> None:
+    good, bad = RecordingAdapter(chat), RecordingAdapter(chat, "slack", fail_start=True)
+
+    with pytest.raises(StartupError, match="slack could not start: invalid_auth"):
+        asyncio.run(serve([good, bad], grace_seconds=5))
+
+    assert good.events == ["started", "stopped"]
+
+
+def test_nothing_enabled_is_a_configuration_error(chat: Chat) -> None:
+    app = App(Settings(), None, chat.engine.answerer.kb, (), chat.engine)  # type: ignore[arg-type]
+
+    with pytest.raises(ConfigError, match="nothing to run"):
+        build_adapters(app, {})
