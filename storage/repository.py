@@ -113,11 +113,18 @@ class SqlStore(DeliveryQueries):
         return _user(row)
 
     def conversation(self, place: Place, now: datetime) -> Conversation:
+        """The conversation row, locked until commit (FOR UPDATE on PostgreSQL; SQLite's
+        BEGIN IMMEDIATE already serialises), so two events of one conversation handled
+        by two threads or workers at once take turns instead of overwriting each other."""
         thread = place.thread or ""
-        query = select(ConversationRow).where(
-            ConversationRow.platform == place.platform,
-            ConversationRow.channel == place.channel,
-            ConversationRow.thread == thread,
+        query = (
+            select(ConversationRow)
+            .where(
+                ConversationRow.platform == place.platform,
+                ConversationRow.channel == place.channel,
+                ConversationRow.thread == thread,
+            )
+            .with_for_update()
         )
         row = self.session.scalar(query)
         if row is None:

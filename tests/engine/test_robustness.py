@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from bot.actions import PostTicketCard, Refuse, Reply
@@ -115,3 +117,28 @@ def test_a_message_is_stored_before_handling_and_handled_once_when_redelivered(
     assert any(isinstance(d.action, PostTicketCard) for d in retried)
     assert inbound_messages(database) == [("my printer is on fire", True)]
     assert engine.handle(event) == []
+
+
+def test_events_of_one_conversation_handled_at_once_take_turns(
+    chat: Chat, database: Database
+) -> None:
+    """Six people write into one thread at the same moment: one ticket, five follow-ups."""
+    start = threading.Barrier(6)
+
+    def write(n: int) -> None:
+        start.wait()
+        chat.engine.handle(
+            MessageReceived(
+                Person("console", f"p{n}"), HERE, "the projector in room 4 is dead", f"c{n}"
+            )
+        )
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    with database.unit_of_work() as store:
+        assert len(store.list_tickets()) == 1
+    assert all(handled for _, handled in inbound_messages(database))
