@@ -1,0 +1,272 @@
+"""The Discord adapter as ``tier0 run`` drives it: connect, take events, send the outbox.
+
+Events are translated (:mod:`translate`), handled by the synchronous engine on a worker
+thread, and what the engine decided is sent by the outbox dispatcher (:mod:`sender`). An
+interaction is acknowledged at once (Discord allows three seconds) and its answers go
+back through it, privately where the channel is shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from adapters.delivery import Dispatcher
+from adapters.discord_adapter import render, translate, wire
+from adapters.discord_adapter.client import Tier0Client
+from adapters.discord_adapter.ids import PLATFORM, is_personal
+from adapters.discord_adapter.sender import Pending, Sender
+from adapters.discord_adapter.translate import ChannelKind, Layout, ModalRequest
+from adapters.runtime import require_secret
+from bot.app import App
+from bot.events import ButtonPressed, Event, MessageReceived, Place
+from bot.outbox import Delivery
+from bot.records import Ticket
+
+__all__ = ["DiscordAdapter", "build_discord_adapter"]
+
+log = logging.getLogger(__name__)
+
+REMEMBERED_REPLIES = 10_000
+READY_TIMEOUT = 60.0
+
+
+def build_discord_adapter(
+    app: App, env: Mapping[str, str], **client_options: Any
+) -> DiscordAdapter:
+    """The adapter for ``tier0 run``; the bot token comes from DISCORD_TOKEN."""
+    token = require_secret(env, "DISCORD_TOKEN", "to connect the Discord bot ([discord] enabled)")
+    return DiscordAdapter(app, token, **client_options)
+
+
+class DiscordAdapter:
+    platform = PLATFORM
+
+    def __init__(self, app: App, token: str, **client_options: Any) -> None:
+        self.app = app
+        self.settings = app.settings
+        self.engine = app.engine
+        self._token = token
+        self.client = Tier0Client(
+            app.settings, self._on_message, self._on_interaction, **client_options
+        )
+        self._pending: dict[Place, Pending] = {}
+        self._replied_to: OrderedDict[Place, int] = OrderedDict()
+        self._locks: dict[Place, asyncio.Lock] = {}
+        self.sender = Sender(
+            self.client,
+            self.engine,
+            self.settings,
+            self._place_now,
+            self._pending,
+            self._replied_to,
+        )
+        self.dispatcher = Dispatcher(self.engine.outbox, PLATFORM, self.sender.send)
+        self._layout: Layout | None = None
+        self._connection: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._stopping = False
+        self._saved: tuple[str, yarl.URL] | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._point_discord_py()
+        try:
+            await self.client.login(self._token)  # also syncs the slash commands
+            self._connection = asyncio.create_task(self.client.connect(reconnect=True))
+            ready = asyncio.ensure_future(self.client.wait_until_ready())
+            done, _ = await asyncio.wait(
+                [ready, self._connection],
+                timeout=READY_TIMEOUT,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if ready not in done:
+                ready.cancel()
+                if self._connection in done:
+                    self._connection.result()
+                raise TimeoutError(f"not ready after {READY_TIMEOUT:.0f} s")
+        except BaseException:
+            await self._close()
+            raise
+        user = self.client.user
+        assert user is not None
+        discord_settings = self.settings.discord
+        self._layout = Layout(
+            bot_id=str(user.id),
+            support_channels=frozenset(discord_settings.support_channels),
+            triage_channels=frozenset(discord_settings.triage_channels.values()),
+            support_command=discord_settings.slash_command,
+        )
+        log.info("discord: ready as %s in %d guild(s)", user, len(self.client.guilds))
+
+    async def stop(self) -> None:
+        """Stop taking events, finish those in flight, send what they decided, disconnect."""
+        self._stopping = True
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=10)
+        try:
+            await self.dispatcher.flush()
+        finally:
+            await self._close()
+
+    async def _close(self) -> None:
+        await self.client.close()
+        if self._connection is not None:
+            self._connection.cancel()
+            await asyncio.gather(self._connection, return_exceptions=True)
+        self._restore_discord_py()
+
+    def _point_discord_py(self) -> None:
+        """discord.py reads its endpoints from two class attributes, for the whole process."""
+        self._saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+        Route.BASE = self.settings.discord.api_base.rstrip("/")
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.settings.discord.gateway_url)
+
+    def _restore_discord_py(self) -> None:
+        if self._saved is not None:
+            Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._saved
+            self._saved = None
+
+    # -- events in ------------------------------------------------------------------------
+
+    async def _on_message(self, message: discord.Message) -> None:
+        if self._stopping or self._layout is None:
+            return
+        if message.author.bot:
+            return
+        kind = await self._kind(message.channel.id, message.channel)
+        event = translate.message_event(wire.message(message), kind, self._layout)
+        if event is None:
+            return
+        if is_personal(event.place):
+            self._remember_reply(event.place, message.id)
+        await self._tracked(self._handle(event))
+
+    async def _on_interaction(self, interaction: discord.Interaction) -> None:
+        if self._stopping or self._layout is None:
+            return
+        await self._tracked(self._interaction(interaction, self._layout))
+
+    async def _interaction(self, interaction: discord.Interaction, layout: Layout) -> None:
+        channel_id = interaction.channel_id or 0
+        kind = await self._kind(channel_id, interaction.channel)
+        payload = wire.interaction(interaction)
+        result = translate.interaction_event(payload, kind, layout)
+        if isinstance(result, ModalRequest):
+            form = _modal(render.modal(result))
+            await interaction.response.send_modal(form)
+            form.stop()  # the submission is handled from its custom id, like buttons
+            return
+        if result is None:
+            await self._not_an_event(interaction, payload)
+            return
+        event = result
+        where = event.place
+        shared = is_personal(where) or kind == "triage"
+        command = interaction.type is discord.InteractionType.application_command
+        async with self._locks.setdefault(where, asyncio.Lock()):
+            if command:
+                await interaction.response.defer(ephemeral=shared, thinking=True)
+            else:
+                await interaction.response.defer()
+            pending = self._pending[where] = Pending(interaction, shared)
+            try:
+                deliveries = await self._handle(event)
+                await self.dispatcher.flush()
+                if command and not pending.answered:
+                    await interaction.edit_original_response(content="Done.")
+            finally:
+                del self._pending[where]
+        if kind == "ticket_thread" and _ends_rating(event, payload, deliveries):
+            await self.sender.close_thread(where)
+
+    async def _not_an_event(
+        self, interaction: discord.Interaction, payload: dict[str, Any]
+    ) -> None:
+        name = str(payload["data"].get("name", ""))
+        if interaction.type is discord.InteractionType.application_command and (
+            name == translate.PANEL_COMMAND
+        ):
+            await self.sender.post(str(interaction.channel_id), render.panel())
+            await interaction.response.send_message("Panel posted.", ephemeral=True)
+        elif interaction.type is discord.InteractionType.component:
+            await interaction.response.send_message(
+                "That button is no longer available.", ephemeral=True
+            )
+
+    async def _handle(self, event: Event) -> list[Delivery]:
+        deliveries = await asyncio.to_thread(self.engine.handle, event)
+        for unstored in (d for d in deliveries if d.id == 0):  # an internal error, said once
+            try:
+                await self.sender.send(unstored)
+            except Exception:
+                log.exception("discord: could not report an internal error")
+        self.dispatcher.wake()
+        return deliveries
+
+    async def _tracked(self, work: Any) -> None:
+        task: asyncio.Task[Any] = asyncio.ensure_future(work)
+        self._in_flight.add(task)
+        try:
+            await task
+        finally:
+            self._in_flight.discard(task)
+
+    async def _kind(self, channel_id: int, channel: object) -> ChannelKind:
+        assert self._layout is not None
+        known = wire.channel(channel) or wire.channel(self.client.get_channel(channel_id))
+        if known is None:
+            try:
+                known = wire.channel(await self.client.fetch_channel(channel_id))
+            except discord.HTTPException:
+                return "other"
+        return self._layout.classify(known) if known else "other"
+
+    def _remember_reply(self, where: Place, message_id: int) -> None:
+        """Answers in a support channel reply to the question (memory only, bounded)."""
+        self._replied_to[where] = message_id
+        self._replied_to.move_to_end(where)
+        while len(self._replied_to) > REMEMBERED_REPLIES:
+            self._replied_to.popitem(last=False)
+
+    def _place_now(self, key: str) -> Place | None:
+        """Where a ticket's conversation is now (it may have moved to a private thread).
+
+        Read straight from the database until the engine offers a lookup by key.
+        """
+        with self.app.database.unit_of_work() as store:
+            ticket: Ticket | None = store.ticket_by_key(key)
+            return ticket.place if ticket else None
+
+
+def _ends_rating(event: Event, payload: dict[str, Any], deliveries: list[Delivery]) -> bool:
+    """Skip pressed or the comment form sent: the requester is done with the ticket."""
+    if any(type(d.action).__name__ == "Refuse" for d in deliveries):
+        return False
+    if isinstance(event, ButtonPressed):
+        return event.action == "skip_comment"
+    custom = str(payload["data"].get("custom_id", ""))
+    return isinstance(event, MessageReceived) and custom.startswith("tier0:comment:")
+
+
+def _modal(spec: render.ModalSpec) -> discord.ui.Modal:
+    form = discord.ui.Modal(title=spec.title, custom_id=spec.custom_id, timeout=None)
+    form.add_item(
+        discord.ui.TextInput(
+            label=spec.label,
+            custom_id="text",
+            style=discord.TextStyle.paragraph,
+            required=spec.required,
+            max_length=1000,
+        )
+    )
+    return form

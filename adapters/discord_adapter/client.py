@@ -1,0 +1,175 @@
+"""The discord.py client: intents, the slash commands it syncs, and where events go.
+
+The command tree only declares commands (so Discord shows them with their options); every
+interaction, commands included, is routed through ``on_interaction`` to one handler that
+translates its raw data. That keeps one path for commands, buttons and modals, and makes
+buttons on old messages work after a restart without registering views.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+import discord
+from discord import app_commands
+
+from bot.config import Settings
+
+__all__ = ["Tier0Client", "intents"]
+
+log = logging.getLogger(__name__)
+
+OnMessage = Callable[[discord.Message], Awaitable[None]]
+OnInteraction = Callable[[discord.Interaction], Awaitable[None]]
+TICKET = "Ticket key, e.g. T-12 (default: the ticket of this thread)"
+
+
+def intents() -> discord.Intents:
+    """Only what tier0 needs; ``message_content`` is privileged (enable it in the portal)."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True  # channels and threads in the cache, to tell where a message is
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    wanted.message_content = True  # questions are the messages' text
+    return wanted
+
+
+class _DeclaringTree(app_commands.CommandTree[discord.Client]):
+    """Declares and syncs commands; never runs them (``on_interaction`` handles them)."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return False
+
+
+class Tier0Client(discord.Client):
+    def __init__(
+        self,
+        settings: Settings,
+        on_message: OnMessage,
+        on_interaction: OnInteraction,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            intents=intents(), allowed_mentions=discord.AllowedMentions.none(), **options
+        )
+        self.settings = settings
+        self._on_message = on_message
+        self._on_interaction = on_interaction
+        self.tree = _DeclaringTree(self)
+        guild_id = settings.discord.guild_id
+        self.guild = discord.Object(int(guild_id)) if guild_id else None
+        declare_commands(self.tree, settings, self.guild)
+
+    async def setup_hook(self) -> None:
+        synced = await self.tree.sync(guild=self.guild)
+        where = f"guild {self.guild.id}" if self.guild else "globally"
+        log.info("discord: %d slash commands synced %s", len(synced), where)
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self._on_message(message)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self._on_interaction(interaction)
+
+
+def declare_commands(
+    tree: app_commands.CommandTree[Any], settings: Settings, guild: discord.Object | None
+) -> None:
+    """The commands people see; names match the engine's so its help text is right."""
+    command = _declarer(tree, guild)
+    priorities = [app_commands.Choice(name=p, value=p) for p in settings.tickets.priorities[:25]]
+
+    @command(settings.discord.slash_command, "Ask support a question")
+    @app_commands.describe(question="What do you need help with? (leave empty for a form)")
+    async def support(interaction: discord.Interaction, question: str | None = None) -> None: ...
+
+    @command("new", "Open a ticket for a person straight away")
+    async def new(interaction: discord.Interaction, description: str) -> None: ...
+
+    @command("mytickets", "List your tickets")
+    async def mytickets(interaction: discord.Interaction) -> None: ...
+
+    @command("status", "Show one of your tickets")
+    @app_commands.describe(ticket="Ticket key, e.g. T-12")
+    async def status(interaction: discord.Interaction, ticket: str) -> None: ...
+
+    @command("help", "What the bot can do")
+    async def help(interaction: discord.Interaction) -> None: ...
+
+    @command("reopen", "Reopen a resolved ticket")
+    @app_commands.describe(ticket=TICKET)
+    async def reopen(interaction: discord.Interaction, ticket: str | None = None) -> None: ...
+
+    @command("claim", "Staff: take a ticket")
+    @app_commands.describe(ticket=TICKET)
+    async def claim(interaction: discord.Interaction, ticket: str | None = None) -> None: ...
+
+    @command("unclaim", "Staff: put a ticket back in its queue")
+    @app_commands.describe(ticket=TICKET)
+    async def unclaim(interaction: discord.Interaction, ticket: str | None = None) -> None: ...
+
+    @command("assign", "Staff: give a ticket to an agent")
+    @app_commands.describe(agent="Who should work the ticket", ticket=TICKET)
+    async def assign(
+        interaction: discord.Interaction, agent: discord.User, ticket: str | None = None
+    ) -> None: ...
+
+    @command("reply", "Staff: answer the requester of a ticket")
+    @app_commands.describe(text="What the requester will read", ticket=TICKET)
+    async def reply(
+        interaction: discord.Interaction, text: str, ticket: str | None = None
+    ) -> None: ...
+
+    @command("note", "Staff: add an internal note (never shown to the requester)")
+    @app_commands.describe(text="The note", ticket=TICKET)
+    async def note(
+        interaction: discord.Interaction, text: str, ticket: str | None = None
+    ) -> None: ...
+
+    @command("escalate", "Staff: move a ticket to the next tier")
+    @app_commands.describe(reason="Why it needs the next tier", ticket=TICKET)
+    async def escalate(
+        interaction: discord.Interaction, reason: str | None = None, ticket: str | None = None
+    ) -> None: ...
+
+    @command("priority", "Staff: change a ticket's priority")
+    @app_commands.describe(level="The new priority", ticket=TICKET)
+    @app_commands.choices(level=priorities)
+    async def priority(
+        interaction: discord.Interaction, level: str, ticket: str | None = None
+    ) -> None: ...
+
+    @command("resolve", "Staff: resolve a ticket and ask the requester for a rating")
+    @app_commands.describe(summary="Optional answer sent to the requester", ticket=TICKET)
+    async def resolve(
+        interaction: discord.Interaction, summary: str | None = None, ticket: str | None = None
+    ) -> None: ...
+
+    @command("tickets", "Staff: list open tickets")
+    async def tickets(interaction: discord.Interaction) -> None: ...
+
+    @command("support-panel", "Admin: post a 'Get help' button in this channel")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def support_panel(interaction: discord.Interaction) -> None: ...
+
+
+Declare = Callable[[Callable[..., Awaitable[None]]], Any]
+
+
+def _declarer(
+    tree: app_commands.CommandTree[Any], guild: discord.Object | None
+) -> Callable[[str, str], Declare]:
+    def command(name: str, description: str) -> Declare:
+        def add(callback: Callable[..., Awaitable[None]]) -> Any:
+            declared: app_commands.Command[Any, ..., None] = app_commands.Command(
+                name=name, description=description, callback=cast(Any, callback)
+            )
+            tree.add_command(declared, guild=guild)
+            return declared
+
+        return add
+
+    return command

@@ -1,0 +1,303 @@
+"""tier0 actions -> Discord messages, described as plain data (no client, no event loop).
+
+User text is escaped (markdown and mentions) wherever it is echoed; text written by staff
+and knowledge-base articles keep their markdown but never their mentions. The sender adds
+``AllowedMentions.none()`` to every message as well, so nothing here can ever ping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Final, Literal
+
+import discord
+from discord.utils import escape_markdown, escape_mentions
+
+from adapters.discord_adapter.ids import custom_id, is_personal, user_of
+from adapters.discord_adapter.translate import ModalRequest
+from bot.actions import (
+    AnswerArticle,
+    AskRating,
+    Button,
+    OfferArticles,
+    Refuse,
+    RelayToAgents,
+    RelayToRequester,
+    Reply,
+    TicketView,
+)
+from bot.events import Person, Place
+
+__all__ = [
+    "CONVERSATIONAL",
+    "ButtonSpec",
+    "Conversational",
+    "MessageSpec",
+    "ModalSpec",
+    "SelectSpec",
+    "addressed",
+    "card",
+    "cut",
+    "modal",
+    "panel",
+    "render",
+    "safe",
+    "thread_name",
+    "thread_pointer",
+    "ticket_intro",
+]
+
+Style = Literal["primary", "secondary", "success", "danger"]
+Conversational = (
+    Reply | AnswerArticle | OfferArticles | RelayToRequester | RelayToAgents | AskRating | Refuse
+)
+CONVERSATIONAL: Final = (
+    Reply,
+    AnswerArticle,
+    OfferArticles,
+    RelayToRequester,
+    RelayToAgents,
+    AskRating,
+    Refuse,
+)
+CONTENT_LIMIT, LABEL_LIMIT, ROW_LIMIT, ROWS_LIMIT = 2000, 80, 5, 5
+TITLE_LIMIT, DESCRIPTION_LIMIT, FIELD_LIMIT, FOOTER_LIMIT = 256, 4096, 1024, 2048
+MAX_ARTICLE_BUTTONS: Final = 3
+_STYLES: Final[dict[str, Style]] = {
+    "default": "secondary",
+    "primary": "primary",
+    "danger": "danger",
+}
+_COLOURS: Final = {
+    "open": 0xE67E22,
+    "claimed": 0x3498DB,
+    "waiting_on_user": 0xF1C40F,
+    "resolved": 0x2ECC71,
+    "closed": 0x95A5A6,
+}
+
+
+@dataclass(frozen=True)
+class ButtonSpec:
+    label: str
+    custom_id: str
+    style: Style = "secondary"
+
+
+@dataclass(frozen=True)
+class SelectSpec:
+    custom_id: str
+    placeholder: str
+    options: tuple[tuple[str, str], ...]  # (label, value)
+    default: str | None = None
+
+
+Component = ButtonSpec | SelectSpec
+
+
+@dataclass(frozen=True, eq=False)
+class MessageSpec:
+    content: str = ""
+    embeds: tuple[discord.Embed, ...] = ()
+    rows: tuple[tuple[Component, ...], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class ModalSpec:
+    custom_id: str
+    title: str
+    label: str
+    required: bool
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def safe(text: str) -> str:
+    """Someone's text shown as typed: no formatting, no mentions."""
+    return escape_mentions(escape_markdown(text))
+
+
+def _trusted(text: str) -> str:
+    """Staff and knowledge-base text: formatting kept, mentions defused."""
+    return escape_mentions(text)
+
+
+def render(action: Conversational) -> MessageSpec:
+    """The message for an action said in a conversation (cards are :func:`card`)."""
+    match action:
+        case AnswerArticle(article=article, text=text, buttons=buttons):
+            embed = discord.Embed(
+                title=cut(_trusted(article.title), TITLE_LIMIT),
+                description=cut(_trusted(article.summary), DESCRIPTION_LIMIT),
+            )
+            embed.set_footer(text=cut(text, FOOTER_LIMIT))
+            return MessageSpec("", (embed,), _button_rows(buttons))
+        case OfferArticles(text=text, articles=articles, buttons=buttons):
+            embed = discord.Embed()
+            for ref in articles[:25]:
+                embed.add_field(
+                    name=cut(_trusted(ref.title), TITLE_LIMIT),
+                    value=cut(_trusted(ref.summary) or "-", FIELD_LIMIT),
+                    inline=False,
+                )
+            return MessageSpec(cut(safe(text), CONTENT_LIMIT), (embed,), _offer_rows(buttons))
+        case Reply(text=text, buttons=buttons):
+            return MessageSpec(cut(safe(text), CONTENT_LIMIT), (), _button_rows(buttons))
+        case AskRating(text=text, buttons=buttons):
+            return MessageSpec(cut(safe(text), CONTENT_LIMIT), (), _button_rows(buttons))
+        case RelayToRequester(text=text, author=author):
+            said = f"**{_name(author)}** (support team): {_trusted(text)}"
+            return MessageSpec(cut(said, CONTENT_LIMIT))
+        case RelayToAgents(text=text, author=author, internal=True):
+            said = f"\N{LOCK} **Internal note** by {_name(author)}: {_trusted(text)}"
+            return MessageSpec(cut(said, CONTENT_LIMIT))
+        case RelayToAgents(ticket=ticket, text=text, author=author):
+            said = f"**{_name(author)}** (requester, {ticket.key}): {safe(text)}"
+            return MessageSpec(cut(said, CONTENT_LIMIT))
+        case Refuse(reason=reason):
+            return MessageSpec(cut(safe(reason), CONTENT_LIMIT))
+    raise TypeError(f"not a conversational action: {action!r}")
+
+
+def addressed(spec: MessageSpec, where: Place) -> MessageSpec:
+    """In a shared support channel, say whom a message is for (shown, never pinged)."""
+    user = user_of(where)
+    if user is None or not is_personal(where):
+        return spec
+    return replace(spec, content=cut(f"<@{user}> {spec.content}".rstrip(), CONTENT_LIMIT))
+
+
+def card(
+    ticket: TicketView,
+    change: str,
+    *,
+    card_tier: int,
+    top_tier: int,
+    priorities: Sequence[str],
+) -> MessageSpec:
+    """A ticket card for a tier's triage channel; only the current tier's card has buttons."""
+    embed = discord.Embed(
+        title=cut(f"{ticket.key} · {safe(ticket.subject)}", TITLE_LIMIT),
+        description=cut(safe(ticket.subject), DESCRIPTION_LIMIT),
+        colour=_COLOURS.get(ticket.status, 0x95A5A6),
+        timestamp=ticket.created_at,
+    )
+    assignee = _who(ticket.assignee) if ticket.assignee else "unclaimed"
+    for name, value in (
+        ("Status", ticket.status.replace("_", " ")),
+        ("Tier", safe(ticket.tier_name)),
+        ("Priority", safe(ticket.priority)),
+        ("Requester", _who(ticket.requester)),
+        ("Assignee", assignee),
+    ):
+        embed.add_field(name=name, value=cut(value, FIELD_LIMIT))
+    if change:
+        embed.add_field(name="Last change", value=cut(safe(change), FIELD_LIMIT), inline=False)
+    embed.set_footer(
+        text="Discuss in this card's thread; start a message with the note prefix "
+        "for internal notes."
+    )
+    if card_tier != ticket.tier:
+        return MessageSpec("", (embed,), ())
+    return MessageSpec("", (embed,), _card_rows(ticket, top_tier, priorities))
+
+
+def _card_rows(
+    ticket: TicketView, top_tier: int, priorities: Sequence[str]
+) -> tuple[tuple[Component, ...], ...]:
+    key = ticket.key
+    if ticket.status == "resolved":
+        return ((ButtonSpec("Reopen", custom_id("reopen", key)),),)
+    if ticket.status == "closed":
+        return ()
+    claim = (
+        ButtonSpec("Claim", custom_id("claim", key), "primary")
+        if ticket.status == "open"
+        else ButtonSpec("Unclaim", custom_id("unclaim", key))
+    )
+    buttons: list[Component] = [claim]
+    if ticket.tier < top_tier:
+        buttons.append(ButtonSpec("Escalate", custom_id("escalate", key)))
+    buttons.append(ButtonSpec("Resolve", custom_id("resolve", key), "success"))
+    options = tuple((cut(p, 100), cut(p, 100)) for p in priorities[:25])
+    select = SelectSpec(custom_id("priority", key), "Priority", options, ticket.priority)
+    return (tuple(buttons), (select,))
+
+
+def ticket_intro(ticket: TicketView) -> MessageSpec:
+    """The first message of a ticket's private thread: what it is and what happens next."""
+    text = (
+        f"**Ticket {ticket.key}** · priority {safe(ticket.priority)}\n"
+        f"The {safe(ticket.tier_name)} team has been notified and will answer in this private "
+        "thread. Only you and the support staff can see it; anything you write here is added "
+        "to the ticket."
+    )
+    return MessageSpec(cut(text, CONTENT_LIMIT))
+
+
+def thread_pointer(ticket: TicketView, thread_id: str) -> MessageSpec:
+    return MessageSpec(
+        f"Your ticket **{ticket.key}** continues in a private thread: <#{thread_id}>"
+    )
+
+
+def thread_name(ticket: TicketView) -> str:
+    return cut(f"{ticket.key} {' '.join(ticket.subject.split())}", 100)
+
+
+def modal(request: ModalRequest) -> ModalSpec:
+    if request.kind == "ask":
+        return ModalSpec(custom_id("ask"), "Ask for help", "What do you need help with?", True)
+    if request.kind == "escalate":
+        title = cut(f"Escalate {request.value}", 45)
+        return ModalSpec(custom_id("escalate", request.value), title, "Reason", False)
+    title = cut(f"Comment on {request.value}", 45)
+    return ModalSpec(custom_id("comment", request.value), title, "Anything to add?", False)
+
+
+def panel() -> MessageSpec:
+    """The "Get help" panel an admin posts in a support channel."""
+    text = "Need help? Press the button and describe the problem; I'll look for an answer."
+    return MessageSpec(text, (), ((ButtonSpec("Get help", custom_id("ask"), "primary"),),))
+
+
+def _button_rows(buttons: Sequence[Button]) -> tuple[tuple[Component, ...], ...]:
+    specs: list[Component] = []
+    for button in buttons:
+        if button.action == "skip_comment":
+            specs.append(ButtonSpec("Add a comment", custom_id("comment", button.value), "primary"))
+        specs.append(_button(button))
+    return _rows(specs)
+
+
+def _offer_rows(buttons: Sequence[Button]) -> tuple[tuple[Component, ...], ...]:
+    picks = [b for b in buttons if b.action == "pick"]
+    if len(picks) <= MAX_ARTICLE_BUTTONS:
+        return _button_rows(buttons)
+    options = tuple((cut(b.label, 100), b.value) for b in picks[:25])
+    select = SelectSpec(custom_id("pick"), "Pick an article", options)
+    return ((select,), *_button_rows([b for b in buttons if b.action != "pick"]))
+
+
+def _button(button: Button) -> ButtonSpec:
+    label = cut(button.label, LABEL_LIMIT) or "-"
+    return ButtonSpec(label, custom_id(button.action, button.value), _STYLES[button.style])
+
+
+def _rows(specs: Sequence[Component]) -> tuple[tuple[Component, ...], ...]:
+    chunks = [tuple(specs[i : i + ROW_LIMIT]) for i in range(0, len(specs), ROW_LIMIT)]
+    return tuple(chunks[:ROWS_LIMIT])
+
+
+def _name(person: Person) -> str:
+    return safe(person.name or person.id)
+
+
+def _who(person: Person) -> str:
+    """A person on a card: a mention (cards are embeds, which never ping) or their name."""
+    return (
+        f"<@{person.id}>" if person.platform == "discord" and person.id.isdigit() else _name(person)
+    )

@@ -1,0 +1,331 @@
+"""Sending one stored action to Discord: the ``send`` the outbox dispatcher calls.
+
+Anything that fails raises, so the dispatcher keeps the action and tries again. Steps
+that create things (a ticket's private thread, a card) check first whether an earlier
+attempt already did, so a retry does not create them twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Final
+
+import discord
+
+from adapters.discord_adapter import render
+from adapters.discord_adapter.ids import PLATFORM, is_personal, place
+from adapters.discord_adapter.render import ButtonSpec, MessageSpec
+from bot.actions import (
+    PostTicketCard,
+    Refuse,
+    RelayToAgents,
+    TicketView,
+    UpdateTicketCard,
+)
+from bot.config import Settings
+from bot.engine import Engine
+from bot.events import Person, Place
+from bot.outbox import Delivery, place_of
+from bot.records import Card
+
+__all__ = ["Pending", "Sender", "build_view"]
+
+log = logging.getLogger(__name__)
+
+THREAD_ARCHIVED = 50083
+WEEK_MINUTES: Final = 10080
+PlaceNow = Callable[[str], Place | None]
+
+
+@dataclass
+class Pending:
+    """An interaction whose answers go back through it rather than into the channel."""
+
+    interaction: discord.Interaction
+    ephemeral: bool
+    answered: bool = False
+
+
+class Sender:
+    def __init__(
+        self,
+        client: discord.Client,
+        engine: Engine,
+        settings: Settings,
+        place_now: PlaceNow,
+        pending: dict[Place, Pending],
+        replied_to: dict[Place, int],
+    ) -> None:
+        self.client = client
+        self.engine = engine
+        self.settings = settings
+        self._place_now = place_now
+        self._pending = pending
+        self._replied_to = replied_to
+
+    async def send(self, delivery: Delivery) -> None:
+        action = delivery.action
+        if isinstance(action, PostTicketCard):
+            await self._new_ticket(action.ticket)
+        elif isinstance(action, UpdateTicketCard):
+            await self._ticket_changed(action.ticket, action.change)
+        elif isinstance(action, RelayToAgents):
+            await self._to_agents(action.ticket, render.render(action))
+        elif isinstance(action, Refuse):
+            await self.say(action.place, render.render(action), person=action.person)
+        elif isinstance(action, render.CONVERSATIONAL):
+            await self.say(place_of(action), render.render(action))
+        else:
+            await self._for_staff(action)
+
+    async def _for_staff(self, action: object) -> None:
+        """Reminders go to the ticket's card thread, digests to the tier's triage channel.
+
+        Read by name: these actions are newer than this adapter's first release.
+        """
+        text = render.safe(str(getattr(action, "text", "")))
+        ticket = getattr(action, "ticket", None)
+        if isinstance(ticket, TicketView):
+            await self._to_agents(ticket, MessageSpec(render.cut(f"\N{ALARM CLOCK} {text}", 2000)))
+            return
+        channel_id = self.settings.discord.triage_channels.get(getattr(action, "tier_name", ""))
+        if channel_id and text:
+            await self.post(channel_id, MessageSpec(render.cut(text, 2000)))
+        else:
+            log.warning("discord: nowhere to send %s", type(action).__name__)
+
+    # -- conversations --------------------------------------------------------------------
+
+    async def say(self, where: Place, spec: MessageSpec, *, person: Person | None = None) -> None:
+        """Answer through the interaction being handled there, or post into the channel."""
+        pending = self._pending.get(where)
+        if pending is not None and (
+            person is None or str(pending.interaction.user.id) == person.id
+        ):
+            await self._answer(pending, spec)
+            return
+        reference = self._replied_to.get(where)
+        await self.post(where.channel, render.addressed(spec, where), reply_to=reference)
+
+    async def _answer(self, pending: Pending, spec: MessageSpec) -> None:
+        interaction = pending.interaction
+        view = build_view(spec)
+        content = spec.content or None
+        embeds = list(spec.embeds)
+        commanded = interaction.type is discord.InteractionType.application_command
+        if commanded and not pending.answered:
+            await interaction.edit_original_response(
+                content=content, embeds=embeds, view=view, allowed_mentions=_NONE
+            )
+        else:
+            await interaction.followup.send(
+                content=content or discord.utils.MISSING,
+                embeds=embeds,
+                view=view or discord.utils.MISSING,
+                ephemeral=pending.ephemeral,
+                allowed_mentions=_NONE,
+                wait=True,
+            )
+        pending.answered = True
+        _forget(view)
+
+    async def post(
+        self, channel_id: str, spec: MessageSpec, *, reply_to: int | None = None
+    ) -> discord.Message:
+        """A new message in a channel or thread, reopening an archived thread if needed."""
+        cached = self.client.get_channel(int(channel_id))
+        target = (
+            cached
+            if isinstance(cached, discord.abc.Messageable)
+            else self.client.get_partial_messageable(int(channel_id))
+        )
+        options: dict[str, Any] = {"allowed_mentions": _NONE, "embeds": list(spec.embeds)}
+        if reply_to is not None:
+            options["reference"] = discord.MessageReference(
+                message_id=reply_to, channel_id=int(channel_id), fail_if_not_exists=False
+            )
+            options["mention_author"] = False
+        view = build_view(spec)
+        if view is not None:
+            options["view"] = view
+        try:
+            return await target.send(spec.content or None, **options)
+        except discord.HTTPException as error:
+            if error.code != THREAD_ARCHIVED:
+                raise
+            await self.client.http.edit_channel(int(channel_id), archived=False)
+            return await target.send(spec.content or None, **options)
+        finally:
+            _forget(view)
+
+    # -- tickets --------------------------------------------------------------------------
+
+    async def _new_ticket(self, ticket: TicketView) -> None:
+        if is_personal(ticket.place) and self._support_channel(ticket.place):
+            ticket = await self._private_thread(ticket)
+        await self._post_card(ticket)
+
+    def _support_channel(self, where: Place) -> str | None:
+        support = self.settings.discord.support_channels
+        if where.channel in support:
+            return where.channel
+        return support[0] if support else None
+
+    async def _private_thread(self, ticket: TicketView) -> TicketView:
+        """Move the ticket out of the shared channel into a thread only it and staff see."""
+        now = await asyncio.to_thread(self._place_now, ticket.key)
+        if now is not None and now != ticket.place:
+            thread = await self._thread(int(now.channel))  # an earlier attempt made it
+        else:
+            parent = await self._channel(int(self._support_channel(ticket.place) or 0))
+            if not isinstance(parent, discord.TextChannel):
+                raise RuntimeError(f"support channel {parent.id} is not a text channel")
+            thread = await parent.create_thread(
+                name=render.thread_name(ticket),
+                type=discord.ChannelType.private_thread,
+                invitable=False,
+                auto_archive_duration=WEEK_MINUTES,
+            )
+            await asyncio.to_thread(self.engine.move_ticket, ticket.key, place(thread.id))
+        await thread.add_user(discord.Object(int(ticket.requester.id)))
+        await self.post(str(thread.id), render.ticket_intro(ticket))
+        await self.say(ticket.place, render.thread_pointer(ticket, str(thread.id)))
+        return _moved(ticket, place(thread.id))
+
+    async def _post_card(self, ticket: TicketView) -> None:
+        channel_id = self.settings.discord.triage_channels.get(ticket.tier_name)
+        if not channel_id:
+            log.warning(
+                "discord: no triage channel for tier %r; %s has no card",
+                ticket.tier_name,
+                ticket.key,
+            )
+            return
+        cards = await asyncio.to_thread(self.engine.cards, ticket.key)
+        if any(c.platform == PLATFORM and c.tier == ticket.tier for c in cards):
+            return
+        message = await self.post(channel_id, self._card(ticket, "new ticket", ticket.tier))
+        thread = await message.create_thread(
+            name=render.thread_name(ticket), auto_archive_duration=WEEK_MINUTES
+        )
+        card = Card(PLATFORM, ticket.tier, channel_id, str(message.id), str(thread.id))
+        await asyncio.to_thread(self.engine.attach_card, ticket.key, card, place(thread.id))
+
+    async def _ticket_changed(self, ticket: TicketView, change: str) -> None:
+        cards = await asyncio.to_thread(self.engine.cards, ticket.key)
+        for card in cards:
+            if card.platform != PLATFORM:
+                continue
+            spec = self._card(ticket, change, card.tier)
+            view = build_view(spec)
+            message = self.client.get_partial_messageable(int(card.channel)).get_partial_message(
+                int(card.message_id)
+            )
+            try:
+                await message.edit(embeds=list(spec.embeds), view=view)
+            finally:
+                _forget(view)
+        thread = await self._ticket_thread(ticket)
+        if thread is None:
+            return
+        if ticket.status == "closed":
+            await thread.edit(archived=True, locked=True)
+        elif change == "reopened":
+            await thread.edit(archived=False, locked=False)
+        elif (
+            ticket.assignee is not None
+            and ticket.assignee.platform == PLATFORM
+            and change in ("claimed", "assigned")
+        ):
+            await thread.add_user(discord.Object(int(ticket.assignee.id)))
+
+    def _card(self, ticket: TicketView, change: str, card_tier: int) -> MessageSpec:
+        return render.card(
+            ticket,
+            change,
+            card_tier=card_tier,
+            top_tier=len(self.settings.tickets.tiers),
+            priorities=self.settings.tickets.priorities,
+        )
+
+    async def _to_agents(self, ticket: TicketView, spec: MessageSpec) -> None:
+        cards = [c for c in await asyncio.to_thread(self.engine.cards, ticket.key)]
+        mine = [c for c in cards if c.platform == PLATFORM]
+        current = [c for c in mine if c.tier == ticket.tier] or mine
+        if not current:
+            if self.settings.discord.triage_channels.get(ticket.tier_name):
+                raise RuntimeError(f"{ticket.key}: its card is not posted yet")
+            log.warning("discord: %s has no card; a message for its agents is dropped", ticket.key)
+            return
+        card = current[-1]
+        await self.post(card.thread or card.channel, spec)
+
+    async def _ticket_thread(self, ticket: TicketView) -> discord.Thread | None:
+        """The ticket's private thread, when its conversation is one."""
+        if is_personal(ticket.place):
+            return None
+        found = await self._channel(int(ticket.place.channel))
+        return found if isinstance(found, discord.Thread) else None
+
+    async def close_thread(self, where: Place) -> None:
+        thread = await self._channel(int(where.channel))
+        if isinstance(thread, discord.Thread):
+            await thread.edit(archived=True, locked=True)
+
+    async def _channel(self, channel_id: int) -> Any:
+        """A channel from the cache, or fetched (archived threads drop out of the cache)."""
+        return self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
+
+    async def _thread(self, channel_id: int) -> discord.Thread:
+        found = await self._channel(channel_id)
+        if not isinstance(found, discord.Thread):
+            raise RuntimeError(f"channel {channel_id} is not a thread")
+        return found
+
+
+_NONE = discord.AllowedMentions.none()
+
+
+def build_view(spec: MessageSpec) -> discord.ui.View | None:
+    """Components as a discord.py view (needs a running event loop), or None without any."""
+    if not spec.rows:
+        return None
+    view = discord.ui.View(timeout=None)
+    for row, items in enumerate(spec.rows):
+        for item in items:
+            if isinstance(item, ButtonSpec):
+                view.add_item(
+                    discord.ui.Button(
+                        label=item.label,
+                        custom_id=item.custom_id,
+                        style=getattr(discord.ButtonStyle, item.style),
+                        row=row,
+                    )
+                )
+            else:
+                options = [
+                    discord.SelectOption(label=label, value=value, default=value == item.default)
+                    for label, value in item.options
+                ]
+                view.add_item(
+                    discord.ui.Select(
+                        custom_id=item.custom_id,
+                        placeholder=item.placeholder,
+                        options=options,
+                        row=row,
+                    )
+                )
+    return view
+
+
+def _forget(view: discord.ui.View | None) -> None:
+    """Presses are handled from their custom ids, so discord.py need not keep the view."""
+    if view is not None:
+        view.stop()
+
+
+def _moved(ticket: TicketView, where: Place) -> TicketView:
+    return replace(ticket, place=where)

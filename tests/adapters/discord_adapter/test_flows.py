@@ -1,0 +1,121 @@
+"""Customers and staff on Discord, end to end: the real adapter and engine, FakeDiscord on
+127.0.0.1, every step observed as the REST calls the bot made."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.adapters.discord_adapter.conftest import (
+    RunningAdapter,
+    custom_ids,
+    followup,
+    posted,
+    text_of,
+)
+from tests.fakes.discord_server import FakeDiscord
+
+StartBot = Callable[..., RunningAdapter]
+ANSWERED = "how do I reset my account password"
+UNANSWERED = "the coffee machine on floor three is leaking water"
+
+
+def test_a_question_in_the_support_channel_is_answered_and_marked_solved(
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
+    start_bot()
+    question = fake.send_message("support", "alice", ANSWERED)
+
+    answer = posted(fake, "support", "Reset your account password")
+    alice = fake.member("alice")
+    assert answer.json["message_reference"]["message_id"] == int(question["id"])
+    assert answer.json["allowed_mentions"] == {"parse": [], "replied_user": False}
+    solved = next(c for c in custom_ids(answer.json) if c.startswith("tier0:solved:"))
+    assert text_of(answer.json).startswith(f"<@{alice.id}>")
+
+    fake.send_component(solved, user="alice", message=answer.response)
+    thanks = followup(fake, "Glad that helped")
+    assert thanks.json["flags"] == 64  # only alice sees it in the shared channel
+
+
+def open_ticket(fake: FakeDiscord, who: str = "alice", text: str = UNANSWERED) -> tuple[int, dict]:
+    """``who`` asks what the KB cannot answer; returns the private thread id and the card."""
+    support = fake.channel_id("support")
+    fake.send_message("support", who, text)
+    created = fake.wait_for_request(
+        "POST", rf"/channels/{support}/threads", lambda r: r.status == 201
+    )
+    thread = int(created.response["id"])
+    card = posted(fake, "triage-1", text)
+    return thread, card.response
+
+
+def test_a_ticket_goes_from_private_thread_to_claim_escalation_resolve_and_rating(
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
+    start_bot()
+    alice, bob, dave = (fake.member(n) for n in ("alice", "bob", "dave"))
+
+    thread, card = open_ticket(fake)
+    created = fake.wait_for_request("POST", r"/channels/\d+/threads")
+    assert created.json["type"] == 12 and created.json["invitable"] is False
+    intro = posted(fake, thread, "Ticket T-1")
+    assert "priority normal" in intro.json["content"]
+    assert "Service desk" in intro.json["content"]
+    assert posted(fake, "support", f"<#{thread}>").json["content"].startswith(f"<@{alice.id}>")
+    assert fake.thread_member_ids(thread) == {fake.bot.id, alice.id}
+    assert custom_ids(card)[:3] == ["tier0:claim:T-1", "tier0:escalate:T-1", "tier0:resolve:T-1"]
+    card_thread = int(
+        fake.wait_for_request("POST", rf"/channels/\d+/messages/{card['id']}/threads").response[
+            "id"
+        ]
+    )
+
+    fake.send_component("tier0:claim:T-1", user="bob", message=int(card["id"]))
+    assert followup(fake, "You claimed T-1").json["flags"] == 64
+    fake.wait_for_request("PUT", rf"/channels/{thread}/thread-members/{bob.id}")
+    assert fake.thread_member_ids(thread) == {fake.bot.id, alice.id, bob.id}
+    posted(fake, thread, "Bob from the Service desk team is looking at your ticket T-1")
+    edited = fake.wait_for_request("PATCH", rf"/channels/\d+/messages/{card['id']}")
+    assert "Assignee: <@" in text_of(edited.json) and "tier0:unclaim:T-1" in custom_ids(edited.json)
+
+    fake.send_message(card_thread, "bob", "Please turn the water valve off")
+    posted(fake, thread, "**Bob** (support team): Please turn the water valve off")
+    fake.send_message(thread, "alice", "Done, it *still* drips")
+    relayed = posted(fake, card_thread, "it \\*still\\* drips")
+    assert relayed.json["content"].startswith("**Alice** (requester, T-1)")
+    fake.send_message(card_thread, "bob", "!note customer seems annoyed")
+
+    fake.send_component("tier0:escalate:T-1", user="bob", message=int(card["id"]))
+    modal = fake.wait_for_request(
+        "POST", r"/interactions/\d+/[^/]+/callback", lambda r: r.json["type"] == 9
+    )
+    assert modal.json["data"]["custom_id"] == "tier0:escalate:T-1"
+    fake.send_modal_submit(
+        "tier0:escalate:T-1", {"text": "needs a plumber"}, user="bob", channel="triage-1"
+    )
+    posted(fake, thread, "passed to the Specialists team")
+    card2 = posted(fake, "triage-2", UNANSWERED).response
+    first_card = fake.message(int(card["id"]))
+    assert first_card["components"] == []  # only the current tier's card has buttons
+    assert "escalated to Specialists: needs a plumber" in text_of(first_card)
+
+    fake.send_component("tier0:resolve:T-1", user="dave", message=int(card2["id"]))
+    rating = posted(fake, thread, "How would you rate")
+    assert "tier0:rate:T-1:5" in custom_ids(rating.json)
+    fake.send_component("tier0:rate:T-1:5", user="alice", message=rating.response)
+    ask_comment = followup(fake, "Thanks for rating T-1 5/5")
+    assert custom_ids(ask_comment.json) == ["tier0:comment:T-1", "tier0:skip_comment:T-1"]
+    fake.send_component("tier0:comment:T-1", user="alice", message=rating.response)
+    fake.wait_for_request(
+        "POST",
+        r"/interactions/\d+/[^/]+/callback",
+        lambda r: r.json["type"] == 9 and r.json["data"]["custom_id"] == "tier0:comment:T-1",
+    )
+    fake.send_modal_submit("tier0:comment:T-1", {"text": "quick!"}, user="alice", channel=thread)
+    followup(fake, "your comment was added to T-1")
+    closed = fake.wait_for_request("PATCH", rf"/channels/{thread}")
+    assert closed.json == {"archived": True, "locked": True}
+
+    in_thread = [text_of(r.json) for r in fake.requests if r.path == f"/channels/{thread}/messages"]
+    assert not any("annoyed" in text for text in in_thread)
+    assert dave.id not in fake.thread_member_ids(thread)  # nobody claimed it at tier 2
