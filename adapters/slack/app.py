@@ -1,0 +1,364 @@
+"""The running Slack adapter: Bolt (Socket Mode or HTTP) in, the engine, Web API calls out.
+
+Every listener acknowledges first and works after: Bolt answers Slack as soon as ``ack()``
+is called (``process_before_response=False``), then the look-ups and the engine (synchronous,
+database-bound, so on a worker thread) run. Slack's 3-second limit is therefore met however
+slow the database or the Web API is, and a redelivered event is dropped by the engine's
+stored de-duplication, not by memory, so it holds across restarts and workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Literal
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.delivery import Dispatcher
+from adapters.runtime import require_secret
+from adapters.slack.directory import Directory
+from adapters.slack.render import SHOW_ANSWER_ACTION, ApiCall, Context, answer_view, render
+from adapters.slack.translate import (
+    ACTION_PREFIX,
+    CREATE_TICKET_CALLBACK,
+    PLATFORM,
+    Rules,
+    block_action,
+    message_event,
+    message_route,
+    message_shortcut,
+    place_of_action,
+    place_of_message,
+    slash_command,
+)
+from bot.actions import RelayToAgents, UpdateTicketCard
+from bot.app import App
+from bot.events import Event, Place
+from bot.outbox import Delivery
+from bot.records import Card
+
+__all__ = ["SlackAdapter", "build_slack_adapter"]
+
+log = logging.getLogger("adapters.slack")
+
+JSON = dict[str, Any]
+Mode = Literal["socket", "http"]
+_ENGINE_ACTION: Final = re.compile(rf"^{ACTION_PREFIX}:(button|command):")
+
+SKIPPABLE_ERRORS: Final[Mapping[str, frozenset[str]]] = {
+    # A card that was deleted cannot be edited; a refusal to someone who left is moot.
+    "chat.update": frozenset({"message_not_found", "cant_update_message", "channel_not_found"}),
+    "chat.postEphemeral": frozenset({"user_not_in_channel", "channel_not_found", "user_not_found"}),
+    # Retrying these can never succeed; the error is logged with the action instead.
+    "chat.postMessage": frozenset({"is_archived", "invalid_blocks", "msg_too_long", "no_text"}),
+}
+"""Web API errors after which a delivery is given up (logged) instead of retried for ever;
+anything else (not_in_channel, rate limits, outages) makes it fail and be tried again."""
+
+
+@dataclass
+class _Queue:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    waiting: int = 0
+
+
+class SlackAdapter:
+    """tier0 on one Slack workspace. ``start``/``stop`` are driven by ``tier0 run``."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        bot_token: str,
+        app_token: str | None = None,
+        signing_secret: str | None = None,
+        ping_interval: float = 5.0,
+    ) -> None:
+        self._app = app
+        self._engine = app.engine
+        self.settings = app.settings.slack
+        self.mode: Mode = self.settings.mode
+        self._app_token = app_token
+        self._ping_interval = ping_interval
+        self.client = AsyncWebClient(
+            token=bot_token,
+            base_url=self.settings.api_url,
+            retry_handlers=[
+                AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+                AsyncServerErrorRetryHandler(max_retry_count=2),
+                AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            ],
+        )
+        self.bolt = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret or "",
+            request_verification_enabled=self.mode == "http",
+            process_before_response=False,
+            logger=logging.getLogger("adapters.slack.bolt"),
+        )
+        tickets = app.settings.tickets
+        groups = [
+            role.removeprefix("slack:")
+            for tier in tickets.tiers
+            for role in tier.roles
+            if role.startswith("slack:")
+        ]
+        self.directory = Directory(self.client, groups)
+        self.rules = Rules(bot_user_id="", help_channels=frozenset(self.settings.help_channels))
+        tier_numbers = {tier.name: n for n, tier in enumerate(tickets.tiers, start=1)}
+        self._context = Context(
+            priorities=tuple(tickets.priorities),
+            triage_channels={
+                tier_numbers[name]: channel
+                for name, channel in self.settings.triage_channels.items()
+            },
+            top_tier=len(tickets.tiers),
+            article_titles={a.id: a.title for a in app.kb.articles},
+            article_bodies={a.id: a.body for a in app.kb.articles},
+        )
+        self.dispatcher = Dispatcher(app.engine.outbox, PLATFORM, self.send)
+        self.workspace = ""
+        self.http_address: tuple[str, int] | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._places: dict[tuple[str, str | None], _Queue] = {}
+        self._register()
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        identity = await self.client.auth_test()
+        self.directory.bot_user_id = str(identity["user_id"])
+        self.directory.bot_id = str(identity.get("bot_id") or "")
+        self.rules = replace(self.rules, bot_user_id=self.directory.bot_user_id)
+        self.workspace = str(identity.get("team") or identity.get("team_id") or "?")
+        if self.mode == "socket":
+            self._socket = AsyncSocketModeHandler(
+                self.bolt, self._app_token, ping_interval=self._ping_interval
+            )
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("slack: ready (socket mode, workspace %s)", self.workspace)
+        else:
+            await self._serve_http()
+            host, port = self.http_address or ("?", 0)
+            log.info(
+                "slack: ready (http mode on %s:%d%s, workspace %s)",
+                host,
+                port,
+                self.settings.http_path,
+                self.workspace,
+            )
+
+    async def stop(self) -> None:
+        """Stop taking events, let handling in flight finish, close the connections."""
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=10)
+
+    async def _serve_http(self) -> None:
+        async def endpoint(request: web.Request) -> web.Response:
+            response = await self.bolt.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(response)
+
+        server = web.Application()
+        server.router.add_post(self.settings.http_path, endpoint)
+        self._runner = web.AppRunner(server, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        address = self._runner.addresses[0]
+        self.http_address = (str(address[0]), int(address[1]))
+
+    # -- events in --------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        bolt = self.bolt
+        bolt.event("message")(self._on_message)
+        bolt.event("app_mention")(self._on_message)
+        bolt.action(SHOW_ANSWER_ACTION)(self._on_show_answer)
+        bolt.action(_ENGINE_ACTION)(self._on_action)
+        bolt.command(self.settings.slash_command)(self._on_command)
+        bolt.shortcut(CREATE_TICKET_CALLBACK)(self._on_shortcut)
+        bolt.error(self._on_error)
+
+    async def _on_message(self, event: JSON) -> None:
+        await self._tracked(self._message(event))
+
+    async def _message(self, event: JSON) -> None:
+        route = message_route(event, self.rules)
+        if route == "ignore":
+            return
+        place = place_of_message(event)
+        async with self._in_order(place):
+            if route == "thread_check" and not await self.directory.takes_part(
+                place.channel, place.thread or ""
+            ):
+                return
+            if event.get("type") == "app_mention" and place.thread:
+                self.directory.remember_thread(place.channel, place.thread)
+            person = await self.directory.person(str(event["user"]))
+            await self._handle(message_event(event, person, self.rules))
+
+    async def _on_action(self, ack: AsyncAck, body: JSON) -> None:
+        await ack()
+        await self._tracked(self._action(body))
+
+    async def _action(self, body: JSON) -> None:
+        place = place_of_action(body)
+        if place is None:
+            return
+        async with self._in_order(place):
+            person = await self.directory.person(str(body["user"]["id"]))
+            await self._handle(block_action(body, person))
+
+    async def _on_show_answer(self, ack: AsyncAck, body: JSON) -> None:
+        await ack()
+        article_id = str(body["actions"][0].get("value", ""))
+        title = self._context.article_titles.get(article_id)
+        text = self._context.article_bodies.get(article_id)
+        if title is None or text is None:
+            return
+        await self.client.views_open(trigger_id=body["trigger_id"], view=answer_view(title, text))
+
+    async def _on_command(self, ack: AsyncAck, command: JSON) -> None:
+        user, channel = str(command["user_id"]), str(command.get("channel_id", ""))
+        if self.directory.known_dm(user) == channel:
+            await ack()
+        else:
+            await ack(text="Got it. I'll answer in our direct messages.")
+        await self._tracked(self._command(command))
+
+    async def _command(self, command: JSON) -> None:
+        user = str(command["user_id"])
+        person = await self.directory.person(user)
+        await self._handle(slash_command(command, person, await self.directory.dm_channel(user)))
+
+    async def _on_shortcut(self, ack: AsyncAck, shortcut: JSON) -> None:
+        await ack()
+        await self._tracked(self._shortcut(shortcut))
+
+    async def _shortcut(self, shortcut: JSON) -> None:
+        user = str(shortcut["user"]["id"])
+        person = await self.directory.person(user)
+        dm = await self.directory.dm_channel(user)
+        await self._handle(message_shortcut(shortcut, person, dm))
+
+    async def _on_error(self, error: Exception, body: JSON) -> None:
+        log.error("slack: listener failed on %s", body.get("type"), exc_info=error)
+
+    @asynccontextmanager
+    async def _in_order(self, place: Place) -> AsyncIterator[None]:
+        """Events of one conversation are handled one at a time, in the order they came.
+
+        Slack delivers concurrently (and Bolt runs each listener as its own task), so
+        without this a quick "!note" and the reply after it could reach the engine swapped.
+        """
+        key = (place.channel, place.thread)
+        entry = self._places.setdefault(key, _Queue())
+        entry.waiting += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.waiting -= 1
+            if entry.waiting == 0:
+                del self._places[key]
+
+    async def _tracked(self, work: Awaitable[None]) -> None:
+        """Run ``work`` as part of this listener's task, which ``stop`` waits for."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            await work
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def _handle(self, event: Event | None) -> None:
+        if event is None:
+            return
+        deliveries = await asyncio.to_thread(self._engine.handle, event)
+        for delivery in deliveries:
+            if delivery.id == 0:  # not stored (the engine failed): best effort, now
+                try:
+                    await self.send(delivery)
+                except Exception:
+                    log.exception("slack: could not send an unstored notice")
+        self.dispatcher.wake()
+
+    # -- actions out ------------------------------------------------------------------------
+
+    async def send(self, delivery: Delivery) -> None:
+        """Show one stored action on Slack; raises if Slack did not take it (it is retried)."""
+        action = delivery.action
+        context = self._context
+        if isinstance(action, UpdateTicketCard | RelayToAgents):
+            cards = await asyncio.to_thread(self._engine.cards, action.ticket.key)
+            context = replace(context, cards=tuple(c for c in cards if c.platform == PLATFORM))
+        calls = render(action, context)
+        if not calls:
+            log.warning(
+                "slack: nowhere to show %s (no triage channel or card for its tier?)",
+                type(action).__name__,
+            )
+        for call in calls:
+            await self._call(call, action)
+
+    async def _call(self, call: ApiCall, action: object) -> None:
+        try:
+            response = await self.client.api_call(call.method, json=call.args)
+        except SlackApiError as error:
+            code = str(error.response.get("error", "")) if error.response is not None else ""
+            if code in SKIPPABLE_ERRORS.get(call.method, frozenset()):
+                log.error("slack: %s failed with %s; not retrying %r", call.method, code, action)
+                return
+            raise
+        channel = str(response.get("channel") or call.args.get("channel", ""))
+        if call.method == "chat.postMessage" and call.args.get("thread_ts"):
+            self.directory.remember_thread(channel, str(call.args["thread_ts"]))
+        if call.card is not None:
+            ts = str(response["ts"])
+            self.directory.remember_thread(channel, ts)
+            card = Card(PLATFORM, call.card.tier, channel, ts, ts)
+            await asyncio.to_thread(
+                self._engine.attach_card, call.card.key, card, Place(PLATFORM, channel, ts)
+            )
+
+
+def build_slack_adapter(app: App, env: Mapping[str, str]) -> SlackAdapter:
+    """The adapter for ``app``, secrets from ``env``; a clear error names any that is missing."""
+    settings = app.settings.slack
+    bot_token = require_secret(env, "SLACK_BOT_TOKEN", "for Slack (the bot's xoxb- token)")
+    if settings.mode == "socket":
+        app_token = require_secret(
+            env, "SLACK_APP_TOKEN", "for Slack Socket Mode (an xapp- token with connections:write)"
+        )
+        return SlackAdapter(app, bot_token=bot_token, app_token=app_token)
+    secret = require_secret(
+        env, "SLACK_SIGNING_SECRET", "for Slack HTTP mode (to verify requests come from Slack)"
+    )
+    return SlackAdapter(app, bot_token=bot_token, signing_secret=secret)

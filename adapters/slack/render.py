@@ -1,0 +1,316 @@
+"""tier0 actions -> Slack Web API calls with Block Kit. Pure: tested on the calls it returns.
+
+Every piece of text that came from a person, an agent or the knowledge base is escaped
+(:func:`~adapters.slack.mrkdwn.escaped`) before it goes into a field Slack reads as mrkdwn,
+and cut to Slack's block limits. The only ``<...>`` tokens tier0 posts are its own: the
+requester's and assignee's ``<@U…>`` and dates, built from ids, never from text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from adapters.slack.mrkdwn import SECTION_LIMIT, escaped, markdown_to_mrkdwn
+from adapters.slack.translate import ACTION_PREFIX, button_action_id, command_action_id
+from bot.actions import (
+    Action,
+    AnswerArticle,
+    AskRating,
+    Button,
+    OfferArticles,
+    PostTicketCard,
+    Refuse,
+    RelayToAgents,
+    RelayToRequester,
+    Reply,
+    TicketView,
+    UpdateTicketCard,
+)
+from bot.events import Person, Place
+from bot.records import Card
+
+__all__ = [
+    "SHOW_ANSWER_ACTION",
+    "ApiCall",
+    "CardPosted",
+    "Context",
+    "answer_view",
+    "render",
+]
+
+JSON = dict[str, Any]
+SHOW_ANSWER_ACTION: Final = f"{ACTION_PREFIX}:show_answer"
+LABEL_LIMIT: Final = 75
+FIELD_LIMIT: Final = 2000
+BUTTONS_PER_BLOCK: Final = 25
+_SLACK_USER: Final = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_SHOW_BODY_INLINE: Final = 700
+
+
+@dataclass(frozen=True)
+class CardPosted:
+    """After this call succeeds, its message is the ticket's card for ``tier``."""
+
+    key: str
+    tier: int
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    method: str
+    args: JSON
+    card: CardPosted | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What rendering needs beyond the action: settings, the knowledge base, card locations."""
+
+    priorities: tuple[str, ...] = ()
+    triage_channels: Mapping[int, str] = field(default_factory=dict)
+    top_tier: int = 1
+    article_titles: Mapping[str, str] = field(default_factory=dict)
+    article_bodies: Mapping[str, str] = field(default_factory=dict)
+    cards: tuple[Card, ...] = ()
+
+
+def render(action: Action, context: Context) -> list[ApiCall]:
+    """The Web API calls that show ``action`` on Slack (none if there is nowhere to show it)."""
+    match action:
+        case Reply(place=place, text=text, buttons=buttons):
+            return [_post(place, text, [_section(escaped(text)), *_buttons(buttons)])]
+        case AnswerArticle(place=place, article=article, text=text, buttons=buttons):
+            blocks = [_section(f"*{escaped(article.title, 200)}*\n{escaped(article.summary)}")]
+            body = context.article_bodies.get(article.id, "")
+            extra: tuple[JSON, ...] = ()
+            if body and len(body) <= _SHOW_BODY_INLINE:
+                blocks.append(_section(_mrkdwn_body(body)))
+            elif body:
+                extra = (_show_answer_button(article.id),)
+            blocks += [_section(escaped(text)), *_buttons(buttons, extra)]
+            return [_post(place, f"{article.title}: {article.summary}", blocks)]
+        case OfferArticles(place=place, text=text, articles=articles, buttons=buttons):
+            blocks = [_section(escaped(text))]
+            blocks += [
+                _section(f"*{escaped(a.title, 200)}*\n{escaped(a.summary, 1000)}") for a in articles
+            ]
+            return [_post(place, text, [*blocks, *_buttons(buttons)])]
+        case AskRating(ticket=ticket, text=text, buttons=buttons):
+            return [_post(ticket.place, text, [_section(escaped(text)), *_buttons(buttons)])]
+        case RelayToRequester(ticket=ticket, text=text, author=author):
+            said = f"*{escaped(_name(author), 200)}* ({escaped(ticket.tier_name, 100)}): "
+            blocks = [_section(said + escaped(text, SECTION_LIMIT - len(said)))]
+            return [_post(ticket.place, f"{_name(author)}: {text}", blocks)]
+        case RelayToAgents(ticket=ticket, text=text, author=author, internal=internal):
+            return _relay_to_agents(ticket, text, author, internal, context)
+        case PostTicketCard(ticket=ticket):
+            channel = context.triage_channels.get(ticket.tier)
+            if channel is None:
+                return []
+            blocks = _card_blocks(ticket, "new ticket", ticket.tier, context)
+            post = _post(Place("slack", channel), _card_fallback(ticket), blocks)
+            return [ApiCall(post.method, post.args, CardPosted(ticket.key, ticket.tier))]
+        case UpdateTicketCard(ticket=ticket, change=change):
+            return [
+                ApiCall(
+                    "chat.update",
+                    {
+                        "channel": card.channel,
+                        "ts": card.message_id,
+                        "text": escaped(_card_fallback(ticket)),
+                        "blocks": _card_blocks(ticket, change, card.tier, context),
+                    },
+                )
+                for card in context.cards
+            ]
+        case Refuse(person=person, place=place, reason=reason):
+            args: JSON = {"channel": place.channel, "user": person.id, "text": escaped(reason)}
+            if place.thread:
+                args["thread_ts"] = place.thread
+            return [ApiCall("chat.postEphemeral", args)]
+    return []
+
+
+def _relay_to_agents(
+    ticket: TicketView, text: str, author: Person, internal: bool, context: Context
+) -> list[ApiCall]:
+    """Into the thread of the newest card (after an escalation, the new tier's)."""
+    if not context.cards:
+        return []
+    card = context.cards[-1]
+    name = escaped(_name(author), 200)
+    said = f":lock: *Internal note* from *{name}*: " if internal else f"*{name}*: "
+    blocks = [_section(said + escaped(text, SECTION_LIMIT - len(said)))]
+    where = Place("slack", card.channel, card.thread or card.message_id)
+    return [_post(where, f"{_name(author)}: {text}", blocks)]
+
+
+def answer_view(title: str, body: str) -> JSON:
+    """The modal behind "Show full answer": the whole article, in as many blocks as it needs."""
+    text = _mrkdwn_body(body, limit=None)
+    chunks = [text[i : i + SECTION_LIMIT] for i in range(0, len(text), SECTION_LIMIT)][:49]
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Answer"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": _label(title, 150)}},
+            *(_section(chunk) for chunk in chunks),
+        ],
+    }
+
+
+# -- pieces ---------------------------------------------------------------------------------------
+
+
+def _post(place: Place, fallback: str, blocks: Sequence[JSON]) -> ApiCall:
+    args: JSON = {
+        "channel": place.channel,
+        "text": escaped(fallback),
+        "blocks": list(blocks),
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }
+    if place.thread:
+        args["thread_ts"] = place.thread
+    return ApiCall("chat.postMessage", args)
+
+
+def _section(mrkdwn: str) -> JSON:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn or " "}}
+
+
+def _label(text: str, limit: int = LABEL_LIMIT) -> str:
+    text = " ".join(text.split()) or "-"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _button(label: str, action_id: str, value: str, style: str = "default") -> JSON:
+    element: JSON = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": _label(label), "emoji": True},
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if style != "default":
+        element["style"] = style
+    return element
+
+
+def _buttons(buttons: Sequence[Button], extra: Sequence[JSON] = ()) -> list[JSON]:
+    elements = [
+        _button(b.label, button_action_id(b, i), b.value, b.style) for i, b in enumerate(buttons)
+    ]
+    elements += extra
+    return [
+        {"type": "actions", "elements": elements[i : i + BUTTONS_PER_BLOCK]}
+        for i in range(0, len(elements), BUTTONS_PER_BLOCK)
+    ]
+
+
+def _show_answer_button(article_id: str) -> JSON:
+    return _button("Show full answer", SHOW_ANSWER_ACTION, article_id)
+
+
+def _mrkdwn_body(body: str, limit: int | None = SECTION_LIMIT) -> str:
+    text = markdown_to_mrkdwn(body.strip())
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def _name(person: Person) -> str:
+    return person.name or person.id
+
+
+def _who(person: Person | None) -> str:
+    """A person on a card: a real Slack mention built from their id, or their escaped name."""
+    if person is None:
+        return "_unclaimed_"
+    if person.platform == "slack" and _SLACK_USER.match(person.id):
+        return f"<@{person.id}>"
+    return escaped(_name(person), 200)
+
+
+def _when(moment: datetime) -> str:
+    epoch = int(moment.timestamp())
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{epoch}^{{date_short_pretty}} {{time}} ({{ago}})|{fallback}>"
+
+
+def _card_fallback(ticket: TicketView) -> str:
+    return f"{ticket.key} ({ticket.priority}, {ticket.tier_name}): {ticket.subject}"
+
+
+def _card_blocks(ticket: TicketView, change: str, card_tier: int, context: Context) -> list[JSON]:
+    status = ticket.status.replace("_", " ")
+    tried = "_no article fit_"
+    if ticket.failed_article_id:
+        title = context.article_titles.get(ticket.failed_article_id, ticket.failed_article_id)
+        tried = f"{escaped(title, 300)} _(did not help)_"
+    fields = [
+        f"*Requester*\n{_who(ticket.requester)}",
+        f"*Priority*\n{escaped(ticket.priority, 100)}",
+        f"*Status*\n{escaped(status, 100)}",
+        f"*Tier*\n{escaped(ticket.tier_name, 200)}",
+        f"*Assignee*\n{_who(ticket.assignee)}",
+        f"*Opened*\n{_when(ticket.created_at)}",
+        f"*Bot tried*\n{tried}",
+    ]
+    blocks: list[JSON] = [
+        _section(f"*{escaped(ticket.key, 50)}* · {escaped(ticket.subject, 2500)}"),
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
+    ]
+    moved = card_tier < ticket.tier
+    note = f"Last change: {escaped(change, 1500)}"
+    if moved:
+        where = context.triage_channels.get(ticket.tier)
+        note += f" · now with {escaped(ticket.tier_name, 200)}"
+        note += f" in <#{where}>" if where else ""
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+    if not moved:
+        controls = _card_controls(ticket, context)
+        if controls:
+            blocks.append({"type": "actions", "elements": controls})
+    return blocks
+
+
+def _card_controls(ticket: TicketView, context: Context) -> list[JSON]:
+    key = ticket.key
+    active = ticket.status in ("open", "claimed", "waiting_on_user")
+    controls: list[JSON] = []
+    if ticket.status == "open":
+        controls.append(_button("Claim", button_action_id(Button("", "claim"), 0), key, "primary"))
+    if active and ticket.tier < context.top_tier:
+        escalate = f"{key} from the ticket card"
+        controls.append(_button("Escalate", command_action_id("escalate"), escalate))
+    if active or ticket.status == "resolved":
+        controls.append(_priority_menu(ticket, context.priorities))
+    if active:
+        controls.append(_button("Resolve", button_action_id(Button("", "resolve"), 3), key))
+    if ticket.status == "resolved":
+        controls.append(_button("Reopen", button_action_id(Button("", "reopen"), 4), key))
+    return [c for c in controls if c]
+
+
+def _priority_menu(ticket: TicketView, priorities: Sequence[str]) -> JSON:
+    if not priorities:
+        return {}
+    options = [
+        {"text": {"type": "plain_text", "text": _label(p)}, "value": f"{ticket.key} {p}"}
+        for p in priorities[:100]
+    ]
+    menu: JSON = {
+        "type": "static_select",
+        "action_id": command_action_id("priority"),
+        "placeholder": {"type": "plain_text", "text": "Priority"},
+        "options": options,
+    }
+    current = next((o for o in options if o["value"] == f"{ticket.key} {ticket.priority}"), None)
+    if current is not None:
+        menu["initial_option"] = current
+    return menu
