@@ -225,7 +225,7 @@ class Sender:
                 int(card.message_id)
             )
             try:
-                await message.edit(embeds=list(spec.embeds), view=view)
+                await message.edit(embeds=list(spec.embeds), view=view, allowed_mentions=_NONE)
             finally:
                 _forget(view)
         thread = await self._ticket_thread(ticket)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from tests.adapters.discord_adapter.conftest import (
     RunningAdapter,
@@ -37,7 +38,9 @@ def test_a_question_in_the_support_channel_is_answered_and_marked_solved(
     assert thanks.json["flags"] == 64  # only alice sees it in the shared channel
 
 
-def open_ticket(fake: FakeDiscord, who: str = "alice", text: str = UNANSWERED) -> tuple[int, dict]:
+def open_ticket(
+    fake: FakeDiscord, who: str = "alice", text: str = UNANSWERED, card_says: str = ""
+) -> tuple[int, dict[str, Any]]:
     """``who`` asks what the KB cannot answer; returns the private thread id and the card."""
     support = fake.channel_id("support")
     fake.send_message("support", who, text)
@@ -45,7 +48,7 @@ def open_ticket(fake: FakeDiscord, who: str = "alice", text: str = UNANSWERED) -
         "POST", rf"/channels/{support}/threads", lambda r: r.status == 201
     )
     thread = int(created.response["id"])
-    card = posted(fake, "triage-1", text)
+    card = posted(fake, "triage-1", card_says or text)
     return thread, card.response
 
 
@@ -119,3 +122,121 @@ def test_a_ticket_goes_from_private_thread_to_claim_escalation_resolve_and_ratin
     in_thread = [text_of(r.json) for r in fake.requests if r.path == f"/channels/{thread}/messages"]
     assert not any("annoyed" in text for text in in_thread)
     assert dave.id not in fake.thread_member_ids(thread)  # nobody claimed it at tier 2
+
+
+def test_a_claim_by_someone_without_a_staff_role_is_refused_privately_and_changes_nothing(
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
+    start_bot()
+    thread, card = open_ticket(fake)
+
+    fake.send_component("tier0:claim:T-1", user="mallory", message=int(card["id"]))
+
+    refusal = followup(fake, "Only support agents can do that.")
+    assert refusal.json["flags"] == 64
+    assert not [r for r in fake.requests if r.method == "PATCH" and card["id"] in r.path]
+    assert fake.thread_member_ids(thread) == {fake.bot.id, fake.member("alice").id}
+
+
+def test_of_two_agents_claiming_at_once_exactly_one_wins(
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
+    start_bot()
+    thread, card = open_ticket(fake)
+
+    fake.send_component("tier0:claim:T-1", user="bob", message=int(card["id"]))
+    fake.send_component("tier0:claim:T-1", user="erin", message=int(card["id"]))
+
+    won = followup(fake, "You claimed T-1")
+    lost = followup(fake, "T-1 is already claimed by")
+    assert won is not lost
+    agents = fake.thread_member_ids(thread) - {fake.bot.id, fake.member("alice").id}
+    assert len(agents) == 1
+
+
+def test_mentions_in_user_text_never_ping_anyone(fake: FakeDiscord, start_bot: StartBot) -> None:
+    start_bot()
+    role = fake.role("Service desk").id
+    bob = fake.member("bob").id
+    text = f"@everyone @here <@&{role}> <@{bob}> the **printer** room is flooded"
+    thread, card = open_ticket(fake, text=text, card_says="room is flooded")
+    fake.send_message(thread, "alice", "@everyone still flooded")
+    relayed = fake.wait_for_request(
+        "POST", r"/channels/\d+/messages", lambda r: "still flooded" in text_of(r.json)
+    )
+
+    sent = [r for r in fake.requests if r.matches(r.method, r"/channels/\d+/messages(/\d+)?")]
+    assert sent and all(r.json["allowed_mentions"]["parse"] == [] for r in sent)
+    assert all(r.json["allowed_mentions"].get("replied_user", False) is False for r in sent)
+    assert all(not r.response["mention_everyone"] for r in sent if r.response)
+    assert all(r.response["mention_roles"] == [] for r in sent if r.response)
+    assert "@\u200beveryone still flooded" in relayed.json["content"]
+    title = card["embeds"][0]["title"]
+    assert "@\u200beveryone @\u200bhere" in title and "\\*\\*printer\\*\\*" in title
+
+
+def test_a_card_button_still_works_after_the_bot_restarts(
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
+    start_bot()
+    thread, card = open_ticket(fake)
+
+    start_bot()  # stops the first bot, starts a new one on the same database
+    fake.send_component("tier0:claim:T-1", user="bob", message=int(card["id"]))
+
+    followup(fake, "You claimed T-1")
+    fake.wait_for_request("PUT", rf"/channels/{thread}/thread-members/{fake.member('bob').id}")
+
+
+def test_the_open_ticket_limit_per_person_holds(fake: FakeDiscord, start_bot: StartBot) -> None:
+    start_bot(max_open_per_requester=1)
+    open_ticket(fake)
+
+    fake.send_message("support", "alice", "and the fridge on floor two is making loud noises")
+
+    posted(fake, "support", "You already have 1 open tickets (T-1)")
+    threads = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/threads")]
+    assert len([r for r in threads if r.json.get("type") == 12]) == 1
+
+
+def test_a_message_discord_refuses_is_kept_and_sent_after_recovery(
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
+    start_bot()
+    support = fake.channel_id("support")
+    fake.fail_next("POST", rf"/channels/{support}/messages", status=503)
+
+    fake.send_message("support", "alice", ANSWERED)
+
+    answer = posted(fake, "support", "Reset your account password")
+    attempts = [r.status for r in fake.requests if r.path == f"/channels/{support}/messages"]
+    assert attempts[0] == 503 and answer.status == 200
+
+
+def test_support_command_answers_privately_in_the_support_channel(
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
+    start_bot()
+
+    fake.send_command("support", user="carol", channel="support", options={"question": ANSWERED})
+
+    answer = fake.wait_for_request("PATCH", r"/webhooks/\d+/[^/]+/messages/@original")
+    assert "Reset your account password" in text_of(answer.json)
+    deferred = fake.wait_for_request("POST", r"/interactions/\d+/[^/]+/callback")
+    assert deferred.json["type"] == 5 and deferred.json["data"]["flags"] == 64
+
+    fake.send_command("support", user="carol", channel="support")
+    form = fake.wait_for_request(
+        "POST", r"/interactions/\d+/[^/]+/callback", lambda r: r.json["type"] == 9
+    )
+    assert form.json["data"]["custom_id"] == "tier0:ask:"
+
+
+def test_a_direct_message_is_answered_in_the_dm(fake: FakeDiscord, start_bot: StartBot) -> None:
+    start_bot()
+    dm = fake.dm_channel_id("carol")
+
+    fake.send_message(dm, "carol", ANSWERED)
+
+    answer = posted(fake, dm, "Reset your account password")
+    assert "message_reference" not in answer.json
