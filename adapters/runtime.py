@@ -33,4 +33,3 @@ def require_secret(env: Mapping[str, str], name: str, why: str) -> str:
     if not value:
         raise ConfigError(f"{name} is not set in the environment; it is needed {why}")
     return value
-
