@@ -84,7 +84,8 @@ def render(action: Action, context: Context) -> list[ApiCall]:
         case Reply(place=place, text=text, buttons=buttons):
             return [_post(place, text, [_section(escaped(text)), *_buttons(buttons)])]
         case AnswerArticle(place=place, article=article, text=text, buttons=buttons):
-            blocks = [_section(f"*{escaped(article.title, 200)}*\n{escaped(article.summary)}")]
+            summary = _mrkdwn_body(article.summary, 2800)
+            blocks = [_section(f"*{escaped(article.title, 200)}*\n{summary}")]
             body = context.article_bodies.get(article.id, "")
             extra: tuple[JSON, ...] = ()
             if body and len(body) <= _SHOW_BODY_INLINE:
@@ -96,7 +97,8 @@ def render(action: Action, context: Context) -> list[ApiCall]:
         case OfferArticles(place=place, text=text, articles=articles, buttons=buttons):
             blocks = [_section(escaped(text))]
             blocks += [
-                _section(f"*{escaped(a.title, 200)}*\n{escaped(a.summary, 1000)}") for a in articles
+                _section(f"*{escaped(a.title, 200)}*\n{_mrkdwn_body(a.summary, 1000)}")
+                for a in articles
             ]
             return [_post(place, text, [*blocks, *_buttons(buttons)])]
         case AskRating(ticket=ticket, text=text, buttons=buttons):
