@@ -7,7 +7,7 @@ forbids mass mentions, so no user text can ping @everyone or forge formatting.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from bot.events import Person, Place
@@ -19,10 +19,12 @@ __all__ = [
     "AskRating",
     "Button",
     "OfferArticles",
+    "PostDigest",
     "PostTicketCard",
     "Refuse",
     "RelayToAgents",
     "RelayToRequester",
+    "RemindAgents",
     "Reply",
     "TicketView",
     "UpdateTicketCard",
@@ -54,7 +56,13 @@ class ArticleRef:
 
 @dataclass(frozen=True)
 class TicketView:
-    """A snapshot of a ticket for rendering cards and notices."""
+    """A snapshot of a ticket for rendering cards and notices.
+
+    The SLA fields let a card show what is due: ``first_response_due_at`` (None once
+    answered, or without SLA), ``resolution_due_at``, whether the clock is ``sla_paused``
+    (waiting on the requester), and which targets were ``breached`` ("first_response",
+    "resolution").
+    """
 
     key: str
     status: str
@@ -67,6 +75,10 @@ class TicketView:
     assignee: Person | None
     created_at: datetime
     failed_article_id: str | None = None
+    first_response_due_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    sla_paused: bool = False
+    breached: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,6 +154,40 @@ class AskRating:
 
 
 @dataclass(frozen=True)
+class RemindAgents:
+    """A nudge for the agents of the ticket's tier, in its triage channel (or card thread).
+
+    ``kind`` is "reminder" (unclaimed, first response due soon) or "breach" (an SLA target
+    was missed and there is no higher tier to escalate to, or escalation is off): adapters
+    may want to make a breach louder, e.g. by mentioning the tier's role.
+    """
+
+    ticket: TicketView
+    text: str
+    kind: Literal["reminder", "breach"] = "reminder"
+
+
+@dataclass(frozen=True)
+class PostDigest:
+    """The daily digest for one tier's triage channel on one platform.
+
+    ``text`` is the whole digest as plain lines; the other fields carry the same numbers
+    for adapters that lay it out themselves (Block Kit sections, an embed).
+    """
+
+    platform: str
+    tier: int
+    tier_name: str
+    day: date
+    text: str
+    open_by_priority: tuple[tuple[str, int], ...]
+    open_by_age: tuple[tuple[str, int], ...]
+    unclaimed: tuple[str, ...]
+    breached: tuple[str, ...]
+    deflections: int
+
+
+@dataclass(frozen=True)
 class Refuse:
     """An action was not allowed or not understood; shown only to ``person`` where possible."""
 
@@ -159,5 +205,7 @@ Action = (
     | RelayToRequester
     | RelayToAgents
     | AskRating
+    | RemindAgents
+    | PostDigest
     | Refuse
 )

@@ -81,7 +81,7 @@ class AgentCommands:
         if updated is None:
             self.desk.refuse_stale(turn, ticket, "claimed")
             return
-        self.desk.log_change(turn, ticket, updated, "claimed")
+        updated = self.desk.log_change(turn, ticket, updated, "claimed")
         turn.emit(UpdateTicketCard(self.desk.view(updated), "claimed"))
         agent = turn.person.name or turn.person.id
         turn.tell_requester(
@@ -105,7 +105,7 @@ class AgentCommands:
         if updated is None:
             self.desk.refuse_stale(turn, ticket, "released")
             return
-        self.desk.log_change(turn, ticket, updated, "unclaimed")
+        updated = self.desk.log_change(turn, ticket, updated, "unclaimed")
         turn.emit(UpdateTicketCard(self.desk.view(updated), "unclaimed"))
         turn.reply(say("agent.unclaimed", key=updated.key, tier=self.desk.tier_name(updated)))
 
@@ -122,7 +122,7 @@ class AgentCommands:
         if updated is None:
             self.desk.refuse_stale(turn, ticket, "assigned")
             return
-        self.desk.log_change(turn, ticket, updated, "assigned", f"to {target.ref}")
+        updated = self.desk.log_change(turn, ticket, updated, "assigned", f"to {target.ref}")
         turn.emit(UpdateTicketCard(self.desk.view(updated), "assigned"))
         turn.reply(say("agent.assigned", key=updated.key, agent=assignee_name(updated)))
 
@@ -135,7 +135,7 @@ class AgentCommands:
             if claimed is None:
                 self.desk.refuse_stale(turn, ticket, "replied to")
                 return
-            self.desk.log_change(turn, ticket, claimed, "claimed", "by replying")
+            claimed = self.desk.log_change(turn, ticket, claimed, "claimed", "by replying")
             ticket = claimed
         if not self._may_work_assigned(turn, ticket):
             return
@@ -156,7 +156,7 @@ class AgentCommands:
         if updated is None:
             self.desk.refuse_stale(turn, ticket, "replied to")
             return
-        self.desk.log_change(turn, ticket, updated, "agent_replied")
+        updated = self.desk.log_change(turn, ticket, updated, "agent_replied")
         turn.emit(UpdateTicketCard(self.desk.view(updated), "waiting on requester"))
 
     def note(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
@@ -190,7 +190,7 @@ class AgentCommands:
             self.desk.refuse_stale(turn, ticket, "escalated")
             return
         reason = " ".join(args)
-        self.desk.log_change(turn, ticket, updated, "escalated", reason)
+        updated = self.desk.log_change(turn, ticket, updated, "escalated", reason)
         tier = self.desk.tier_name(updated)
         turn.emit(UpdateTicketCard(self.desk.view(updated), f"escalated to {tier}: {reason}"))
         turn.emit(PostTicketCard(self.desk.view(updated)))
@@ -209,7 +209,9 @@ class AgentCommands:
         if updated is None:
             self.desk.refuse_stale(turn, ticket, "changed")
             return
-        self.desk.log_change(turn, ticket, updated, "priority", f"{ticket.priority} -> {level}")
+        updated = self.desk.log_change(
+            turn, ticket, updated, "priority", f"{ticket.priority} -> {level}"
+        )
         turn.emit(UpdateTicketCard(self.desk.view(updated), f"priority {level}"))
         turn.reply(say("agent.priority_set", key=updated.key, priority=level))
 

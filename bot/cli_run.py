@@ -10,7 +10,7 @@ from typing import Any
 from bot.app import build_app
 from bot.config import load_settings
 from bot.logs import configure_logging
-from bot.service import build_adapters, serve
+from bot.service import build_adapters, build_scheduler, serve
 
 __all__ = ["register"]
 
@@ -43,7 +43,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 f"({errors} file(s) with errors); database reachable"
             )
             return 1 if errors else 0
-        asyncio.run(serve(adapters, settings.service.shutdown_grace_seconds))
+        scheduler = build_scheduler(app, adapters)
+        asyncio.run(serve(adapters, settings.service.shutdown_grace_seconds, scheduler))
         return 0
     finally:
         app.close()

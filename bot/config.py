@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.platform_config import ConsoleSettings, DiscordSettings, ServiceSettings, SlackSettings
+from bot.sla_config import SLASettings
 
 __all__ = [
     "ENVIRONMENT_OVERRIDES",
@@ -162,6 +163,7 @@ class Settings(_Section):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    sla: SLASettings = Field(default_factory=SLASettings)
 
     def audience_for(self, platform: str) -> Audience:
         """Which articles people on ``platform`` may see; unknown platforms see all."""
@@ -178,6 +180,7 @@ class Settings(_Section):
                 raise ValueError(
                     f"triage_channels name unknown tiers {unknown}; tiers are {sorted(tiers)}"
                 )
+        self.sla.check_priorities(self.tickets.priorities)
         return self
 
 

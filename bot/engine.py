@@ -18,8 +18,9 @@ from bot.answering import Answerer
 from bot.config import Settings
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Place
 from bot.messages import say
-from bot.outbox import Delivery, Outbox, encode_action, lane_of, place_of
+from bot.outbox import Delivery, Outbox, enqueue_all
 from bot.records import Card, Role, Ticket
+from bot.sla import SlaPolicy
 from bot.store import Store, UnitOfWork
 from bot.tickets import TicketDesk
 from bot.turn import Turn
@@ -46,7 +47,8 @@ class Engine:
     ) -> None:
         self.settings = settings
         self.agents = AgentDirectory(settings.tickets.tiers)
-        self.desk = TicketDesk(settings.tickets, self.agents)
+        self.sla = SlaPolicy(settings.sla, settings.tickets.reopen_days)
+        self.desk = TicketDesk(settings.tickets, self.agents, self.sla)
         self.commands = AgentCommands(self.desk)
         self.answerer = Answerer(settings, kb, self.desk)
         self.outbox = Outbox(unit_of_work, clock)
@@ -126,10 +128,7 @@ class Engine:
             store.save_conversation(turn.conversation, now)
             if inbound is not None:
                 store.mark_inbound_handled(platform, inbound[0], turn.ticket_id, now)
-            return [
-                Delivery(store.enqueue(place_of(a).platform, lane_of(a), encode_action(a), now), a)
-                for a in turn.actions
-            ]
+            return enqueue_all(store, turn.actions, now)
 
     def _turn(self, store: Store, event: Event, now: datetime) -> Turn:
         return Turn(

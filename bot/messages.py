@@ -56,6 +56,35 @@ CATALOGUE: dict[str, str] = {
         "(1 = poor, 5 = excellent)"
     ),
     "ticket.reopened_notice": "Ticket {key} is open again. The {tier} team will follow up here.",
+    "sla.out_of_hours": (
+        "Our team is away right now; a person will pick this up from {when}. Meanwhile, "
+        "ask me anything else and I'll look it up."
+    ),
+    "sla.nudge": (
+        "Is ticket {key} sorted? Just reply here if you still need help; otherwise it "
+        "will be closed as resolved {when}."
+    ),
+    "sla.auto_resolved": (
+        "I haven't heard back about ticket {key}, so I've marked it as resolved. How would "
+        "you rate the help you got? (1 = poor, 5 = excellent) If it isn't solved, press "
+        "Reopen."
+    ),
+    "sla.reminder": (
+        "{key} ({priority}) is still unclaimed: {share}% of its first-response time has "
+        "passed; a first response is due by {due}."
+    ),
+    "sla.breach_first_response": "first response due {due} was missed",
+    "sla.breach_resolution": "resolution due {due} was missed",
+    "sla.breached_escalated": "SLA breached ({what}): escalated to {tier}",
+    "sla.breached_top_tier": "SLA breached on {key} ({what}). {tier} is the last tier; please act.",
+    "sla.breached_noted": "SLA breached on {key} ({what}). Please act.",
+    "sla.digest_title": "Daily digest for {tier}, {day}",
+    "sla.digest_open": "Open tickets: {count}",
+    "sla.digest_priority": "By priority: {counts}",
+    "sla.digest_age": "By age: {counts}",
+    "sla.digest_unclaimed": "Unclaimed: {keys}",
+    "sla.digest_breached": "SLA breached: {keys}",
+    "sla.digest_deflections": "Answered by the bot yesterday (marked solved): {count}",
     "button.reopen": "Reopen",
     "button.skip": "Skip",
     "rating.thanks_ask_comment": (

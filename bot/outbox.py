@@ -19,13 +19,14 @@ from pydantic import TypeAdapter
 from bot import actions
 from bot.actions import Action
 from bot.events import Place
-from bot.store import UnitOfWork
+from bot.store import Store, UnitOfWork
 
 __all__ = [
     "Delivery",
     "Outbox",
     "decode_action",
     "encode_action",
+    "enqueue_all",
     "lane_of",
     "next_attempt",
     "place_of",
@@ -42,6 +43,8 @@ _KINDS: Final[dict[str, type[Any]]] = {
         actions.RelayToRequester,
         actions.RelayToAgents,
         actions.AskRating,
+        actions.RemindAgents,
+        actions.PostDigest,
         actions.Refuse,
     )
 }
@@ -73,7 +76,12 @@ def decode_action(payload: str) -> Action:
 
 
 def place_of(action: Action) -> Place:
-    """The conversation an action belongs to: ticket actions belong to the requester's."""
+    """The conversation an action belongs to: ticket actions belong to the requester's.
+
+    A digest belongs to no conversation: it gets a lane of its own per platform and tier.
+    """
+    if isinstance(action, actions.PostDigest):
+        return Place(action.platform, "digest", str(action.tier))
     if isinstance(
         action, actions.Reply | actions.AnswerArticle | actions.OfferArticles | actions.Refuse
     ):
@@ -89,6 +97,14 @@ def lane_of(action: Action) -> str:
     """
     place = place_of(action)
     return f"{place.platform}:{place.channel}:{place.thread or ''}"
+
+
+def enqueue_all(store: Store, actions: Iterable[Action], now: datetime) -> list[Delivery]:
+    """Store ``actions`` in the outbox (in this unit of work), in order."""
+    return [
+        Delivery(store.enqueue(place_of(a).platform, lane_of(a), encode_action(a), now), a)
+        for a in actions
+    ]
 
 
 def retry_delay(failures: int) -> timedelta:

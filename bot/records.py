@@ -6,7 +6,7 @@ an ORM session and a fake store is easy to reason about.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -22,6 +22,7 @@ __all__ = [
     "Role",
     "StoredDelivery",
     "Ticket",
+    "TicketClock",
     "TicketEventRecord",
     "TicketStatus",
     "User",
@@ -86,10 +87,35 @@ class Ticket:
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    sla: TicketClock = field(default_factory=lambda: TicketClock())
 
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+@dataclass(frozen=True)
+class TicketClock:
+    """A ticket's SLA state, kept on the ticket so a restart carries on where it left off.
+
+    Due times count open hours only; ``paused_at`` is set while the ball is in the
+    requester's court (or the ticket is resolved) and ``paused_seconds`` is the open time
+    paused so far. ``next_at`` is the earliest moment a scheduled job has something to do
+    for this ticket (a reminder, a breach, a nudge, closing it): the sweep only looks at
+    tickets whose ``next_at`` has passed. The ``*_breached_at``, ``reminders_sent`` and
+    ``nudged_at`` marks make each of those happen once.
+    """
+
+    first_response_due_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    paused_at: datetime | None = None
+    paused_seconds: int = 0
+    reminders_sent: int = 0
+    first_response_breached_at: datetime | None = None
+    resolution_breached_at: datetime | None = None
+    waiting_since: datetime | None = None
+    nudged_at: datetime | None = None
+    next_at: datetime | None = None
 
 
 @dataclass(frozen=True)

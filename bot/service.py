@@ -18,8 +18,10 @@ from typing import cast
 from adapters.runtime import Adapter
 from bot.app import App
 from bot.config import ConfigError
+from bot.jobs import Jobs
+from bot.scheduler import JobScheduler
 
-__all__ = ["BUILDERS", "StartupError", "build_adapters", "serve"]
+__all__ = ["BUILDERS", "StartupError", "build_adapters", "build_scheduler", "serve"]
 
 log = logging.getLogger("tier0.service")
 
@@ -49,13 +51,30 @@ def build_adapters(app: App, env: Mapping[str, str]) -> list[Adapter]:
     return [_builder(name)(app, env) for name in enabled]
 
 
+def build_scheduler(app: App, adapters: Sequence[Adapter]) -> JobScheduler:
+    """SLA sweeps and daily digests for the running adapters' platforms."""
+
+    def wake() -> None:
+        for adapter in adapters:
+            adapter.dispatcher.wake()
+
+    jobs = Jobs(app.settings, app.database.unit_of_work)
+    return JobScheduler(jobs, [adapter.platform for adapter in adapters], wake)
+
+
 def _builder(platform: str) -> Builder:
     module_name, _, function = BUILDERS[platform].partition(":")
     return cast(Builder, getattr(importlib.import_module(module_name), function))
 
 
-async def serve(adapters: Sequence[Adapter], grace_seconds: float) -> None:
-    """Run until SIGTERM/SIGINT, then shut down within ``grace_seconds``."""
+async def serve(
+    adapters: Sequence[Adapter], grace_seconds: float, scheduler: JobScheduler | None = None
+) -> None:
+    """Run until SIGTERM/SIGINT, then shut down within ``grace_seconds``.
+
+    The ``scheduler`` (SLA sweeps, digests) starts once every adapter is up and stops
+    first, so what its jobs store is still sent by the dispatchers on the way out.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -72,10 +91,14 @@ async def serve(adapters: Sequence[Adapter], grace_seconds: float) -> None:
                 raise StartupError(f"{adapter.platform} could not start: {error}") from error
             running.append(adapter)
         tasks = [asyncio.create_task(a.dispatcher.run(dispatching)) for a in running]
+        if scheduler is not None:
+            scheduler.start()
         log.info("tier0 ready in %.1f s: %s", time.monotonic() - started, _names(running))
         await stop.wait()
         log.info("stopping: finishing events in flight and queued deliveries")
         stopping = time.monotonic()
+        if scheduler is not None:
+            scheduler.shutdown()
         await _stop_all(running, grace_seconds)
         dispatching.set()
         remaining = max(0.5, grace_seconds - (time.monotonic() - stopping))

@@ -20,6 +20,7 @@ from bot.records import (
     Role,
     StoredDelivery,
     Ticket,
+    TicketClock,
     TicketEventRecord,
     User,
 )
@@ -155,6 +156,33 @@ class Store(Protocol):
 
     def cards(self, ticket_id: int) -> Sequence[Card]:
         """The ticket's cards, oldest first (one per tier it was posted to)."""
+        ...
+
+    # -- SLA clocks and scheduled jobs ----------------------------------------------------
+
+    def set_clock(self, ticket: Ticket, clock: TicketClock, now: datetime) -> Ticket:
+        """Store the ticket's SLA clock; call it only on a ticket this transaction changed
+        or locked, so the clock cannot overwrite someone else's newer one."""
+        ...
+
+    def due_ticket_ids(self, now: datetime, limit: int) -> Sequence[int]:
+        """Tickets whose clock has something due by ``now`` (``next_at``), earliest first."""
+        ...
+
+    def lock_due_ticket(self, ticket_id: int, now: datetime) -> Ticket | None:
+        """The ticket, locked until commit, if it is still due and no other worker holds it."""
+        ...
+
+    def platform_tickets(self, platform: str, statuses: Collection[str]) -> Sequence[Ticket]:
+        """Tickets asked on ``platform`` in one of ``statuses``, oldest first (for digests)."""
+        ...
+
+    def count_feedback(self, platform: str, kind: str, start: datetime, end: datetime) -> int:
+        """Feedback of ``kind`` (e.g. "solved": a deflection) given on ``platform``."""
+        ...
+
+    def claim_job_run(self, job: str, period: str, now: datetime) -> bool:
+        """Record that ``job`` runs for ``period``; False when it already did (elsewhere)."""
         ...
 
 

@@ -23,18 +23,23 @@ from bot.agents import AgentDirectory
 from bot.config import TicketSettings
 from bot.messages import say
 from bot.records import ACTIVE_STATUSES, ConversationState, Ticket
+from bot.sla import SlaPolicy
+from bot.sla_config import SLASettings
 from bot.turn import Turn
 
-__all__ = ["SUBJECT_LIMIT", "TicketDesk", "assignee_name", "status_label"]
+__all__ = ["SUBJECT_LIMIT", "TicketDesk", "assignee_name", "rating_buttons", "status_label"]
 
 SUBJECT_LIMIT = 200
 RATINGS = range(1, 6)
 
 
 class TicketDesk:
-    def __init__(self, settings: TicketSettings, agents: AgentDirectory) -> None:
+    def __init__(
+        self, settings: TicketSettings, agents: AgentDirectory, sla: SlaPolicy | None = None
+    ) -> None:
         self.settings = settings
         self.agents = agents
+        self.sla = sla or SlaPolicy(SLASettings(enabled=False), settings.reopen_days)
         self._key = re.compile(rf"^{re.escape(settings.key_prefix)}-\d+$", re.IGNORECASE)
 
     # -- looking things up ----------------------------------------------------------------
@@ -55,6 +60,19 @@ class TicketDesk:
             assignee=ticket.assignee.as_person() if ticket.assignee else None,
             created_at=ticket.created_at,
             failed_article_id=ticket.failed_article_id,
+            first_response_due_at=(
+                ticket.sla.first_response_due_at if ticket.first_response_at is None else None
+            ),
+            resolution_due_at=ticket.sla.resolution_due_at,
+            sla_paused=ticket.sla.paused_at is not None and ticket.status == "waiting_on_user",
+            breached=tuple(
+                name
+                for name, at in (
+                    ("first_response", ticket.sla.first_response_breached_at),
+                    ("resolution", ticket.sla.resolution_breached_at),
+                )
+                if at is not None
+            ),
         )
 
     def current_ticket(self, turn: Turn) -> Ticket | None:
@@ -88,13 +106,17 @@ class TicketDesk:
         turn.store.log_ticket_event(
             ticket, turn.user, "opened", turn.now, to_status="open", detail=reason
         )
+        ticket = turn.store.set_clock(ticket, self.sla.clock(ticket, turn.now), turn.now)
         turn.conversation.ticket_id = ticket.id
         turn.conversation.state = "idle"
         turn.ticket_id = ticket.id
         message = "ticket.opened_on_request" if reason == "asked for a person" else "ticket.opened"
-        turn.reply(
-            say(message, key=ticket.key, priority=ticket.priority, tier=self.tier_name(ticket))
-        )
+        text = say(message, key=ticket.key, priority=ticket.priority, tier=self.tier_name(ticket))
+        back = self.sla.back_at(ticket.place.platform, turn.now)
+        if back is not None:
+            when = self.sla.desk(ticket.place.platform).describe(back)
+            text = f"{text}\n{say('sla.out_of_hours', when=when)}"
+        turn.reply(text)
         turn.emit(PostTicketCard(self.view(ticket)))
 
     def _may_open(self, turn: Turn) -> bool:
@@ -136,7 +158,7 @@ class TicketDesk:
                 ticket, {"waiting_on_user"}, turn.now, status="claimed"
             )
             if updated:
-                self.log_change(turn, ticket, updated, "requester_replied")
+                updated = self.log_change(turn, ticket, updated, "requester_replied")
                 turn.emit(UpdateTicketCard(self.view(updated), "requester replied"))
                 ticket = updated
         turn.emit(RelayToAgents(self.view(ticket), text, turn.person))
@@ -202,14 +224,12 @@ class TicketDesk:
         if updated is None:
             self.refuse_stale(turn, ticket, "resolved")
             return
-        self.log_change(turn, ticket, updated, "resolved", summary)
+        updated = self.log_change(turn, ticket, updated, "resolved", summary)
         if summary:
             self.relay_to_requester(turn, updated, summary)
         self._set_requester_state(turn, updated, "rating")
         text = say("ticket.resolved_ask_rating", key=updated.key)
-        ratings = [Button(str(n), "rate", f"{updated.key}:{n}") for n in RATINGS]
-        buttons = (*ratings, Button(say("button.reopen"), "reopen", updated.key))
-        turn.emit(AskRating(self.view(updated), text, buttons))
+        turn.emit(AskRating(self.view(updated), text, rating_buttons(updated.key)))
         turn.record(updated.conversation_id, text, ticket_id=updated.id)
         turn.emit(UpdateTicketCard(self.view(updated), "resolved"))
         if turn.conversation.id != updated.conversation_id:
@@ -241,7 +261,7 @@ class TicketDesk:
         if updated is None:
             self.refuse_stale(turn, ticket, "reopened")
             return
-        self.log_change(turn, ticket, updated, "reopened")
+        updated = self.log_change(turn, ticket, updated, "reopened")
         self._set_requester_state(turn, updated, "idle")
         turn.tell_requester(
             updated, say("ticket.reopened_notice", key=updated.key, tier=self.tier_name(updated))
@@ -258,7 +278,15 @@ class TicketDesk:
 
     def log_change(
         self, turn: Turn, before: Ticket, after: Ticket, kind: str, detail: str = ""
-    ) -> None:
+    ) -> Ticket:
+        """Record a change: its entry in the history, and the SLA clock it moves (a reply
+        to the requester pauses it, their answer resumes it, a new priority re-times it).
+
+        Returns the ticket with its clock, to show on cards.
+        """
+        clock = self.sla.clock(after, turn.now, agent_replied=kind == "agent_replied")
+        if clock != after.sla:
+            after = turn.store.set_clock(after, clock, turn.now)
         turn.store.log_ticket_event(
             after,
             turn.user,
@@ -268,6 +296,7 @@ class TicketDesk:
             to_status=after.status,
             detail=detail,
         )
+        return after
 
     def refuse_stale(self, turn: Turn, ticket: Ticket, verb: str) -> None:
         """The ticket changed under us (another agent was faster): say what it is now."""
@@ -292,6 +321,12 @@ class TicketDesk:
 
     def tier_name(self, ticket: Ticket) -> str:
         return self.agents.tier_name(ticket.tier)
+
+
+def rating_buttons(key: str) -> tuple[Button, ...]:
+    """1-5 and Reopen, offered when a ticket is resolved (by an agent or automatically)."""
+    ratings = [Button(str(n), "rate", f"{key}:{n}") for n in RATINGS]
+    return (*ratings, Button(say("button.reopen"), "reopen", key))
 
 
 def status_label(ticket: Ticket) -> str:

@@ -23,6 +23,7 @@ __all__ = [
     "Base",
     "ConversationRow",
     "FeedbackRow",
+    "JobRunRow",
     "MessageRow",
     "OutboxRow",
     "ProcessedEventRow",
@@ -113,6 +114,7 @@ class TicketRow(Base):
     __table_args__ = (
         Index("ix_tickets_status_tier", "status", "tier"),
         Index("ix_tickets_requester", "requester_id"),
+        Index("ix_tickets_sla_next_at", "sla_next_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,6 +132,17 @@ class TicketRow(Base):
     first_response_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # SLA clock (bot.records.TicketClock); sla_next_at is what the scheduler's sweep scans.
+    first_response_due_at: Mapped[datetime | None]
+    resolution_due_at: Mapped[datetime | None]
+    sla_paused_at: Mapped[datetime | None]
+    sla_paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sla_reminders_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_response_breached_at: Mapped[datetime | None]
+    resolution_breached_at: Mapped[datetime | None]
+    waiting_since: Mapped[datetime | None]
+    nudged_at: Mapped[datetime | None]
+    sla_next_at: Mapped[datetime | None]
 
     requester: Mapped[UserRow] = relationship(foreign_keys=[requester_id], lazy="joined")
     assignee: Mapped[UserRow | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
@@ -242,4 +255,17 @@ class TicketCardRow(Base):
     channel: Mapped[str] = mapped_column(String(128))
     message_id: Mapped[str] = mapped_column(String(128))
     thread: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class JobRunRow(Base):
+    """A scheduled job that ran for a period (say, the digest of one day): inserted once,
+    so several tier0 processes, or a restart, never run it twice for the same period."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]

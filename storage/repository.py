@@ -32,6 +32,7 @@ from storage.models import (
     TicketRow,
     UserRow,
 )
+from storage.sla import SlaQueries, clock_of
 
 __all__ = ["SqlStore"]
 
@@ -52,7 +53,7 @@ TICKET_FIELDS = frozenset(
 MAX_TICKET_ID = 2**31 - 1
 
 
-class SqlStore(DeliveryQueries):
+class SqlStore(SlaQueries, DeliveryQueries):
     """One transaction's view of the database; the caller commits or rolls back."""
 
     def __init__(self, session: Session, key_prefix: str = "T") -> None:
@@ -430,6 +431,7 @@ class SqlStore(DeliveryQueries):
             first_response_at=row.first_response_at,
             resolved_at=row.resolved_at,
             closed_at=row.closed_at,
+            sla=clock_of(row),
         )
 
 

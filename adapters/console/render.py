@@ -18,10 +18,12 @@ from bot.actions import (
     AskRating,
     Button,
     OfferArticles,
+    PostDigest,
     PostTicketCard,
     Refuse,
     RelayToAgents,
     RelayToRequester,
+    RemindAgents,
     Reply,
     TicketView,
     UpdateTicketCard,
@@ -68,6 +70,17 @@ def render(action: Action) -> Text:
             return _card(ticket, f"posted to the {ticket.tier_name} queue")
         case UpdateTicketCard(ticket=ticket, change=change):
             return _card(ticket, change)
+        case RemindAgents(ticket=ticket, text=text, kind=kind):
+            out = _label(f"[agents · {ticket.key}] ", CARD)
+            out.append(
+                f"{'SLA breach' if kind == 'breach' else 'reminder'}: ", style=f"bold {CARD}"
+            )
+            out.append(clean(text))
+            return out
+        case PostDigest(tier_name=tier_name, text=text):
+            out = _label(f"[agents · {clean(tier_name)} digest] ", CARD)
+            out.append(clean(text).replace("\n", "\n" + INDENT))
+            return out
         case Refuse(person=person, place=place, reason=reason):
             out = _label(f"[{_where(place)}] ", "dim")
             out.append(f"bot → {_name(person)} (only you see this): ", style=REFUSAL)
