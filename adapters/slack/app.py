@@ -58,6 +58,7 @@ log = logging.getLogger("adapters.slack")
 
 JSON = dict[str, Any]
 Mode = Literal["socket", "http"]
+CONNECT_TIMEOUT: Final = 30.0
 _ENGINE_ACTION: Final = re.compile(rf"^{ACTION_PREFIX}:(button|command):")
 
 SKIPPABLE_ERRORS: Final[Mapping[str, frozenset[str]]] = {
@@ -145,27 +146,60 @@ class SlackAdapter:
     # -- lifecycle --------------------------------------------------------------------------
 
     async def start(self) -> None:
-        identity = await self.client.auth_test()
+        """Check the bot token, then connect (Socket Mode) or listen (HTTP mode).
+
+        A failure leaves nothing running and says which secret or setting to look at.
+        """
+        try:
+            identity = await self.client.auth_test()
+        except SlackApiError as error:
+            raise ConnectionError(
+                f"Slack refused SLACK_BOT_TOKEN ({_code(error)}) at {self.settings.api_url}"
+            ) from error
         self.directory.bot_user_id = str(identity["user_id"])
         self.directory.bot_id = str(identity.get("bot_id") or "")
         self.rules = replace(self.rules, bot_user_id=self.directory.bot_user_id)
         self.workspace = str(identity.get("team") or identity.get("team_id") or "?")
+        try:
+            if self.mode == "socket":
+                await self._connect_socket()
+            else:
+                await self._serve_http()
+        except BaseException:
+            await self.stop()
+            raise
         if self.mode == "socket":
-            self._socket = AsyncSocketModeHandler(
-                self.bolt, self._app_token, ping_interval=self._ping_interval
-            )
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: ready (socket mode, workspace %s)", self.workspace)
         else:
-            await self._serve_http()
             host, port = self.http_address or ("?", 0)
-            log.info(
-                "slack: ready (http mode on %s:%d%s, workspace %s)",
-                host,
-                port,
-                self.settings.http_path,
-                self.workspace,
+            where = f"{host}:{port}{self.settings.http_path}"
+            log.info("slack: ready (http mode on %s, workspace %s)", where, self.workspace)
+
+    async def _connect_socket(self) -> None:
+        """Open the WebSocket with a URL asked for here, so a refused app token is an error.
+
+        (slack_sdk's client retries a failed connect for ever, quietly, which would leave
+        ``tier0 run`` waiting.)
+        """
+        try:
+            opened = await self.client.apps_connections_open(app_token=self._app_token or "")
+        except SlackApiError as error:
+            raise ConnectionError(
+                f"Slack refused SLACK_APP_TOKEN for Socket Mode ({_code(error)})"
+            ) from error
+        self._socket = AsyncSocketModeHandler(
+            self.bolt, self._app_token, ping_interval=self._ping_interval
+        )
+        self._socket.client.wss_uri = str(opened["url"])
+        try:
+            await asyncio.wait_for(
+                self._socket.connect_async(),  # type: ignore[no-untyped-call]
+                CONNECT_TIMEOUT,
             )
+        except TimeoutError:
+            raise ConnectionError(
+                f"no Socket Mode connection to Slack within {CONNECT_TIMEOUT:.0f} s"
+            ) from None
 
     async def stop(self) -> None:
         """Stop taking events, let handling in flight finish, close the connections."""
@@ -332,7 +366,7 @@ class SlackAdapter:
         try:
             response = await self.client.api_call(call.method, json=call.args)
         except SlackApiError as error:
-            code = str(error.response.get("error", "")) if error.response is not None else ""
+            code = _code(error)
             if code in SKIPPABLE_ERRORS.get(call.method, frozenset()):
                 log.error("slack: %s failed with %s; not retrying %r", call.method, code, action)
                 return
@@ -347,6 +381,11 @@ class SlackAdapter:
             await asyncio.to_thread(
                 self._engine.attach_card, call.card.key, card, Place(PLATFORM, channel, ts)
             )
+
+
+def _code(error: SlackApiError) -> str:
+    response = error.response
+    return str(response.get("error", "") if response is not None else error)
 
 
 def build_slack_adapter(app: App, env: Mapping[str, str]) -> SlackAdapter:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from pathlib import Path
@@ -14,7 +15,11 @@ from adapters.runtime import require_secret
 from adapters.slack import build_slack_adapter
 from bot.app import App
 from bot.config import ConfigError
-from tests.adapters.slack.harness import ALICE, CAROL, DAN, GENERAL, TRIAGE_1, SlackBot
+from kb import KnowledgeBase
+from storage.db import Database
+from tests.adapters.slack.harness import ALICE, CAROL, DAN, GENERAL, TRIAGE_1, Mode, SlackBot
+from tests.fakes.slack_server import FakeSlack
+from tests.support.chat import FakeClock
 
 PAYLOADS = Path(__file__).parent / "payloads"
 
@@ -167,3 +172,34 @@ def test_missing_secrets_are_named(bot: SlackBot) -> None:
     with pytest.raises(ConfigError, match=needed):
         build_slack_adapter(app, {"SLACK_BOT_TOKEN": "xoxb-1"})
     assert require_secret({"X": " y "}, "X", "") == "y"
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+def test_start_logs_one_ready_line_and_a_refused_token_says_which(
+    slack: FakeSlack,
+    database: Database,
+    sample_kb: KnowledgeBase,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    mode: Mode,
+) -> None:
+    caplog.set_level(logging.INFO, logger="adapters.slack")
+    bot = SlackBot(slack, mode, database, sample_kb, clock).start()
+    bot.close()
+    ready = [r.getMessage() for r in caplog.records if "ready" in r.getMessage()]
+    expected = (
+        "socket mode, workspace tier0 test" if mode == "socket" else "http mode on 127.0.0.1:"
+    )
+    assert len(ready) == 1 and expected in ready[0]
+
+    wrong = SlackBot(slack, mode, database, sample_kb, clock)
+    secret = "SLACK_BOT_TOKEN"
+    if mode == "socket":
+        wrong.adapter._app_token = "xapp-not-ours"
+        secret = "SLACK_APP_TOKEN"
+    else:
+        wrong.adapter.client.token = "xoxb-not-ours"
+    with pytest.raises(ConnectionError, match=f"Slack refused {secret}"):
+        wrong.start()
+    wrong.close()
+    assert slack.active_connections == 0
