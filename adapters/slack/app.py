@@ -46,7 +46,7 @@ from adapters.slack.translate import (
     place_of_message,
     slash_command,
 )
-from bot.actions import RelayToAgents, UpdateTicketCard
+from bot.actions import RelayToAgents, RemindAgents, UpdateTicketCard
 from bot.app import App
 from bot.events import Event, Place
 from bot.outbox import Delivery
@@ -133,6 +133,10 @@ class SlackAdapter:
             top_tier=len(tickets.tiers),
             article_titles={a.id: a.title for a in app.kb.articles},
             article_bodies={a.id: a.body for a in app.kb.articles},
+            tier_groups={
+                n: tuple(r.removeprefix("slack:") for r in tier.roles if r.startswith("slack:"))
+                for n, tier in enumerate(tickets.tiers, start=1)
+            },
         )
         self.dispatcher = Dispatcher(app.engine.outbox, PLATFORM, self.send)
         self.workspace = ""
@@ -350,7 +354,7 @@ class SlackAdapter:
         """Show one stored action on Slack; raises if Slack did not take it (it is retried)."""
         action = delivery.action
         context = self._context
-        if isinstance(action, UpdateTicketCard | RelayToAgents):
+        if isinstance(action, UpdateTicketCard | RelayToAgents | RemindAgents):
             cards = await asyncio.to_thread(self._engine.cards, action.ticket.key)
             context = replace(context, cards=tuple(c for c in cards if c.platform == PLATFORM))
         calls = render(action, context)

@@ -22,10 +22,12 @@ from bot.actions import (
     AskRating,
     Button,
     OfferArticles,
+    PostDigest,
     PostTicketCard,
     Refuse,
     RelayToAgents,
     RelayToRequester,
+    RemindAgents,
     Reply,
     TicketView,
     UpdateTicketCard,
@@ -75,6 +77,7 @@ class Context:
     top_tier: int = 1
     article_titles: Mapping[str, str] = field(default_factory=dict)
     article_bodies: Mapping[str, str] = field(default_factory=dict)
+    tier_groups: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     cards: tuple[Card, ...] = ()
 
 
@@ -129,6 +132,20 @@ def render(action: Action, context: Context) -> list[ApiCall]:
                 )
                 for card in context.cards
             ]
+        case RemindAgents(ticket=ticket, text=text, kind=kind):
+            return _remind(ticket, text, kind, context)
+        case PostDigest(tier=tier, tier_name=tier_name, day=day, text=text):
+            channel = context.triage_channels.get(tier)
+            if channel is None:
+                return []
+            title = f"Daily digest · {tier_name} · {day.isoformat()}"
+            body = escaped(text, 2 * SECTION_LIMIT)
+            chunks = [body[i : i + SECTION_LIMIT] for i in range(0, len(body), SECTION_LIMIT)]
+            blocks = [
+                {"type": "header", "text": {"type": "plain_text", "text": _label(title, 150)}},
+                *(_section(chunk) for chunk in chunks),
+            ]
+            return [_post(Place("slack", channel), title, blocks)]
         case Refuse(person=person, place=place, reason=reason):
             args: JSON = {"channel": place.channel, "user": person.id, "text": escaped(reason)}
             if place.thread:
@@ -149,6 +166,27 @@ def _relay_to_agents(
     blocks = [_section(said + escaped(text, SECTION_LIMIT - len(said)))]
     where = Place("slack", card.channel, card.thread or card.message_id)
     return [_post(where, f"{_name(author)}: {text}", blocks)]
+
+
+def _remind(ticket: TicketView, text: str, kind: str, context: Context) -> list[ApiCall]:
+    """In the thread of the card of the ticket's tier; a breach also shows in the channel
+    and mentions the tier's user groups (ids from the configuration, never from text)."""
+    cards = [c for c in context.cards if c.tier == ticket.tier] or list(context.cards)
+    if cards:
+        where = Place("slack", cards[-1].channel, cards[-1].thread or cards[-1].message_id)
+    elif ticket.tier in context.triage_channels:
+        where = Place("slack", context.triage_channels[ticket.tier])
+    else:
+        return []
+    breach = kind == "breach"
+    groups = context.tier_groups.get(ticket.tier, ()) if breach else ()
+    mentions = "".join(f"<!subteam^{g}> " for g in groups)
+    icon = ":rotating_light:" if breach else ":alarm_clock:"
+    said = f"{icon} {mentions}*{escaped(ticket.key, 50)}*: {escaped(text, 2500)}"
+    call = _post(where, f"{ticket.key}: {text}", [_section(said)])
+    if breach and where.thread:
+        call.args["reply_broadcast"] = True
+    return [call]
 
 
 def answer_view(title: str, body: str) -> JSON:
@@ -263,6 +301,9 @@ def _card_blocks(ticket: TicketView, change: str, card_tier: int, context: Conte
         f"*Opened*\n{_when(ticket.created_at)}",
         f"*Bot tried*\n{tried}",
     ]
+    sla = _sla(ticket)
+    if sla:
+        fields.append(f"*SLA*\n{sla}")
     blocks: list[JSON] = [
         _section(f"*{escaped(ticket.key, 50)}* · {escaped(ticket.subject, 2500)}"),
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
@@ -279,6 +320,20 @@ def _card_blocks(ticket: TicketView, change: str, card_tier: int, context: Conte
         if controls:
             blocks.append({"type": "actions", "elements": controls})
     return blocks
+
+
+def _sla(ticket: TicketView) -> str:
+    parts: list[str] = []
+    if ticket.first_response_due_at is not None:
+        parts.append(f"first reply by {_when(ticket.first_response_due_at)}")
+    if ticket.resolution_due_at is not None:
+        parts.append(f"resolve by {_when(ticket.resolution_due_at)}")
+    if ticket.sla_paused:
+        parts.append("_paused while waiting on the requester_")
+    if ticket.breached:
+        missed = ", ".join(b.replace("_", " ") for b in ticket.breached)
+        parts.append(f":warning: missed: {escaped(missed, 200)}")
+    return "\n".join(parts)
 
 
 def _card_controls(ticket: TicketView, context: Context) -> list[JSON]:

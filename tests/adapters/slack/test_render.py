@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from adapters.slack.render import SHOW_ANSWER_ACTION, Context, answer_view, render
 from bot.actions import (
@@ -12,10 +12,12 @@ from bot.actions import (
     AskRating,
     Button,
     OfferArticles,
+    PostDigest,
     PostTicketCard,
     Refuse,
     RelayToAgents,
     RelayToRequester,
+    RemindAgents,
     Reply,
     TicketView,
     UpdateTicketCard,
@@ -208,3 +210,46 @@ def test_long_text_is_cut_to_slacks_limits_without_breaking_an_entity() -> None:
     view = answer_view("VPN " * 100, "x" * 9000)
     assert len(view["blocks"][0]["text"]["text"]) <= 150
     assert all(len(b["text"]["text"]) <= 3000 for b in view["blocks"][1:])
+
+
+def test_a_reminder_goes_to_the_card_thread_and_a_breach_is_loud() -> None:
+    context = Context(cards=(CARD_1,), tier_groups={1: ("S0DESK",)}, triage_channels={1: "C0T1"})
+    (reminder,) = render(RemindAgents(ticket(), "first reply due in 15 min"), context)
+    assert (reminder.args["channel"], reminder.args["thread_ts"]) == ("C0TRIAGE1", CARD_1.thread)
+    assert "reply_broadcast" not in reminder.args and "subteam" not in json.dumps(reminder.args)
+
+    (breach,) = render(RemindAgents(ticket(), "<!channel> overdue", "breach"), context)
+    text = breach.args["blocks"][0]["text"]["text"]
+    assert text == ":rotating_light: <!subteam^S0DESK> *T-7*: &lt;!channel&gt; overdue"
+    assert breach.args["reply_broadcast"] is True
+
+    (no_card,) = render(RemindAgents(ticket(), "due soon"), Context(triage_channels={1: "C0T1"}))
+    assert no_card.args["channel"] == "C0T1" and "thread_ts" not in no_card.args
+
+
+def test_the_daily_digest_goes_to_the_tiers_triage_channel() -> None:
+    digest = PostDigest(
+        "slack",
+        2,
+        "Specialists",
+        date(2026, 3, 2),
+        "Open: 3\nUnclaimed: T-1 <b>",
+        (),
+        (),
+        (),
+        (),
+        4,
+    )
+    (call,) = render(digest, CONTEXT)
+    assert call.args["channel"] == "C0TRIAGE2"
+    assert call.args["blocks"][0]["text"]["text"] == "Daily digest · Specialists · 2026-03-02"
+    assert call.args["blocks"][1]["text"]["text"] == "Open: 3\nUnclaimed: T-1 &lt;b&gt;"
+
+
+def test_the_card_shows_the_sla() -> None:
+    due = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
+    view = ticket(first_response_due_at=due, sla_paused=True, breached=("resolution",))
+    (call,) = render(PostTicketCard(view), CONTEXT)
+    sla = call.args["blocks"][1]["fields"][-1]["text"]
+    assert sla.startswith("*SLA*\nfirst reply by <!date^1772456400^")
+    assert "paused" in sla and ":warning: missed: resolution" in sla
