@@ -125,6 +125,7 @@ class SlackBot:
         self._stop: asyncio.Event | None = None
         self._delivering: Future[None] | None = None
         self.url = ""
+        self._closed = False
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -140,6 +141,9 @@ class SlackBot:
         return self
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         try:
             self._loop.run(self.adapter.stop())
             if self._stop is not None and self._delivering is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kb import KnowledgeBase
+from storage.db import Database
 from tests.adapters.slack.harness import (
     ALICE,
     BOB,
@@ -14,6 +16,7 @@ from tests.adapters.slack.harness import (
     TRIAGE_2,
     SlackBot,
 )
+from tests.support.chat import FakeClock
 
 QUESTION = "how do I book a meeting room in Lisbon"
 
@@ -140,3 +143,48 @@ def test_two_agents_claiming_at_once_one_wins(bot: SlackBot) -> None:
     bot.updated(TRIAGE_1, card["ts"], f"<@{winner}>")
     claimed = [c for c in bot.fake.calls("chat.update") if "*Assignee*" in repr(c.params)]
     assert all(f"<@{loser}>" not in repr(c.params) for c in claimed)
+
+
+def test_threads_the_bot_has_no_part_in_are_left_alone(bot: SlackBot) -> None:
+    lunch = bot.say(CAROL, "lunch at noon?", GENERAL)
+    bot.say(DAN, "yes, my vpn won't connect though", GENERAL, thread_ts=lunch["ts"])
+
+    dm = bot.dm(DAN)
+    bot.say(DAN, "thanks", dm)
+    bot.posted(dm, "welcome")
+    assert not [c for c in bot.fake.calls("chat.postMessage") if c.params["channel"] == GENERAL]
+    assert len(bot.fake.calls("conversations.replies")) == 1
+
+
+def test_an_agent_answering_in_the_requesters_thread_is_recorded_on_the_ticket(
+    bot: SlackBot,
+) -> None:
+    thread = mention(bot, QUESTION)
+    card = bot.posted(TRIAGE_1, "T-1")
+    bot.cards("T-1")
+    bot.press(ALICE, card, "Claim")
+    bot.posted(GENERAL, "is looking at your ticket", thread_ts=thread)
+
+    bot.say(ALICE, "Use the Lisbon room app", GENERAL, thread_ts=thread)
+
+    bot.updated(TRIAGE_1, card["ts"], "waiting on requester")  # the ticket took it as a reply
+    relayed = [c for c in bot.fake.calls("chat.postMessage") if "Lisbon room app" in str(c.params)]
+    assert relayed == []  # the requester already sees it in their thread
+
+
+def test_after_a_restart_the_requesters_thread_still_reaches_the_ticket(
+    socket_bot: SlackBot, database: Database, sample_kb: KnowledgeBase, clock: FakeClock
+) -> None:
+    thread = mention(socket_bot, QUESTION)
+    card = socket_bot.posted(TRIAGE_1, "T-1")
+    socket_bot.cards("T-1")
+    socket_bot.close()
+
+    again = SlackBot(socket_bot.fake, "socket", database, sample_kb, clock).start()
+    try:
+        again.say(DAN, "any news?", GENERAL, thread_ts=thread)  # not in memory: asks Slack
+        again.posted(TRIAGE_1, "*dan*: any news?", thread_ts=card["ts"])
+        again.say(ALICE, "looking now", TRIAGE_1, thread_ts=card["ts"])
+        again.posted(GENERAL, "looking now", thread_ts=thread)
+    finally:
+        again.close()
