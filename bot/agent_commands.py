@@ -24,7 +24,6 @@ USAGE = {
     "assign": "assign KEY AGENT",
     "reply": "reply KEY TEXT",
     "note": "note KEY TEXT",
-    "escalate": "escalate KEY REASON",
     "priority": "priority KEY LEVEL",
 }
 Handler = Callable[[Turn, Ticket, list[str]], None]
@@ -189,7 +188,7 @@ class AgentCommands:
         if updated is None:
             self.desk.refuse_stale(turn, ticket, "escalated")
             return
-        reason = " ".join(args)
+        reason = " ".join(args) or "no reason given"
         updated = self.desk.log_change(turn, ticket, updated, "escalated", reason)
         tier = self.desk.tier_name(updated)
         turn.emit(UpdateTicketCard(self.desk.view(updated), f"escalated to {tier}: {reason}"))

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.actions import Refuse
+from bot.actions import Refuse, TicketView
 from bot.agent_commands import AGENT_COMMANDS, AgentCommands
 from bot.agents import AgentDirectory
 from bot.answering import Answerer
@@ -102,6 +102,12 @@ class Engine:
             store.save_conversation(new, now)
             store.move_ticket(ticket, new, now)
             store.log_ticket_event(ticket, None, "moved", now, detail=_describe_place(place))
+
+    def ticket(self, key: str) -> TicketView | None:
+        """The ticket as it is now (adapters use it to find where its conversation went)."""
+        with self._unit_of_work() as store:
+            ticket = store.ticket_by_key(key)
+            return self.desk.view(ticket) if ticket else None
 
     def cards(self, key: str) -> list[Card]:
         """Where the ticket's cards are, oldest first, for editing them in place."""

@@ -147,7 +147,7 @@ CATALOGUE: dict[str, str] = {
     ),
     "help.agent": (
         "Agent commands: /claim KEY, /unclaim KEY, /assign KEY AGENT, /reply KEY TEXT, "
-        "/note KEY TEXT, /escalate KEY REASON, /priority KEY LEVEL, /resolve KEY [SUMMARY], "
+        "/note KEY TEXT, /escalate KEY [REASON], /priority KEY LEVEL, /resolve KEY [SUMMARY], "
         "/reopen KEY, /tickets."
     ),
 }

@@ -29,7 +29,6 @@ from adapters.runtime import require_secret
 from bot.app import App
 from bot.events import ButtonPressed, Event, MessageReceived, Place
 from bot.outbox import Delivery
-from bot.records import Ticket
 
 __all__ = ["DiscordAdapter", "build_discord_adapter"]
 
@@ -239,13 +238,9 @@ class DiscordAdapter:
             self._replied_to.popitem(last=False)
 
     def _place_now(self, key: str) -> Place | None:
-        """Where a ticket's conversation is now (it may have moved to a private thread).
-
-        Read straight from the database until the engine offers a lookup by key.
-        """
-        with self.app.database.unit_of_work() as store:
-            ticket: Ticket | None = store.ticket_by_key(key)
-            return ticket.place if ticket else None
+        """Where a ticket's conversation is now (it may have moved to a private thread)."""
+        ticket = self.engine.ticket(key)
+        return ticket.place if ticket else None
 
 
 def _ends_rating(event: Event, payload: dict[str, Any], deliveries: list[Delivery]) -> bool:
