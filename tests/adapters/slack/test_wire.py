@@ -59,6 +59,7 @@ def test_forged_and_stale_requests_are_refused_and_change_nothing(http_bot: Slac
     honest = http_bot.sender()
     forger = http_bot.fake.http_sender(http_bot.url, "not-the-signing-secret")
 
+    assert honest.send_url_verification("abc123").json() == {"challenge": "abc123"}
     assert forger.post(body, "application/json").status == 401
     assert honest.post(body, "application/json", timestamp=1_600_000_000).status == 401
     assert honest.post(body, "application/json", signature="v0=" + "0" * 64).status == 401
