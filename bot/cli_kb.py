@@ -1,4 +1,9 @@
-"""``tier0 kb ...``: check a KB, try a question against it, and measure it on a query file."""
+"""``tier0 kb ...``: check a KB, try a question against it, measure and calibrate it.
+
+A calibration file kept in the (first) KB folder (``tier0-calibration.json``, written by
+``tier0 kb calibrate``) supplies the confidence model and the thresholds for that KB; an
+explicit ``--calibration FILE`` does the same from elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,19 @@ from rich.table import Table
 
 from bot.config import ConfigError, load_settings
 from kb.articles import load_articles
+from kb.calibration import (
+    CALIBRATION_FILE,
+    Calibration,
+    CalibrationError,
+    calibrate,
+    find_calibration,
+    load_calibration,
+)
 from kb.decision import Thresholds, decide
-from kb.evaluation import QueryFileError, evaluate, load_queries
+from kb.evaluation import QueryFileError, evaluate, load_queries, run_queries, summarize
 from kb.search import KnowledgeBase
 
-__all__ = ["cmd_eval", "cmd_search", "cmd_validate", "register"]
+__all__ = ["cmd_calibrate", "cmd_eval", "cmd_search", "cmd_validate", "register"]
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -34,14 +47,30 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     search.add_argument("--audience", choices=["internal", "external"])
     search.add_argument("--locale", action="append", metavar="LOCALE")
     search.add_argument("--limit", type=int, default=5)
+    search.add_argument("--calibration", type=Path, metavar="FILE")
     search.set_defaults(func=cmd_search)
 
     ev = commands.add_parser("eval", help="measure answer quality on a JSONL query file")
     ev.add_argument("--kb", action="append", type=Path, metavar="DIR")
     ev.add_argument("--queries", required=True, type=Path, metavar="TEST.jsonl")
     ev.add_argument("--calibrate", type=Path, metavar="VAL.jsonl")
+    ev.add_argument("--calibration", type=Path, metavar="FILE", help="a calibration file to use")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     ev.set_defaults(func=cmd_eval)
+
+    cal = commands.add_parser(
+        "calibrate", help="fit confidence and thresholds on labelled questions, save beside the KB"
+    )
+    cal.add_argument("--kb", action="append", type=Path, metavar="DIR")
+    cal.add_argument("--queries", required=True, type=Path, metavar="VAL.jsonl")
+    cal.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help=f"default: {CALIBRATION_FILE} in the first KB folder",
+    )
+    cal.add_argument("--json", action="store_true", help="print the fit's report as JSON")
+    cal.set_defaults(func=cmd_calibrate)
 
 
 def cmd_validate(args: argparse.Namespace, console: Console | None = None) -> int:
@@ -95,7 +124,7 @@ def cmd_eval(args: argparse.Namespace, console: Console | None = None) -> int:
         messages.print(f"[red]error:[/red] {exc}", highlight=False)
         return 2
     start = time.perf_counter()
-    setup = _setup(args, messages)
+    setup = _setup(args, messages, calibrating=calibration is not None)
     if setup is None:
         return 2
     build_ms = (time.perf_counter() - start) * 1000
@@ -113,11 +142,61 @@ def cmd_eval(args: argparse.Namespace, console: Console | None = None) -> int:
     return 0
 
 
-def _setup(args: argparse.Namespace, console: Console) -> tuple[KnowledgeBase, Thresholds] | None:
+def cmd_calibrate(args: argparse.Namespace, console: Console | None = None) -> int:
+    console = console or Console()
+    messages = Console(stderr=True) if args.json else console
+    try:
+        queries = load_queries(args.queries)
+    except QueryFileError as exc:
+        messages.print(f"[red]error:[/red] {exc}", highlight=False)
+        return 2
+    setup = _setup(args, messages, calibrating=True)
+    if setup is None:
+        return 2
+    kb, thresholds = setup
+    fitted = calibrate(kb, queries, thresholds)
+    paths: list[Path] = getattr(args, "kb", None) or []
+    out: Path | None = args.out or (paths[0] / CALIBRATION_FILE if paths else None)
+    if out is None:
+        messages.print("[red]error:[/red] give --out FILE or --kb DIR", highlight=False)
+        return 2
+    try:
+        fitted.save(out)
+    except OSError as exc:
+        messages.print(f"[red]error:[/red] cannot write {out}: {exc}", highlight=False)
+        return 2
+    report = summarize(
+        run_queries(kb.calibrated(fitted), queries, fitted.thresholds), fitted.thresholds
+    )
+    summary = {
+        "file": str(out),
+        "n": len(queries),
+        "answer_threshold": fitted.thresholds.answer,
+        "suggest_threshold": fitted.thresholds.suggest,
+        "score_on_queries": report.score,
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        console.print(
+            f"wrote {out}: answer >= {fitted.thresholds.answer:.4f}, suggest >= "
+            f"{fitted.thresholds.suggest:.4f} (fitted on {len(queries)} questions; score "
+            f"on them {report.score:.4f}, optimistic: measure on other questions with kb eval)",
+            highlight=False,
+        )
+    return 0
+
+
+def _setup(
+    args: argparse.Namespace, console: Console, *, calibrating: bool = False
+) -> tuple[KnowledgeBase, Thresholds] | None:
     """The KB (from ``--kb`` or settings) and the thresholds; None on error.
 
     ``args.thresholds`` (set by callers such as tests, not a command-line option) overrides
     the configured thresholds; ``args.config`` comes from the main CLI's ``--config``.
+    A calibration file (``--calibration``, or the one kept in the KB folder) supplies the
+    confidence model and its thresholds, unless ``calibrating`` (a new one is about to be
+    fitted, so the KB skips learning a model of its own).
     """
     paths: list[Path] | None = getattr(args, "kb", None)
     thresholds = getattr(args, "thresholds", None)
@@ -137,4 +216,15 @@ def _setup(args: argparse.Namespace, console: Console) -> tuple[KnowledgeBase, T
     if not result.articles:
         console.print("[red]error:[/red] no articles loaded", highlight=False)
         return None
-    return KnowledgeBase.build(result.articles), thresholds
+    if calibrating:
+        return KnowledgeBase.build(result.articles, learn_confidence=False), thresholds
+    calibration: Calibration | None = None
+    file = getattr(args, "calibration", None) or find_calibration(paths)
+    if file is not None:
+        try:
+            calibration = load_calibration(file)
+        except CalibrationError as exc:
+            console.print(f"[red]error:[/red] {exc}", highlight=False)
+            return None
+    kb = KnowledgeBase.build(result.articles, calibration=calibration)
+    return kb, kb.thresholds or thresholds

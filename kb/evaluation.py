@@ -3,27 +3,22 @@
 Every query goes through :meth:`KnowledgeBase.rank` and :func:`decide` exactly as a chat
 message would, so the numbers describe what users get.
 
-Calibration (``calibrate_thresholds``) picks the answer threshold that maximises ``score``
-on a validation file. ``score`` does not depend on the suggest threshold (suggestions are
-neither answers nor wrong answers), so the suggest threshold keeps the configured gap
-below the answer threshold: ``suggest = max(0, answer - (configured answer - configured
-suggest))``. That keeps the short list as generous, relative to the answer bar, as the
-operator chose.
+With a validation file, :func:`kb.calibration.calibrate` first fits the confidence model
+and picks the answer threshold there, exactly as ``tier0 kb calibrate`` does for a KB.
 """
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from kb.calibration import calibrate, calibrate_thresholds
 from kb.decision import Thresholds, decide
-from kb.search import KnowledgeBase, Match
+from kb.queries import Outcome, Query, QueryFileError, load_queries, run_queries
+from kb.search import KnowledgeBase
 
 __all__ = [
     "EvalReport",
@@ -36,27 +31,6 @@ __all__ = [
     "run_queries",
     "summarize",
 ]
-
-_RANK_LIMIT = 5
-
-
-class QueryFileError(ValueError):
-    """A query file line is not ``{"text": str, "expected": str | null}``."""
-
-
-@dataclass(frozen=True)
-class Query:
-    text: str
-    expected: str | None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One query's ranking (thresholds not yet applied) and how long deciding took."""
-
-    query: Query
-    matches: tuple[Match, ...]
-    ms: float
 
 
 @dataclass(frozen=True)
@@ -78,47 +52,6 @@ class EvalReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def load_queries(path: Path) -> list[Query]:
-    """Read a JSONL query file; a bad line raises :class:`QueryFileError` naming it."""
-    queries: list[Query] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QueryFileError(f"{path}: cannot read query file: {exc}") from exc
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise QueryFileError(f"{path}:{number}: not valid JSON: {exc.msg}") from exc
-        if not isinstance(item, dict):
-            raise QueryFileError(f"{path}:{number}: expected a JSON object")
-        text, expected = item.get("text"), item.get("expected")
-        if not isinstance(text, str):
-            raise QueryFileError(f"{path}:{number}: 'text' must be a string")
-        if "expected" not in item:
-            raise QueryFileError(f"{path}:{number}: missing 'expected' (an article id or null)")
-        if expected is not None and not isinstance(expected, str):
-            raise QueryFileError(f"{path}:{number}: 'expected' must be a string or null")
-        queries.append(Query(text, expected))
-    return queries
-
-
-def run_queries(
-    kb: KnowledgeBase, queries: Sequence[Query], thresholds: Thresholds
-) -> list[Outcome]:
-    """Rank and decide every query, timing both as one chat message would be timed."""
-    outcomes: list[Outcome] = []
-    for query in queries:
-        start = time.perf_counter()
-        matches = kb.rank(query.text, limit=_RANK_LIMIT)
-        decide(matches, thresholds)
-        ms = (time.perf_counter() - start) * 1000
-        outcomes.append(Outcome(query, tuple(matches), ms))
-    return outcomes
 
 
 def summarize(
@@ -168,36 +101,6 @@ def summarize(
     )
 
 
-def calibrate_thresholds(outcomes: Sequence[Outcome], configured: Thresholds) -> Thresholds:
-    """The answer threshold maximising ``score`` on ``outcomes`` (see module docstring).
-
-    Candidates are the observed top confidences (each is where an answer flips) plus 1.0
-    (never answer); ties go to the highest threshold, the more careful choice.
-    """
-    gap = configured.answer - configured.suggest
-    tops = [(o.matches[0].confidence if o.matches else 0.0, o) for o in outcomes]
-    right = np.sort(
-        [
-            c
-            for c, o in tops
-            if o.query.expected is not None
-            and o.matches
-            and o.matches[0].article.id == o.query.expected
-        ]
-    )
-    n_in = sum(o.query.expected is not None for o in outcomes)
-    oos = np.sort([c for c, o in tops if o.query.expected is None])
-    candidates = np.array(sorted({c for c, _ in tops} | {1.0}))
-    deflection = (len(right) - np.searchsorted(right, candidates, "left")) / max(n_in, 1)
-    escalation = np.searchsorted(oos, candidates, "left") / max(len(oos), 1)
-    if len(oos) == 0:
-        escalation = np.zeros(len(candidates))
-    scores = 0.5 * deflection + 0.5 * escalation
-    best = np.flatnonzero(scores >= scores.max() - 1e-12)[-1]
-    answer = float(candidates[best])
-    return Thresholds(answer, max(0.0, answer - gap))
-
-
 def evaluate(
     kb: KnowledgeBase,
     queries: Sequence[Query],
@@ -206,9 +109,11 @@ def evaluate(
     calibration: Sequence[Query] | None = None,
     build_ms: float = 0.0,
 ) -> EvalReport:
-    """Rank ``queries`` and report; with ``calibration``, pick the answer threshold there."""
+    """Rank ``queries`` and report; with ``calibration`` queries, first fit the confidence
+    model and the answer threshold on them (:func:`kb.calibration.calibrate`)."""
     if calibration is not None:
-        thresholds = calibrate_thresholds(run_queries(kb, calibration, thresholds), thresholds)
+        fitted = calibrate(kb, calibration, thresholds)
+        kb, thresholds = kb.calibrated(fitted), fitted.thresholds
     return summarize(run_queries(kb, queries, thresholds), thresholds, build_ms)
 
 

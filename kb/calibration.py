@@ -1,0 +1,181 @@
+"""Calibrating a KB on its help desk's own labelled questions, and keeping the result.
+
+A KB's own phrasings say little about the questions it cannot answer, so a file of real
+questions (``{"text": ..., "expected": article id or null}``, as in KB_EVAL.md) is the
+better teacher. :func:`calibrate` fits the confidence model on it and picks the answer
+threshold that maximises ``score``. The threshold is chosen on confidences the model gave
+to questions it was not fitted on (k-fold cross-fitting), so it is not tuned to the
+model's own flattery; the model that ships is then fitted on every question.
+
+The result is a small JSON file, by default ``tier0-calibration.json`` in the KB folder,
+that :func:`find_calibration` picks up; without one the KB falls back to the model it
+learns from its own phrasings and the configured thresholds.
+
+``score`` does not depend on the suggest threshold (suggestions are neither answers nor
+wrong answers), so the suggest threshold keeps the configured gap below the answer
+threshold: ``suggest = max(0, answer - (configured answer - configured suggest))``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from kb.confidence import ConfidenceModel, Examples, fit_confidence
+from kb.decision import Thresholds
+from kb.queries import Outcome, Query
+
+if TYPE_CHECKING:
+    from kb.index import Candidates
+    from kb.search import KnowledgeBase
+
+__all__ = [
+    "CALIBRATION_FILE",
+    "Calibration",
+    "CalibrationError",
+    "calibrate",
+    "calibrate_thresholds",
+    "find_calibration",
+    "load_calibration",
+]
+
+CALIBRATION_FILE = "tier0-calibration.json"
+FORMAT = 1
+CROSS_FOLDS = 5
+
+
+class CalibrationError(ValueError):
+    """A calibration file cannot be used; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A fitted confidence model and the thresholds that go with it."""
+
+    model: ConfidenceModel
+    thresholds: Thresholds
+    n_queries: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "thresholds": {
+                "answer": self.thresholds.answer,
+                "suggest": self.thresholds.suggest,
+            },
+            "n_queries": self.n_queries,
+            "confidence": self.model.to_dict(),
+        }
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Calibration:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError(f"not a tier0 calibration (format {FORMAT})")
+        thresholds = data.get("thresholds")
+        if not isinstance(thresholds, dict):
+            raise ValueError("'thresholds' must be an object with 'answer' and 'suggest'")
+        answer, suggest = thresholds.get("answer"), thresholds.get("suggest")
+        for name, value in (("answer", answer), ("suggest", suggest)):
+            if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
+                raise ValueError(f"threshold '{name}' must be a number from 0 to 1")
+        n_queries = data.get("n_queries", 0)
+        if not isinstance(n_queries, int):
+            raise ValueError("'n_queries' must be a whole number")
+        return cls(
+            ConfidenceModel.from_dict(data.get("confidence") or {}),
+            Thresholds(float(answer), float(suggest)),  # type: ignore[arg-type]
+            n_queries,
+        )
+
+
+def load_calibration(path: Path) -> Calibration:
+    """Read a calibration file; any problem raises :class:`CalibrationError` naming it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Calibration.from_dict(data)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CalibrationError(f"{path}: cannot read calibration file: {exc}") from exc
+    except ValueError as exc:  # also json.JSONDecodeError
+        raise CalibrationError(f"{path}: {exc}") from exc
+
+
+def find_calibration(kb_paths: Sequence[Path]) -> Path | None:
+    """The calibration file kept beside a KB: in its (first) folder, if there is one."""
+    for path in kb_paths:
+        candidate = Path(path) / CALIBRATION_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def calibrate(kb: KnowledgeBase, queries: Sequence[Query], configured: Thresholds) -> Calibration:
+    """Fit the confidence model and the answer threshold on labelled ``queries``.
+
+    With too few right and wrong candidates to learn from, the KB keeps its current model
+    and only the threshold is chosen.
+    """
+    positions = {article.id: n for n, article in enumerate(kb.articles)}
+    scored = [kb.candidates(q.text) for q in queries]
+    expected = [positions.get(q.expected) if q.expected is not None else None for q in queries]
+
+    def examples(members: Sequence[int]) -> Examples:
+        out = Examples.empty()
+        for m in members:
+            out.add(scored[m], expected[m], 1.0)
+        return out
+
+    model = fit_confidence(examples(range(len(queries))))
+    if model is None:
+        outcomes = [_outcome(kb, q, c, kb.confidence) for q, c in zip(queries, scored, strict=True)]
+        return Calibration(kb.confidence, calibrate_thresholds(outcomes, configured), len(queries))
+    folds = np.random.default_rng(0).permutation(len(queries)) % CROSS_FOLDS
+    outcomes = []
+    for fold in range(CROSS_FOLDS):
+        held_out = np.flatnonzero(folds == fold)
+        fitted = fit_confidence(examples(np.flatnonzero(folds != fold).tolist())) or model
+        outcomes += [_outcome(kb, queries[m], scored[m], fitted) for m in held_out.tolist()]
+    return Calibration(model, calibrate_thresholds(outcomes, configured), len(queries))
+
+
+def _outcome(
+    kb: KnowledgeBase, query: Query, candidates: Candidates | None, model: ConfidenceModel
+) -> Outcome:
+    return Outcome(query, tuple(kb.matches(candidates, model=model)), 0.0)
+
+
+def calibrate_thresholds(outcomes: Sequence[Outcome], configured: Thresholds) -> Thresholds:
+    """The answer threshold maximising ``score`` on ``outcomes`` (see module docstring).
+
+    Candidates are the observed top confidences (each is where an answer flips) plus 1.0
+    (never answer); ties go to the highest threshold, the more careful choice.
+    """
+    gap = configured.answer - configured.suggest
+    tops = [(o.matches[0].confidence if o.matches else 0.0, o) for o in outcomes]
+    right = np.sort(
+        [
+            c
+            for c, o in tops
+            if o.query.expected is not None
+            and o.matches
+            and o.matches[0].article.id == o.query.expected
+        ]
+    )
+    n_in = sum(o.query.expected is not None for o in outcomes)
+    oos = np.sort([c for c, o in tops if o.query.expected is None])
+    candidates = np.array(sorted({c for c, _ in tops} | {1.0}))
+    deflection = (len(right) - np.searchsorted(right, candidates, "left")) / max(n_in, 1)
+    escalation = np.searchsorted(oos, candidates, "left") / max(len(oos), 1)
+    if len(oos) == 0:
+        escalation = np.zeros(len(candidates))
+    scores = 0.5 * deflection + 0.5 * escalation
+    best = np.flatnonzero(scores >= scores.max() - 1e-12)[-1]
+    answer = float(candidates[best])
+    return Thresholds(answer, max(0.0, answer - gap))

@@ -1,0 +1,185 @@
+"""The scorers that look at a question from different sides, and the evidence they give.
+
+* linear: a linear classifier (one-vs-rest linear SVM) trained on the KB's own phrasings
+  over word and character n-grams. It learns which words tell articles apart ("pending"
+  matters, "my card" does not) instead of trusting whichever phrasing is nearest; it ranks.
+* nearest: TF-IDF cosine to the article's closest phrasing;
+* profile: cosine to the centroid of all of an article's phrasings;
+* fuzzy: rapidfuzz ``token_set_ratio`` against the best candidates' closest phrasings,
+  robust to word order and to typos the vocabulary correction missed.
+
+How far the best candidate leads the next one under each scorer, and whether the scorers
+agree on it, says much more about whether it is right than any single score; that is what
+:mod:`kb.confidence` turns into a probability.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+from scipy import sparse  # type: ignore[import-untyped]
+from sklearn.exceptions import ConvergenceWarning  # type: ignore[import-untyped]
+from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
+
+from kb.typos import SpellFixer
+from kb.vectors import FloatArray, IntArray, Sparse, Vectorizer
+
+__all__ = ["EVIDENCE", "Candidates", "Index"]
+
+CANDIDATES = 8
+"""Articles (best by the linear scorer) that get the full evidence and a confidence."""
+_FUZZY_PHRASINGS = 10
+_SVM_C = 1.0
+_SCORERS = ("linear", "nearest", "profile", "fuzzy")
+EVIDENCE: tuple[str, ...] = (
+    *(f"{s}{part}" for s in _SCORERS for part in ("", "_lead", "_top")),
+    "coverage",
+)
+"""Names of the evidence features, in order (stored with a fitted confidence model)."""
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The best articles for one question and the evidence for each (one row each)."""
+
+    articles: IntArray
+    evidence: FloatArray
+
+
+class Index:
+    """Scorers over one set of phrasings (the whole KB, or a fold of it at build time)."""
+
+    def __init__(self, texts: list[str], owner: IntArray, n_articles: int) -> None:
+        order = np.argsort(owner, kind="stable")
+        self.texts = [texts[int(i)] for i in order]
+        self.owner = owner[order]
+        self.n_articles = n_articles
+        self.fixer = SpellFixer(self.texts)
+        self.vectorizer = Vectorizer(self.texts)
+        self.rows: Sparse = self.vectorizer.transform(self.texts)
+        self._columns: Sparse = sparse.csr_matrix(self.rows.T)  # feature -> phrasings
+        counts = np.bincount(self.owner, minlength=n_articles)
+        self.present = counts > 0
+        self.starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        self.ends = self.starts + counts
+        self._profiles: Sparse = sparse.csr_matrix(_centroids(self.rows, self.owner, n_articles).T)
+        self._word_idf = _word_idf(self.texts)
+        self._unknown_idf = float(np.log(1 + len(self.texts)) + 1)
+        self.weights, self.bias = _train_linear(self.rows, self.owner, n_articles)
+
+    def candidates(self, norm_query: str, allowed: npt.NDArray[np.bool_]) -> Candidates | None:
+        """The best allowed articles for a normalised question, with their evidence."""
+        allowed = allowed & self.present
+        if not norm_query or not allowed.any():
+            return None
+        fixed = self.fixer.fix(norm_query)
+        idx, val = self.vectorizer.transform_one(fixed)
+        if len(idx) == 0:
+            return None
+        linear = val @ self.weights[idx] + self.bias
+        sims = np.asarray(self._columns[idx].T @ val, dtype=np.float32)
+        nearest = np.zeros(self.n_articles, np.float32)
+        nearest[self.present] = np.maximum.reduceat(sims, self.starts[self.present])
+        profile = np.asarray(self._profiles[idx].T @ val, dtype=np.float32)
+
+        pool = np.flatnonzero(allowed)
+        top = pool[np.argsort(-linear[pool], kind="stable")[:CANDIDATES]]
+        fuzzy = np.zeros(self.n_articles, np.float32)
+        positions = np.concatenate([self._closest(int(a), sims) for a in top])
+        ratios = process.cdist(
+            [fixed],
+            [self.texts[int(p)] for p in positions],
+            scorer=fuzz.token_set_ratio,
+            dtype=np.float32,
+        )[0]
+        np.maximum.at(fuzzy, self.owner[positions], ratios / np.float32(100.0))
+
+        evidence = np.empty((len(top), len(EVIDENCE)), np.float32)
+        for n, (values, among) in enumerate(
+            ((linear, pool), (nearest, pool), (profile, pool), (fuzzy, top))
+        ):
+            _lead_and_top(values, among, top, evidence[:, 3 * n : 3 * n + 3])
+        evidence[:, -1] = self._coverage(fixed)
+        return Candidates(top, evidence)
+
+    def _closest(self, article: int, sims: FloatArray) -> IntArray:
+        """The article's phrasings most similar to the question: the only ones worth
+        the (slower) fuzzy comparison."""
+        lo, hi = int(self.starts[article]), int(self.ends[article])
+        if hi - lo <= _FUZZY_PHRASINGS:
+            return np.arange(lo, hi, dtype=np.int64)
+        part = np.argpartition(-sims[lo:hi], _FUZZY_PHRASINGS)[:_FUZZY_PHRASINGS]
+        return (part + lo).astype(np.int64)
+
+    def _coverage(self, norm_query: str) -> float:
+        """Share of the question's words the indexed phrasings use, weighted by IDF (a
+        word the KB never uses weighs the most): low when off-topic, however many
+        common words ("the", "my", "is") it shares with the KB."""
+        weights = [self._word_idf.get(w, self._unknown_idf) for w in norm_query.split()]
+        known = sum(w for w in weights if w < self._unknown_idf)
+        return known / sum(weights) if weights else 0.0
+
+
+def _word_idf(texts: list[str]) -> dict[str, float]:
+    df: dict[str, int] = {}
+    for text in texts:
+        for word in set(text.split()):
+            df[word] = df.get(word, 0) + 1
+    n = len(texts)
+    return {w: float(np.log((1 + n) / (1 + d)) + 1) for w, d in df.items()}
+
+
+def _lead_and_top(values: FloatArray, among: IntArray, top: IntArray, out: FloatArray) -> None:
+    """Each candidate's score, its lead over the best other article in ``among`` (negative
+    below the best) and whether it is that scorer's best, written into ``out``'s columns."""
+    scores = values[among]
+    order = np.argsort(-scores, kind="stable")
+    first = scores[order[0]]
+    second = scores[order[1]] if len(order) > 1 else np.float32(0.0)
+    best = among[order[0]]
+    mine = values[top]
+    out[:, 0] = mine
+    out[:, 1] = np.where(top == best, mine - second, mine - first)
+    out[:, 2] = top == best
+
+
+def _centroids(rows: Sparse, owner: IntArray, n_articles: int) -> Sparse:
+    membership = sparse.csr_matrix(
+        (np.ones(len(owner), np.float32), (owner, np.arange(len(owner)))),
+        shape=(n_articles, len(owner)),
+    )
+    sums = sparse.csr_matrix(membership @ rows)
+    norms = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags((1.0 / norms).astype(np.float32)) @ sums)
+
+
+def _train_linear(rows: Sparse, owner: IntArray, n_articles: int) -> tuple[FloatArray, FloatArray]:
+    """Weights (features x articles) and biases of a one-vs-rest linear SVM.
+
+    With fewer than two articles there is nothing to tell apart: the weights are then the
+    article centroids, which rank exactly like the profile scorer.
+    """
+    classes = np.unique(owner)
+    if len(classes) < 2:
+        return np.asarray(_centroids(rows, owner, n_articles).T.todense(), np.float32), np.zeros(
+            n_articles, np.float32
+        )
+    svm = LinearSVC(C=_SVM_C, max_iter=2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        svm.fit(rows, owner)
+    coef = np.asarray(svm.coef_, np.float32)
+    intercept = np.asarray(svm.intercept_, np.float32)
+    if len(classes) == 2:  # binary: one separating plane, positive side is classes[1]
+        coef = np.vstack([-coef, coef])
+        intercept = np.concatenate([-intercept, intercept])
+    weights = np.zeros((rows.shape[1], n_articles), np.float32)
+    bias = np.full(n_articles, -10.0, np.float32)
+    weights[:, classes] = coef.T
+    bias[classes] = intercept
+    return weights, bias
