@@ -24,7 +24,9 @@ class Answerer:
         self.settings = settings
         self.kb = kb
         self.desk = desk
-        self.thresholds = Thresholds(settings.kb.answer_threshold, settings.kb.suggest_threshold)
+        self.thresholds = kb.thresholds or Thresholds(
+            settings.kb.answer_threshold, settings.kb.suggest_threshold
+        )
         self._articles = {article.id: article for article in kb.articles}
         self._human_phrases = [normalize(p) for p in settings.tickets.human_phrases]
         self._greetings = {normalize(p) for p in settings.tickets.greetings}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.engine import Clock, Engine, utc_now
 from kb import KnowledgeBase, LoadError, load_articles
+from kb.calibration import find_calibration, load_calibration
 from storage.db import Database
 
 __all__ = ["App", "build_app"]
@@ -35,7 +36,11 @@ def build_app(settings: Settings, *, clock: Clock = utc_now, wait_seconds: float
     loaded = load_articles(settings.kb.paths)
     for error in loaded.errors:
         log.warning("knowledge base: %s: %s", error.path, error.reason)
-    kb = KnowledgeBase.build(loaded.articles)
+    calibration_file = settings.kb.calibration or find_calibration(settings.kb.paths)
+    calibration = load_calibration(calibration_file) if calibration_file else None
+    if calibration_file:
+        log.info("knowledge base: confidence calibrated by %s", calibration_file)
+    kb = KnowledgeBase.build(loaded.articles, calibration=calibration)
     database = Database.open(
         settings.database.url, settings.tickets.key_prefix, wait_seconds=wait_seconds
     )

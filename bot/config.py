@@ -61,6 +61,7 @@ class KBSettings(_Section):
     paths: list[Path] = Field(default_factory=lambda: [SAMPLE_KB])
     answer_threshold: Probability = 0.35
     suggest_threshold: Probability = 0.15
+    calibration: Path | None = None
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> Self:
@@ -221,9 +222,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _resolve_kb_paths(raw: dict[str, Any], base: Path) -> None:
-    """KB folders in a config file are relative to that file, not to the working directory."""
+    """KB files in a config file are relative to that file, not to the working directory."""
     kb = raw.get("kb")
-    if isinstance(kb, dict) and isinstance(kb.get("paths"), list):
+    if not isinstance(kb, dict):
+        return
+    if isinstance(kb.get("calibration"), str) and not Path(kb["calibration"]).is_absolute():
+        kb["calibration"] = str(base / kb["calibration"])
+    if isinstance(kb.get("paths"), list):
         kb["paths"] = [
             str(base / p) if isinstance(p, str) and not Path(p).is_absolute() else p
             for p in kb["paths"]

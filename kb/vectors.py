@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse  # type: ignore[import-untyped]
-from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 __all__ = ["FloatArray", "IntArray", "Sparse", "Vectorizer"]
 
