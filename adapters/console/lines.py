@@ -7,9 +7,10 @@ strings alone; the session decides who is speaking and where.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Set
 from dataclasses import dataclass
+
+from bot.arguments import split_args
 
 __all__ = [
     "ActAs",
@@ -24,7 +25,6 @@ __all__ = [
     "clean",
     "parse_line",
     "persona_name",
-    "split_args",
 ]
 
 QUIT_WORDS = frozenset({"quit", "exit"})
@@ -133,18 +133,3 @@ def persona_name(name: str) -> str:
     for prefix in ("agent:", "console:", "user:"):
         name = name.removeprefix(prefix)
     return name or "you"
-
-
-def split_args(text: str) -> tuple[str, ...]:
-    """Quote-aware split that keeps backslashes (Windows paths) and ``#`` as typed.
-
-    Unbalanced quotes (``can't``) fall back to splitting on whitespace.
-    """
-    lexer = shlex.shlex(text, posix=True)
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    lexer.escape = ""
-    try:
-        return tuple(lexer)
-    except ValueError:
-        return tuple(text.split())

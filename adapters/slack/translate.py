@@ -11,13 +11,13 @@ by the ts of its first message, so the bot always answers in a thread under the 
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from adapters.slack.mrkdwn import plain_text
 from bot.actions import Button
+from bot.arguments import split_args
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
 
 __all__ = [
@@ -160,15 +160,7 @@ def _args(raw: str) -> tuple[str, ...]:
     """Command arguments: mentions become ``slack:U123`` (how agents are configured), the rest
     plain words (quotes group them, unbalanced quotes are just characters)."""
     text = _MENTION.sub(lambda m: f"slack:{m.group(1)}", raw)
-    text = plain_text(text)
-    lexer = shlex.shlex(text, posix=True)
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    lexer.escape = ""
-    try:
-        return tuple(lexer)
-    except ValueError:
-        return tuple(text.split())
+    return split_args(plain_text(text))
 
 
 # -- slash command and shortcut -------------------------------------------------------------------
