@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from bot.config import load_settings
-from bot.records import ACTIVE_STATUSES
+from bot.records import ACTIVE_STATUSES, MessageRecord, Ticket
 from storage.db import Database, connect, upgrade
 
 __all__ = ["register"]
@@ -30,6 +33,17 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     show = commands.add_parser("show", help="one ticket with its history and transcript")
     show.add_argument("key")
     show.set_defaults(func=cmd_show)
+    export = commands.add_parser(
+        "export", help="a ticket's transcript as plain text (what the requester saw)"
+    )
+    export.add_argument("key")
+    export.add_argument(
+        "--internal",
+        action="store_true",
+        help="include agents' internal notes (never for customers)",
+    )
+    export.add_argument("--out", type=Path, metavar="FILE", help="write here instead of stdout")
+    export.set_defaults(func=cmd_export)
 
     db = subparsers.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -109,6 +123,44 @@ def cmd_show(args: argparse.Namespace, console: Console | None = None) -> int:
         )
     console.print(messages)
     return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    database = _database(args)
+    with database.unit_of_work() as store:
+        ticket = store.ticket_by_key(args.key)
+        transcript = store.transcript(ticket.id) if ticket else []
+    database.close()
+    if ticket is None:
+        print(f"No ticket {args.key}.", file=sys.stderr)
+        return 1
+    text = format_transcript(ticket, transcript, internal=args.internal)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def format_transcript(
+    ticket: Ticket, transcript: Sequence[MessageRecord], *, internal: bool = False
+) -> str:
+    """Plain text, one message per block; notes only when ``internal`` is asked for."""
+    requester = ticket.requester.name or ticket.requester.platform_id
+    lines = [
+        f"{ticket.key}: {ticket.subject}",
+        f"Requester: {requester} ({ticket.requester.platform}) · status: {ticket.status}",
+        f"Opened: {ticket.created_at:%Y-%m-%d %H:%M} UTC",
+        "",
+    ]
+    for message in transcript:
+        if message.direction == "note" and not internal:
+            continue
+        author = message.author or "tier0 (bot)"
+        label = " [internal note]" if message.direction == "note" else ""
+        lines.append(f"[{message.at:%Y-%m-%d %H:%M}] {author}{label}:")
+        lines.extend(f"  {line}" for line in message.text.splitlines() or [""])
+    return "\n".join(lines) + "\n"
 
 
 def cmd_upgrade(args: argparse.Namespace, console: Console | None = None) -> int:
