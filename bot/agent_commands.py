@@ -109,12 +109,14 @@ class AgentCommands:
         turn.reply(say("agent.unclaimed", key=updated.key, tier=self.desk.tier_name(updated)))
 
     def assign(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
-        target = _person_from_ref(args[0], turn.person.platform)
+        named = _person_from_ref(args[0], turn.person.platform)
+        known = turn.store.find_user(named.platform, named.id)
+        target = known.as_person() if known else named  # with the roles last seen on them
         tier = self.desk.agents.tier_of(target)
         if tier is None or tier < ticket.tier:
             turn.refuse(say("agent.unknown_agent", name=args[0], key=ticket.key))
             return
-        assignee = turn.store.save_user(target, "agent", turn.now)
+        assignee = known or turn.store.save_user(target, "agent", turn.now)
         updated = turn.store.update_ticket(
             ticket, ACTIVE_STATUSES, turn.now, status="claimed", assignee_id=assignee.id
         )

@@ -44,9 +44,10 @@ class User:
     name: str
     locale: str | None
     role: Role
+    roles: frozenset[str] = frozenset()
 
     def as_person(self) -> Person:
-        return Person(self.platform, self.platform_id, self.name, self.locale)
+        return Person(self.platform, self.platform_id, self.name, self.locale, self.roles)
 
 
 @dataclass

@@ -82,6 +82,9 @@ class UserRow(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     locale: Mapped[str | None] = mapped_column(String(35))
     role: Mapped[str] = mapped_column(String(16), default="requester")
+    # Platform role / user-group ids as last seen on an event, space-separated: lets an
+    # agent known only through a role be recognised when someone else names them.
+    platform_roles: Mapped[str] = mapped_column(TextWithoutNul, default="", server_default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -95,6 +95,7 @@ class SqlStore(SlaQueries, DeliveryQueries):
                         "display_name": person.name,
                         "locale": person.locale,
                         "role": role,
+                        "platform_roles": " ".join(sorted(person.roles)),
                         "created_at": now,
                         "updated_at": now,
                     },
@@ -109,9 +110,18 @@ class SqlStore(SlaQueries, DeliveryQueries):
             row.display_name = person.name or row.display_name
             row.locale = person.locale or row.locale
             row.role = role
+            row.platform_roles = " ".join(sorted(person.roles))
             row.updated_at = now
         self.session.flush()
         return _user(row)
+
+    def find_user(self, platform: str, platform_id: str) -> User | None:
+        row = self.session.scalar(
+            select(UserRow).where(
+                UserRow.platform == platform, UserRow.platform_user_id == platform_id
+            )
+        )
+        return _user(row) if row else None
 
     def conversation(self, place: Place, now: datetime) -> Conversation:
         """The conversation row, locked until commit (FOR UPDATE on PostgreSQL; SQLite's
@@ -443,6 +453,7 @@ def _user(row: UserRow) -> User:
         name=row.display_name,
         locale=row.locale,
         role=cast(Role, row.role),
+        roles=frozenset(row.platform_roles.split()),
     )
 
 

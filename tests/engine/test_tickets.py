@@ -13,6 +13,7 @@ from bot.actions import (
     RelayToRequester,
     UpdateTicketCard,
 )
+from bot.events import MessageReceived, Person
 from storage.db import Database
 from tests.support.chat import Chat
 
@@ -282,3 +283,19 @@ def test_agents_list_the_open_tickets_of_their_tiers(chat: Chat) -> None:
     listing = chat.command("tickets", who="alice").text()
 
     assert "T-1" in listing and "unclaimed" in listing
+
+
+def test_an_agent_known_only_by_role_can_be_assigned_once_seen(
+    chat: Chat, database: Database
+) -> None:
+    chat.engine.settings.tickets.tiers[0].roles.append("console:staff")
+    open_ticket(chat)
+    refused = chat.command("assign T-1 dana", who="alice")
+    dana = Person("console", "dana", "Dana", roles=frozenset({"staff"}))
+    chat.send(MessageReceived(dana, chat.place("dana"), "hi", "dana-1"))
+
+    chat.command("assign T-1 dana", who="alice")
+
+    assert "dana is not an agent" in refused.refusal()
+    ticket, _, _ = stored(database)
+    assert ticket.assignee and ticket.assignee.platform_id == "dana"
