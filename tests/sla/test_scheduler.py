@@ -69,8 +69,8 @@ def test_tier0_run_sends_what_the_jobs_decided(desk: Desk, settings: Settings) -
 
     async def scenario() -> None:
         server = asyncio.create_task(serve([adapter], grace_seconds=5, scheduler=scheduler))
-        for _ in range(200):
-            if any(isinstance(d.action, PostDigest) for d in adapter.sent):
+        for _ in range(400):  # until both tiers' digests went out (jobs commit one by one)
+            if sum(isinstance(d.action, PostDigest) for d in adapter.sent) == 2:
                 break
             await asyncio.sleep(0.05)
         os.kill(os.getpid(), signal.SIGTERM)
