@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -13,13 +13,8 @@ from sqlalchemy.orm import Session
 from bot.events import Person, Place
 from bot.records import (
     Conversation,
-    ConversationKind,
-    ConversationState,
     MessageRecord,
     Role,
-    Ticket,
-    TicketEventRecord,
-    TicketStatus,
     User,
 )
 from storage.delivery import DeliveryQueries
@@ -28,32 +23,16 @@ from storage.models import (
     FeedbackRow,
     MessageRow,
     ProcessedEventRow,
-    TicketEventRow,
-    TicketRow,
     UserRow,
 )
-from storage.sla import SlaQueries, clock_of
+from storage.rows import conversation_of, user_of
+from storage.sla import SlaQueries
+from storage.tickets import TicketQueries
 
 __all__ = ["SqlStore"]
 
-TICKET_FIELDS = frozenset(
-    {
-        "status",
-        "tier",
-        "priority",
-        "assignee_id",
-        "category",
-        "first_response_at",
-        "resolved_at",
-        "closed_at",
-    }
-)
 
-# tickets.id is a 32-bit INTEGER; PostgreSQL raises (and aborts the transaction) beyond it.
-MAX_TICKET_ID = 2**31 - 1
-
-
-class SqlStore(SlaQueries, DeliveryQueries):
+class SqlStore(TicketQueries, SlaQueries, DeliveryQueries):
     """One transaction's view of the database; the caller commits or rolls back."""
 
     def __init__(self, session: Session, key_prefix: str = "T") -> None:
@@ -113,7 +92,7 @@ class SqlStore(SlaQueries, DeliveryQueries):
             row.platform_roles = " ".join(sorted(person.roles))
             row.updated_at = now
         self.session.flush()
-        return _user(row)
+        return user_of(row)
 
     def find_user(self, platform: str, platform_id: str) -> User | None:
         row = self.session.scalar(
@@ -121,7 +100,7 @@ class SqlStore(SlaQueries, DeliveryQueries):
                 UserRow.platform == platform, UserRow.platform_user_id == platform_id
             )
         )
-        return _user(row) if row else None
+        return user_of(row) if row else None
 
     def conversation(self, place: Place, now: datetime) -> Conversation:
         """The conversation row, locked until commit (FOR UPDATE on PostgreSQL; SQLite's
@@ -154,7 +133,7 @@ class SqlStore(SlaQueries, DeliveryQueries):
                 )
             )
             row = self.session.scalars(query).one()
-        return _conversation(row)
+        return conversation_of(row)
 
     def save_conversation(self, conversation: Conversation, now: datetime) -> None:
         self.session.execute(
@@ -241,130 +220,6 @@ class SqlStore(SlaQueries, DeliveryQueries):
             for row in rows
         ]
 
-    # -- tickets --------------------------------------------------------------------------
-
-    def open_ticket(
-        self,
-        *,
-        requester: User,
-        conversation: Conversation,
-        subject: str,
-        priority: str,
-        tier: int,
-        failed_article_id: str | None,
-        now: datetime,
-    ) -> Ticket:
-        row = TicketRow(
-            requester_id=requester.id,
-            conversation_id=conversation.id,
-            assignee_id=None,
-            status="open",
-            tier=tier,
-            priority=priority,
-            subject=subject,
-            category=None,
-            failed_article_id=failed_article_id,
-            created_at=now,
-            updated_at=now,
-        )
-        self.session.add(row)
-        self.session.flush()
-        return self.ticket(row.id)
-
-    def ticket(self, ticket_id: int) -> Ticket:
-        row = self.session.get_one(TicketRow, ticket_id, populate_existing=True)
-        return self._ticket(row)
-
-    def move_ticket(self, ticket: Ticket, conversation: Conversation, now: datetime) -> Ticket:
-        self.session.execute(
-            update(TicketRow)
-            .where(TicketRow.id == ticket.id)
-            .values(conversation_id=conversation.id, updated_at=now)
-        )
-        return self.ticket(ticket.id)
-
-    def ticket_by_key(self, key: str) -> Ticket | None:
-        prefix, _, number = key.strip().upper().partition("-")
-        if prefix != self.key_prefix or not (number.isascii() and number.isdigit()):
-            return None
-        if len(number) > 10 or int(number) > MAX_TICKET_ID:
-            return None
-        row = self.session.get(TicketRow, int(number))
-        return self._ticket(row) if row else None
-
-    def update_ticket(
-        self, ticket: Ticket, expected_statuses: Collection[str], now: datetime, **changes: Any
-    ) -> Ticket | None:
-        unknown = set(changes) - TICKET_FIELDS
-        if unknown:
-            raise ValueError(f"not a ticket field: {sorted(unknown)}")
-        changed = self.session.execute(
-            update(TicketRow)
-            .where(TicketRow.id == ticket.id, TicketRow.status.in_(list(expected_statuses)))
-            .values(updated_at=now, **changes)
-            .returning(TicketRow.id)
-            .execution_options(synchronize_session=False)
-        ).first()
-        if changed is None:
-            return None
-        return self.ticket(ticket.id)
-
-    def list_tickets(
-        self,
-        statuses: Collection[str] | None = None,
-        limit: int = 50,
-        *,
-        requester_id: int | None = None,
-    ) -> Sequence[Ticket]:
-        query = select(TicketRow).order_by(TicketRow.id.desc()).limit(limit)
-        if statuses is not None:
-            query = query.where(TicketRow.status.in_(list(statuses)))
-        if requester_id is not None:
-            query = query.where(TicketRow.requester_id == requester_id)
-        return [self._ticket(row) for row in self.session.scalars(query).unique()]
-
-    def log_ticket_event(
-        self,
-        ticket: Ticket,
-        actor: User | None,
-        kind: str,
-        now: datetime,
-        *,
-        from_status: str | None = None,
-        to_status: str | None = None,
-        detail: str = "",
-    ) -> None:
-        self.session.add(
-            TicketEventRow(
-                ticket_id=ticket.id,
-                actor_id=actor.id if actor else None,
-                kind=kind,
-                from_status=from_status,
-                to_status=to_status,
-                detail=detail,
-                created_at=now,
-            )
-        )
-        self.session.flush()
-
-    def ticket_events(self, ticket_id: int) -> Sequence[TicketEventRecord]:
-        rows = self.session.scalars(
-            select(TicketEventRow)
-            .where(TicketEventRow.ticket_id == ticket_id)
-            .order_by(TicketEventRow.id)
-        ).all()
-        return [
-            TicketEventRecord(
-                kind=row.kind,
-                actor=row.actor.display_name or row.actor.platform_user_id if row.actor else None,
-                from_status=row.from_status,
-                to_status=row.to_status,
-                detail=row.detail,
-                at=row.created_at,
-            )
-            for row in rows
-        ]
-
     # -- feedback -------------------------------------------------------------------------
 
     def add_feedback(
@@ -422,53 +277,3 @@ class SqlStore(SlaQueries, DeliveryQueries):
     def _inserted(self, statement: Insert) -> bool:
         """Whether the insert added a row (RETURNING is reliable where rowcount is not)."""
         return self.session.execute(statement).first() is not None
-
-    def _ticket(self, row: TicketRow) -> Ticket:
-        return Ticket(
-            id=row.id,
-            key=f"{self.key_prefix}-{row.id}",
-            status=cast(TicketStatus, row.status),
-            tier=row.tier,
-            priority=row.priority,
-            subject=row.subject,
-            requester=_user(row.requester),
-            conversation_id=row.conversation_id,
-            place=_place(row.conversation),
-            assignee=_user(row.assignee) if row.assignee else None,
-            category=row.category,
-            failed_article_id=row.failed_article_id,
-            created_at=row.created_at,
-            first_response_at=row.first_response_at,
-            resolved_at=row.resolved_at,
-            closed_at=row.closed_at,
-            sla=clock_of(row),
-        )
-
-
-def _user(row: UserRow) -> User:
-    return User(
-        id=row.id,
-        platform=row.platform,
-        platform_id=row.platform_user_id,
-        name=row.display_name,
-        locale=row.locale,
-        role=cast(Role, row.role),
-        roles=frozenset(row.platform_roles.split()),
-    )
-
-
-def _place(row: ConversationRow) -> Place:
-    return Place(row.platform, row.channel, row.thread or None)
-
-
-def _conversation(row: ConversationRow) -> Conversation:
-    return Conversation(
-        id=row.id,
-        place=_place(row),
-        state=cast(ConversationState, row.state),
-        question=row.question,
-        article_id=row.article_id,
-        offered=tuple(row.offered.split("\n")) if row.offered else (),
-        ticket_id=row.ticket_id,
-        kind=cast(ConversationKind, row.kind),
-    )
