@@ -33,6 +33,7 @@ from tests.fakes.discord.log import (
     GatewayFrame,
     RecordedFile,
     RecordedRequest,
+    SlowRule,
 )
 from tests.fakes.discord.server import FakeDiscord
 from tests.fakes.discord.world import ChannelSpec, GuildSpec, MemberSpec, RoleSpec
@@ -49,6 +50,7 @@ __all__ = [
     "RecordedRequest",
     "RoleSpec",
     "RunningClient",
+    "SlowRule",
     "discord_py_pointed_at",
     "fake_discord",
     "run_discord_client",

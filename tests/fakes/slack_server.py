@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 
 from tests.fakes.slack.http_mode import HttpReply, SignedHttpSender, slack_signature
 from tests.fakes.slack.payloads import PayloadFactory
-from tests.fakes.slack.records import FakeSlackTimeout, RecordedCall
+from tests.fakes.slack.records import FakeSlackTimeout, RecordedCall, SlowAnswers
 from tests.fakes.slack.server import FakeSlack
 from tests.fakes.slack.socket_mode import Ack
 from tests.fakes.slack.workspace import Workspace
@@ -34,6 +34,7 @@ __all__ = [
     "PayloadFactory",
     "RecordedCall",
     "SignedHttpSender",
+    "SlowAnswers",
     "Workspace",
     "fake_slack",
     "fake_slack_client",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import queue
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -399,6 +400,30 @@ def test_rate_limits_and_server_errors_are_retried_by_discord_py(
     assert limited.times == 0 and broken.times == 0
     ok = fake_discord.wait_for_request("POST", MESSAGES, lambda r: r.status == 200)
     assert int(ok.headers.get("X-RateLimit-Limit", "50")) == 50
+
+
+def test_a_slowed_down_call_is_answered_late_and_says_when_it_arrived(
+    fake_discord: FakeDiscord, run_bot: Callable[[discord.Client], RunningClient[Any]]
+) -> None:
+    client = RecordingBot()
+    bot = run_bot(client)
+    slow = fake_discord.slow_next("POST", MESSAGES, seconds=0.3)
+
+    async def send() -> discord.Message:
+        channel = client.get_channel(fake_discord.channel_id("general"))
+        assert isinstance(channel, discord.TextChannel)
+        return await channel.send("late")
+
+    sent: queue.Queue[discord.Message] = queue.Queue()
+    sending = threading.Thread(target=lambda: sent.put(bot.call(send())))
+    sending.start()
+
+    assert slow.started.wait(TIMEOUT)
+    assert not [r for r in fake_discord.requests if r.method == "POST"]  # still in flight
+    assert next_item(sent).content == "late"
+    sending.join(TIMEOUT)
+    assert slow.times == 0
+    assert len([r for r in fake_discord.requests if r.method == "POST"]) == 1
 
 
 def test_a_file_upload_arrives_as_multipart_with_payload_json(

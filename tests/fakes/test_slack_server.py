@@ -219,6 +219,43 @@ def test_scripted_server_errors_surface_then_clear(
     assert fake_slack_client.chat_postMessage(channel="C0A", text="3")["ok"]
 
 
+def test_user_groups_list_their_members(
+    fake_slack: FakeSlack, fake_slack_client: WebClient
+) -> None:
+    fake_slack.world.add_usergroup("S0DESK", "desk", ["U0ALICE", "U0BOB"])
+    fake_slack.world.add_usergroup("S0OLD", "old", ["U0CAROL"], disabled=True)
+
+    assert fake_slack_client.usergroups_users_list(usergroup="S0DESK")["users"] == [
+        "U0ALICE",
+        "U0BOB",
+    ]
+    with pytest.raises(SlackApiError, match="no_such_subteam"):
+        fake_slack_client.usergroups_users_list(usergroup="S0OLD")
+    old = fake_slack_client.usergroups_users_list(usergroup="S0OLD", include_disabled=True)
+    assert old["users"] == ["U0CAROL"]
+    with pytest.raises(SlackApiError, match="no_such_subteam"):
+        fake_slack_client.usergroups_users_list(usergroup="S0NONE")
+
+
+def test_a_slowed_down_method_answers_late_and_says_when_the_call_arrived(
+    fake_slack: FakeSlack, fake_slack_client: WebClient
+) -> None:
+    slow = fake_slack.slow_down("chat.postMessage", 0.3)
+    posting = threading.Thread(
+        target=fake_slack_client.chat_postMessage, kwargs={"channel": "C0A", "text": "late"}
+    )
+    started = time.monotonic()
+    posting.start()
+
+    assert slow.started.wait(5)
+    assert fake_slack.calls("chat.postMessage") == []  # in flight: not answered yet
+    posting.join(5)
+    assert time.monotonic() - started >= 0.3
+    assert [m["text"] for m in fake_slack.history("C0A")] == ["late"]
+    fake_slack_client.chat_postMessage(channel="C0A", text="on time")  # only the next call
+    assert len(fake_slack.calls("chat.postMessage")) == 2
+
+
 def test_waiting_for_a_call_that_never_comes_fails_with_what_was_seen(
     fake_slack: FakeSlack,
 ) -> None:

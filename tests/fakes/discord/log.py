@@ -16,6 +16,7 @@ __all__ = [
     "GatewayFrame",
     "RecordedFile",
     "RecordedRequest",
+    "SlowRule",
 ]
 
 T = TypeVar("T")
@@ -86,6 +87,28 @@ class FailureRule:
             return False
         self.times -= 1
         self.hits.append(path)
+        return True
+
+
+@dataclass
+class SlowRule:
+    """Answer the next ``times`` calls matching ``method``/``path_regex`` only after
+    ``seconds``; they take effect after the wait. ``started`` is set when the first arrived,
+    so a test can act while the request is in flight."""
+
+    method: str
+    path_regex: str
+    seconds: float
+    times: int
+    started: threading.Event = field(default_factory=threading.Event)
+
+    def claims(self, method: str, path: str) -> bool:
+        if self.times <= 0 or method != self.method.upper():
+            return False
+        if re.fullmatch(self.path_regex, path) is None:
+            return False
+        self.times -= 1
+        self.started.set()
         return True
 
 

@@ -6,6 +6,7 @@ and ``interactions.py``) only read and change the :class:`World`.
 
 from __future__ import annotations
 
+import asyncio
 import email.policy
 import hashlib
 import json
@@ -19,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from .gateway import Gateway
-from .log import EventLog, FailureRule, RecordedFile, RecordedRequest
+from .log import EventLog, FailureRule, RecordedFile, RecordedRequest, SlowRule
 from .world import Snowflakes, World
 
 __all__ = [
@@ -140,6 +141,7 @@ class RestApi(Api):
         self.gateway_url = gateway_url
         self.requests: EventLog[RecordedRequest] = EventLog()
         self.failures: list[FailureRule] = []
+        self.slow: list[SlowRule] = []
         self.rate_limit = rate_limit
         self.rate_limit_window = rate_limit_window
         self._windows: dict[str, tuple[float, int]] = {}
@@ -172,6 +174,9 @@ class RestApi(Api):
         body, files = _parse_body(request.headers.get("Content-Type", ""), raw)
         request[_BODY] = body
         request[_FILES] = files
+        slow = next((r for r in self.slow if r.claims(request.method, path)), None)
+        if slow is not None:
+            await asyncio.sleep(slow.seconds)
         authorised = request.headers.get("Authorization") == f"Bot {self.token}"
         response: web.StreamResponse
         rule = next((r for r in self.failures if r.claims(request.method, path)), None)

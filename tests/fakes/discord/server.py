@@ -29,7 +29,7 @@ from .interactions import (
     command_data,
     modal_submit_components,
 )
-from .log import FailureRule, GatewayConnection, GatewayFrame, RecordedRequest
+from .log import FailureRule, GatewayConnection, GatewayFrame, RecordedRequest, SlowRule
 from .rest import API_PREFIX, RestApi
 from .world import THREAD_TYPES, GuildSpec, Json, MemberSpec, RoleSpec, Snowflakes, World
 
@@ -294,6 +294,19 @@ class FakeDiscord:
 
         async def add() -> None:
             self._rest.failures.append(rule)
+
+        self._run(add)
+        return rule
+
+    def slow_next(
+        self, method: str, path_regex: str, *, seconds: float, times: int = 1
+    ) -> SlowRule:
+        """Answer the next ``times`` matching calls only after ``seconds`` (they take effect
+        after the wait); the rule's ``started`` event is set when the first one arrived."""
+        rule = SlowRule(method.upper(), path_regex, seconds, times)
+
+        async def add() -> None:
+            self._rest.slow.append(rule)
 
         self._run(add)
         return rule

@@ -9,7 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CallLog", "FakeSlackTimeout", "RecordedCall", "ScriptedFailure", "ScriptedFailures"]
+__all__ = [
+    "CallLog",
+    "FakeSlackTimeout",
+    "RecordedCall",
+    "ScriptedDelays",
+    "ScriptedFailure",
+    "ScriptedFailures",
+    "SlowAnswers",
+]
 
 JSON = dict[str, Any]
 ParamsPredicate = Callable[[JSON], bool]
@@ -118,3 +126,45 @@ class ScriptedFailures:
     def clear(self) -> None:
         with self._lock:
             self._queues.clear()
+
+
+@dataclass
+class SlowAnswers:
+    """The next ``times`` calls to a method are answered only after ``seconds``.
+
+    ``started`` is set as soon as the first of them arrived (the client is now waiting), so a
+    test can act while a request is in flight without sleeping.
+    """
+
+    seconds: float
+    times: int
+    started: threading.Event = field(default_factory=threading.Event)
+
+
+class ScriptedDelays:
+    """Per-method slow answers, consumed one per call."""
+
+    def __init__(self) -> None:
+        self._by_method: dict[str, deque[SlowAnswers]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, method: str, slow: SlowAnswers) -> None:
+        if slow.times < 1:
+            raise ValueError("times must be at least 1")
+        with self._lock:
+            self._by_method.setdefault(method, deque()).append(slow)
+
+    def take(self, method: str) -> SlowAnswers | None:
+        with self._lock:
+            queue = self._by_method.get(method)
+            if not queue:
+                return None
+            slow = queue[0]
+            slow.times -= 1
+            if slow.times == 0:
+                queue.popleft()
+            return slow
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_method.clear()

@@ -19,7 +19,15 @@ from aiohttp import web
 
 from .http_mode import SignedHttpSender
 from .payloads import PayloadFactory
-from .records import CallLog, ParamsPredicate, RecordedCall, ScriptedFailure, ScriptedFailures
+from .records import (
+    CallLog,
+    ParamsPredicate,
+    RecordedCall,
+    ScriptedDelays,
+    ScriptedFailure,
+    ScriptedFailures,
+    SlowAnswers,
+)
 from .socket_mode import Ack, DisconnectMode, SocketModeHub
 from .web_api import APP_TOKEN_METHODS, METHODS
 from .workspace import SlackApiFailure, Workspace, World
@@ -45,6 +53,7 @@ class FakeSlack:
         self.history = self.world.history
         self._log = CallLog()
         self._failures = ScriptedFailures()
+        self._delays = ScriptedDelays()
         self._hub = SocketModeHub(self.workspace.api_app_id, retire_grace=disconnect_grace)
         self._sock: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -146,6 +155,10 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params, token = await _read_params(request)
+        slow = self._delays.take(method)
+        if slow is not None:
+            slow.started.set()
+            await asyncio.sleep(slow.seconds)
         failure = self._failures.take(method)
         if failure is not None:
             status, body, headers = failure.status, failure.body(), failure.headers
@@ -231,10 +244,21 @@ class FakeSlack:
         """Answer the next ``times`` calls with HTTP 200 and ``{"ok": false, "error": error}``."""
         self._failures.add(method, ScriptedFailure(200, error), times)
 
+    def slow_down(self, method: str, seconds: float, *, times: int = 1) -> SlowAnswers:
+        """Answer the next ``times`` calls to ``method`` only after ``seconds``; the call takes
+        effect (message stored, call recorded) after the wait, as on a slow Slack.
+
+        The returned ``SlowAnswers.started`` event is set when the first such call arrived.
+        """
+        slow = SlowAnswers(seconds, times)
+        self._delays.add(method, slow)
+        return slow
+
     def reset(self) -> None:
-        """Forget recorded calls and scripted failures (the directory and history stay)."""
+        """Forget recorded calls and scripted failures and delays (directory and history stay)."""
         self._log.clear()
         self._failures.clear()
+        self._delays.clear()
 
     # -- Socket Mode ------------------------------------------------------------------------
 

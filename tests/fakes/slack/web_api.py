@@ -132,6 +132,14 @@ def users_info(world: World, params: JSON) -> JSON:
     return {"ok": True, "user": user}
 
 
+def usergroups_users_list(world: World, params: JSON) -> JSON:
+    _require(params, "usergroup")
+    group = world.usergroup(
+        str(params["usergroup"]), include_disabled=_truthy(params.get("include_disabled"))
+    )
+    return {"ok": True, "users": list(group["users"])}
+
+
 def conversations_open(world: World, params: JSON) -> JSON:
     users = [u for u in str(params.get("users", "")).split(",") if u]
     if params.get("channel"):
@@ -209,6 +217,7 @@ METHODS: dict[str, Handler] = {
     "chat.update": chat_update,
     "chat.delete": chat_delete,
     "users.info": users_info,
+    "usergroups.users.list": usergroups_users_list,
     "conversations.open": conversations_open,
     "conversations.info": conversations_info,
     "conversations.replies": conversations_replies,

@@ -71,6 +71,7 @@ class World:
         self._channels: dict[str, JSON] = {}
         self._messages: dict[str, dict[str, JSON]] = {}
         self._dm_by_user: dict[str, str] = {}
+        self._usergroups: dict[str, JSON] = {}
 
     def next_ts(self) -> str:
         """Slack-shaped, strictly increasing timestamps: "1700000000.000100", "...000200"."""
@@ -124,6 +125,31 @@ class World:
         with self._lock:
             self._users[user_id] = user
         return user
+
+    def add_usergroup(
+        self, group_id: str, handle: str, users: list[str], *, disabled: bool = False
+    ) -> JSON:
+        """A user group (``S...``), e.g. the agents of a tier given as ``slack:S...``."""
+        group: JSON = {
+            "id": group_id,
+            "team_id": self.workspace.team_id,
+            "is_usergroup": True,
+            "name": handle.title(),
+            "handle": handle,
+            "date_delete": 1_700_000_000 if disabled else 0,
+            "users": list(users),
+            "user_count": len(users),
+        }
+        with self._lock:
+            self._usergroups[group_id] = group
+        return group
+
+    def usergroup(self, group_id: str, *, include_disabled: bool) -> JSON:
+        with self._lock:
+            found = self._usergroups.get(group_id)
+        if found is None or (found["date_delete"] and not include_disabled):
+            raise SlackApiFailure("no_such_subteam")
+        return dict(found)
 
     def user(self, user_id: str, *, include_locale: bool) -> JSON:
         with self._lock:
