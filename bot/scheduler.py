@@ -42,6 +42,7 @@ class JobScheduler:
         self.platforms = list(platforms)
         self._stored = stored
         self._scheduler: Any = None
+        self._running: set[asyncio.Task[Any]] = set()
 
     def start(self) -> None:
         """Schedule the jobs on the running event loop; the first runs start right away."""
@@ -78,6 +79,22 @@ class JobScheduler:
             f"at {settings.digest_time}" if settings.digest else "off",
         )
 
+    async def stop(self, timeout: float) -> None:
+        """Start nothing new, let a sweep or digest that is running finish (for up to
+        ``timeout`` s), then shut down.
+
+        APScheduler cancels running coroutine jobs on shutdown; the job's thread would go on
+        storing actions that no dispatcher sends before the exit, and an error with a
+        traceback would be logged on an ordinary stop.
+        """
+        if self._scheduler is None:
+            return
+        self._scheduler.pause()
+        running = set(self._running)
+        if running:
+            await asyncio.wait(running, timeout=timeout)
+        self.shutdown()
+
     def shutdown(self) -> None:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
@@ -90,11 +107,17 @@ class JobScheduler:
         await self._run(f"digest for {platform}", lambda: self.jobs.digest([platform]))
 
     async def _run(self, name: str, job: Callable[[], list[Delivery]]) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
         try:
             deliveries = await asyncio.to_thread(job)
         except Exception:
             log.exception("%s failed; it runs again at its next time", name)
             return
+        finally:
+            if task is not None:
+                self._running.discard(task)
         if deliveries:
             log.info("%s stored %d action(s)", name, len(deliveries))
             self._stored()

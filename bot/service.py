@@ -97,12 +97,15 @@ async def serve(
         await stop.wait()
         log.info("stopping: finishing events in flight and queued deliveries")
         stopping = time.monotonic()
+
+        def left() -> float:  # of the grace period; each step gets at least a moment
+            return max(0.5, grace_seconds - (time.monotonic() - stopping))
+
         if scheduler is not None:
-            scheduler.shutdown()
-        await _stop_all(running, grace_seconds)
+            await scheduler.stop(left())
+        await _stop_all(running, left())
         dispatching.set()
-        remaining = max(0.5, grace_seconds - (time.monotonic() - stopping))
-        _, late = await asyncio.wait(tasks, timeout=remaining)
+        _, late = await asyncio.wait(tasks, timeout=left())
         for task in late:
             task.cancel()
         if late:
