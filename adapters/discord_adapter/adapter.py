@@ -54,6 +54,9 @@ class DiscordAdapter:
         self.settings = app.settings
         self.engine = app.engine
         self._token = token
+        # tier0 never joins voice channels; without this discord.py warns on every start
+        # that the voice libraries (PyNaCl, davey) are not installed.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         self.client = Tier0Client(
             app.settings, self._on_message, self._on_interaction, **client_options
         )

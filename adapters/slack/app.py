@@ -21,6 +21,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -72,6 +73,21 @@ SKIPPABLE_ERRORS: Final[Mapping[str, frozenset[str]]] = {
 anything else (not_in_channel, rate limits, outages) makes it fail and be tried again."""
 
 
+class _TokenNotUnused(logging.Filter):
+    """Drops Bolt's "As you gave `client` as well, `token` will be unused." warning.
+
+    Bolt reads SLACK_BOT_TOKEN from the environment by itself and, as tier0 hands it a client
+    (which holds that very token), warned on every start that the token is not used.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+BOLT_LOG = logging.getLogger("adapters.slack.bolt")
+BOLT_LOG.addFilter(_TokenNotUnused())
+
+
 @dataclass
 class _Queue:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -112,7 +128,7 @@ class SlackAdapter:
             signing_secret=signing_secret or "",
             request_verification_enabled=self.mode == "http",
             process_before_response=False,
-            logger=logging.getLogger("adapters.slack.bolt"),
+            logger=BOLT_LOG,
         )
         tickets = app.settings.tickets
         groups = [
