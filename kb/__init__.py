@@ -2,12 +2,14 @@
 
 from kb.articles import Article, LoadError, LoadResult, load_articles
 from kb.decision import Decision, Thresholds, decide
+from kb.live import LiveKnowledgeBase
 from kb.search import KnowledgeBase, Match
 
 __all__ = [
     "Article",
     "Decision",
     "KnowledgeBase",
+    "LiveKnowledgeBase",
     "LoadError",
     "LoadResult",
     "Match",
