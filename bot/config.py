@@ -195,13 +195,15 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         source = str(path)
         raw = _read_toml(path)
         _resolve_kb_paths(raw, path.parent)
+    from_environment: dict[str, str] = {}
     for variable, (section, key) in ENVIRONMENT_OVERRIDES.items():
         if env.get(variable):
             raw.setdefault(section, {})[key] = env[variable]
+            from_environment[f"{section}.{key}"] = variable
     try:
         return Settings.model_validate(raw)
     except ValidationError as error:
-        raise ConfigError(_describe(error, source)) from None
+        raise ConfigError(_describe(error, source, from_environment)) from None
 
 
 def _default_config_path(env: Mapping[str, str]) -> Path | None:
@@ -235,10 +237,12 @@ def _resolve_kb_paths(raw: dict[str, Any], base: Path) -> None:
         ]
 
 
-def _describe(error: ValidationError, source: str) -> str:
+def _describe(error: ValidationError, source: str, from_environment: Mapping[str, str]) -> str:
     lines = [f"{source}: invalid configuration"]
     for problem in error.errors():
         key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        if key in from_environment:
+            key = f"{key} (set by ${from_environment[key]})"
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
             message = "unknown setting (check the spelling against config.example.toml)"

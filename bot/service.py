@@ -93,7 +93,9 @@ async def serve(
         tasks = [asyncio.create_task(a.dispatcher.run(dispatching)) for a in running]
         if scheduler is not None:
             scheduler.start()
-        log.info("tier0 ready in %.1f s: %s", time.monotonic() - started, _names(running))
+        log.info(
+            "tier0 ready: %s (connected in %.1f s)", _names(running), time.monotonic() - started
+        )
         await stop.wait()
         log.info("stopping: finishing events in flight and queued deliveries")
         stopping = time.monotonic()

@@ -55,6 +55,11 @@ def test_platform_endpoints_can_be_set_from_the_environment(tmp_path: Path) -> N
     assert settings.discord.gateway_url == "ws://127.0.0.1:9/"
 
 
+def test_a_bad_value_from_the_environment_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"slack.api_url \(set by \$SLACK_API_URL\)"):
+        load_settings(environ={"SLACK_API_URL": "slack.example.com/api"})
+
+
 def test_kb_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     path = write(tmp_path, '[kb]\npaths = ["articles"]\n')
 

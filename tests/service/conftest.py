@@ -79,7 +79,7 @@ class Service:
         return process
 
     def start(self) -> Tier0Process:
-        ready = ["tier0 ready in"]
+        ready = ["tier0 ready:"]
         if self.slack is not None:
             ready.append(r"slack: ready \(socket mode")
         if self.discord is not None:

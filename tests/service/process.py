@@ -73,7 +73,7 @@ class Tier0Process:
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    def start(self, ready: Iterable[str] = ("tier0 ready in",)) -> Self:
+    def start(self, ready: Iterable[str] = ("tier0 ready:",)) -> Self:
         """Start and wait until every pattern in ``ready`` was logged."""
         self.started_at = time.monotonic()
         self._process = subprocess.Popen(
