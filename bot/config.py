@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bot.config_env import ENVIRONMENT_OVERRIDES, apply_environment
+from bot.errors import ConfigError
 from bot.platform_config import ConsoleSettings, DiscordSettings, ServiceSettings, SlackSettings
 from bot.sla_config import SLASettings
 
@@ -30,23 +32,12 @@ __all__ = [
     "load_settings",
 ]
 
-ENVIRONMENT_OVERRIDES: dict[str, tuple[str, str]] = {
-    "DATABASE_URL": ("database", "url"),
-    "SLACK_API_URL": ("slack", "api_url"),
-    "DISCORD_API_BASE": ("discord", "api_base"),
-    "DISCORD_GATEWAY_URL": ("discord", "gateway_url"),
-}
-"""Environment variables that override a setting of the file (they win over it)."""
 
 SAMPLE_KB = Path(__file__).resolve().parent.parent / "kb" / "sample"
 DEFAULT_CONFIG_NAME = "tier0.toml"
 
 Audience = Literal["internal", "external", "all"]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; the message names the file, key and problem."""
 
 
 class _Section(BaseModel):
@@ -195,11 +186,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         source = str(path)
         raw = _read_toml(path)
         _resolve_kb_paths(raw, path.parent)
-    from_environment: dict[str, str] = {}
-    for variable, (section, key) in ENVIRONMENT_OVERRIDES.items():
-        if env.get(variable):
-            raw.setdefault(section, {})[key] = env[variable]
-            from_environment[f"{section}.{key}"] = variable
+    from_environment = apply_environment(raw, env)
     try:
         return Settings.model_validate(raw)
     except ValidationError as error:

@@ -60,6 +60,48 @@ def test_a_bad_value_from_the_environment_names_the_variable(tmp_path: Path) -> 
         load_settings(environ={"SLACK_API_URL": "slack.example.com/api"})
 
 
+def test_any_setting_can_come_from_a_tier0_variable(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[[tickets.tiers]]\nname = "Service desk"\n[[tickets.tiers]]\nname = "Specialists"\n',
+    )
+
+    settings = load_settings(
+        path,
+        environ={
+            "TIER0__SLACK__ENABLED": "true",
+            "TIER0__SLACK__HELP_CHANNELS": '["C0HELP"]',
+            "TIER0__SLACK__TRIAGE_CHANNELS": '{ "Service desk" = "C0T1", "Specialists" = "C0T2" }',
+            "TIER0__TICKETS__TIERS__1__AGENTS": '["slack:U0BOB"]',
+            "TIER0__DISCORD__GUILD_ID": "123456789",
+        },
+    )
+
+    assert settings.slack.enabled and settings.slack.help_channels == ["C0HELP"]
+    assert settings.slack.triage_channels == {"Service desk": "C0T1", "Specialists": "C0T2"}
+    assert settings.tickets.tiers[1].agents == ["slack:U0BOB"]
+    assert settings.discord.guild_id == "123456789"
+
+
+@pytest.mark.parametrize(
+    ("variable", "message"),
+    [
+        (
+            "TIER0__TICKETS__TIERS__5__AGENTS",
+            "$TIER0__TICKETS__TIERS__5__AGENTS: there is no item 5",
+        ),
+        ("TIER0__SLACK__HTTP_PORT", "slack.http_port (set by $TIER0__SLACK__HTTP_PORT)"),
+    ],
+)
+def test_a_bad_tier0_variable_is_named(tmp_path: Path, variable: str, message: str) -> None:
+    path = write(tmp_path, '[[tickets.tiers]]\nname = "Service desk"\n')
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, environ={variable: "[1, 2]"})
+
+    assert message in str(raised.value)
+
+
 def test_kb_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     path = write(tmp_path, '[kb]\npaths = ["articles"]\n')
 
