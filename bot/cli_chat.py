@@ -14,6 +14,7 @@ from rich.text import Text
 from adapters.console import ConsoleChat, Reader
 from bot.app import build_app
 from bot.config import load_settings
+from bot.jobs import Jobs
 
 __all__ = ["cmd_chat", "register"]
 
@@ -57,6 +58,7 @@ def cmd_chat(
             console,
             persona=args.persona,
             echo=not interactive,
+            due_jobs=Jobs(settings, app.database.unit_of_work).sweep,
         )
         chat.intro(app.kb_errors)
         return chat.run(_terminal_reader(console) if interactive else _stream_reader(stdin))

@@ -2,8 +2,9 @@
 
 Two kinds: well-known variables (``DATABASE_URL``, ``SLACK_API_URL``, ...) and a generic
 form for any setting, ``TIER0__<SECTION>__<KEY>``: a plain value, or a TOML array or
-table (``["C0123", "C0456"]``, ``{ "Service desk" = "C0789" }``). List items are addressed by index, so the agents of the first
-tier are ``TIER0__TICKETS__TIERS__0__AGENTS='["slack:U123", "slack:U456"]'``.
+table (``["C0123", "C0456"]``, ``{ "Service desk" = "C0789" }``). List items are
+addressed by index, so the agents of the first tier are
+``TIER0__TICKETS__TIERS__0__AGENTS='["slack:U123", "slack:U456"]'``.
 """
 
 from __future__ import annotations

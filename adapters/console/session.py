@@ -33,7 +33,7 @@ from bot.agent_commands import AGENT_COMMANDS
 from bot.agents import AgentDirectory
 from bot.config import Settings
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
-from bot.outbox import Delivery
+from bot.outbox import Delivery, place_of
 from kb import LoadError
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "REQUESTER_PLACE",
     "ConsoleChat",
     "Delivered",
+    "DueJobs",
     "Handler",
     "Reader",
     "lines_reader",
@@ -52,6 +53,8 @@ REQUESTER_PLACE = Place(PLATFORM, "main")
 
 Handler = Callable[[Event], list[Delivery]]
 Delivered = Callable[[Iterable[int]], None]
+DueJobs = Callable[[], list[Delivery]]
+"""Runs the scheduled jobs that are due and returns what they decided."""
 Reader = Callable[[Text], str | None]
 """Returns the next input line (shown after the prompt), or None at the end of input."""
 
@@ -70,9 +73,11 @@ class ConsoleChat:
         *,
         persona: str = DEFAULT_PERSONA,
         echo: bool = False,
+        due_jobs: DueJobs | None = None,
     ) -> None:
         self._handle = handle
         self._delivered = delivered
+        self._due_jobs = due_jobs
         self._agents = AgentDirectory(settings.tickets.tiers)
         self._console_agents = _console_agents(settings)
         self.console = console
@@ -113,6 +118,7 @@ class ConsoleChat:
 
     def feed(self, line: str) -> bool:
         """Act on one line; False once the session should end."""
+        self.catch_up()
         intent = parse_line(line, bare_commands=self._bare_commands(self.persona))
         match intent:
             case Quit():
@@ -126,6 +132,16 @@ class ConsoleChat:
             case _:
                 self._act(self.persona, intent)
         return True
+
+    def catch_up(self) -> None:
+        """What the SLA jobs decided since the last line: reminders, nudges, auto-closes."""
+        if self._due_jobs is not None:
+            due = self._due_jobs()
+            self._show_and_confirm([d for d in due if place_of(d.action).platform == PLATFORM])
+
+    def _show_and_confirm(self, deliveries: Sequence[Delivery]) -> None:
+        self.show(delivery.action for delivery in deliveries)
+        self._delivered(delivery.id for delivery in deliveries if delivery.id)
 
     def intro(self, kb_errors: Sequence[LoadError] = ()) -> None:
         """Knowledge-base problems, then one line on how the console itself works."""
@@ -171,9 +187,7 @@ class ConsoleChat:
             case _:
                 self._note("That can't be done here.")
                 return
-        deliveries = self._handle(event)
-        self.show(delivery.action for delivery in deliveries)
-        self._delivered(delivery.id for delivery in deliveries if delivery.id)
+        self._show_and_confirm(self._handle(event))
         if isinstance(event, CommandIssued) and event.name == "help":
             self._note(
                 "In this console: /as NAME LINE, /user NAME, a number presses a button, /quit."

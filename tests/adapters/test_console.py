@@ -17,12 +17,14 @@ import pytest
 from rich.console import Console
 
 from adapters.console import ConsoleChat, lines_reader
+from adapters.console.session import DueJobs
 from bot.actions import Action, Button, Reply
 from bot.cli import build_parser
 from bot.cli_chat import cmd_chat
 from bot.config import Settings
 from bot.engine import Engine
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
+from bot.jobs import Jobs
 from bot.outbox import Delivery
 from kb import KnowledgeBase, LoadError, load_articles
 from tests.support import databases
@@ -44,10 +46,12 @@ def sample_kb() -> KnowledgeBase:
 class Transcript:
     """A console session on the real engine; ``type`` returns what the lines printed."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, due_jobs: DueJobs | None = None) -> None:
         self.out = io.StringIO()
         console = Console(file=self.out, force_terminal=False, width=100)
-        self.chat = ConsoleChat(engine.handle, engine.outbox.delivered, Settings(), console)
+        self.chat = ConsoleChat(
+            engine.handle, engine.outbox.delivered, Settings(), console, due_jobs=due_jobs
+        )
 
     def type(self, *lines: str) -> str:
         start = self.out.tell()
@@ -63,6 +67,26 @@ def console_chat(
     database = databases.sqlite_database(_sqlite_template, tmp_path)
     yield Transcript(Engine(Settings(), sample_kb, database.unit_of_work, FakeClock()))
     database.close()
+
+
+def test_sla_reminders_and_nudges_show_up_in_the_console(
+    sample_kb: KnowledgeBase, tmp_path: Path, _sqlite_template: Path
+) -> None:
+    database = databases.sqlite_database(_sqlite_template, tmp_path)
+    clock = FakeClock()  # Monday 2 March 2026, 09:00 UTC: the desk is open
+    engine = Engine(Settings(), sample_kb, database.unit_of_work, clock)
+    session = Transcript(engine, Jobs(Settings(), database.unit_of_work, clock).sweep)
+    session.type(NO_MATCH)
+
+    clock.advance(hours=2, minutes=1)  # half of the 4 h first-response target of "normal"
+    reminded = session.type("/help")
+    session.type("/as alice reply T-1 is the tap dripping or running?")
+    clock.advance(hours=24, minutes=1)
+    nudged = session.type("/as alice tickets")
+    database.close()
+
+    assert "[agents · T-1] reminder: T-1 (normal) is still unclaimed" in reminded
+    assert "[main] bot: Is ticket T-1 sorted?" in nudged
 
 
 class Recorder:
