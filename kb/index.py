@@ -39,6 +39,12 @@ _FUZZY_PHRASINGS = 10
 _NEIGHBOURS = 10
 """Nearest phrasings that vote (measured on BANKING77 val: 5 and 20 did worse)."""
 _SVM_C = 1.0
+_FULL_PROBLEM_ARTICLES = 100
+"""Up to this many articles, each is trained against every other phrasing."""
+_HARD_NEGATIVE_ARTICLES = 10
+_RANDOM_NEGATIVES = 500
+_LOCAL_TOL = 1e-2
+"""A looser stopping rule for the many small problems of a large KB (ranking barely moves)."""
 _SCORERS = ("linear", "nearest", "profile", "fuzzy")
 EVIDENCE: tuple[str, ...] = (
     *(f"{s}{part}" for s in _SCORERS for part in ("", "_lead", "_top")),
@@ -67,7 +73,7 @@ class Index:
         self.n_articles = n_articles
         self.fixer = SpellFixer(self.texts)
         self.vectorizer = Vectorizer(self.texts)
-        self.rows: Sparse = self.vectorizer.transform(self.texts)
+        self.rows: Sparse = self.vectorizer.rows
         self._columns: Sparse = sparse.csr_matrix(self.rows.T)  # feature -> phrasings
         counts = np.bincount(self.owner, minlength=n_articles)
         self.present = counts > 0
@@ -76,6 +82,7 @@ class Index:
         self._profiles: Sparse = sparse.csr_matrix(_centroids(self.rows, self.owner, n_articles).T)
         self._word_idf = _word_idf(self.texts)
         self._unknown_idf = float(np.log(1 + len(self.texts)) + 1)
+        self.weights: Sparse
         self.weights, self.bias = _train_linear(self.rows, self.owner, n_articles)
 
     def candidates(self, norm_query: str, allowed: npt.NDArray[np.bool_]) -> Candidates | None:
@@ -87,7 +94,7 @@ class Index:
         idx, val = self.vectorizer.transform_one(fixed)
         if len(idx) == 0:
             return None
-        linear = val @ self.weights[idx] + self.bias
+        linear = np.asarray(self.weights[idx].T @ val, np.float32) + self.bias
         sims = np.asarray(self._columns[idx].T @ val, dtype=np.float32)
         nearest = np.zeros(self.n_articles, np.float32)
         nearest[self.present] = np.maximum.reduceat(sims, self.starts[self.present])
@@ -183,28 +190,82 @@ def _centroids(rows: Sparse, owner: IntArray, n_articles: int) -> Sparse:
     return sparse.csr_matrix(sparse.diags((1.0 / norms).astype(np.float32)) @ sums)
 
 
-def _train_linear(rows: Sparse, owner: IntArray, n_articles: int) -> tuple[FloatArray, FloatArray]:
-    """Weights (features x articles) and biases of a one-vs-rest linear SVM.
+def _train_linear(rows: Sparse, owner: IntArray, n_articles: int) -> tuple[Sparse, FloatArray]:
+    """Weights (features x articles, CSR) and biases of a one-vs-rest linear SVM.
 
     With fewer than two articles there is nothing to tell apart: the weights are then the
-    article centroids, which rank exactly like the profile scorer.
+    article centroids, which rank exactly like the profile scorer. Up to
+    ``_FULL_PROBLEM_ARTICLES`` articles, each article is told apart from every other
+    phrasing (one liblinear call); beyond, see :func:`_train_local`.
     """
     classes = np.unique(owner)
     if len(classes) < 2:
-        return np.asarray(_centroids(rows, owner, n_articles).T.todense(), np.float32), np.zeros(
+        return sparse.csr_matrix(_centroids(rows, owner, n_articles).T), np.zeros(
             n_articles, np.float32
         )
-    svm = LinearSVC(C=_SVM_C, max_iter=2000)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        svm.fit(rows, owner)
+    if len(classes) > _FULL_PROBLEM_ARTICLES:
+        return _train_local(rows, owner, n_articles)
+    svm = _fit_svm(rows, owner)
     coef = np.asarray(svm.coef_, np.float32)
     intercept = np.asarray(svm.intercept_, np.float32)
     if len(classes) == 2:  # binary: one separating plane, positive side is classes[1]
         coef = np.vstack([-coef, coef])
         intercept = np.concatenate([-intercept, intercept])
-    weights = np.zeros((rows.shape[1], n_articles), np.float32)
     bias = np.full(n_articles, -10.0, np.float32)
-    weights[:, classes] = coef.T
     bias[classes] = intercept
+    to_articles = sparse.csr_matrix(
+        (np.ones(len(classes), np.float32), (np.arange(len(classes)), classes)),
+        shape=(len(classes), n_articles),
+    )
+    return sparse.csr_matrix(sparse.csr_matrix(coef.T) @ to_articles), bias
+
+
+def _fit_svm(rows: Sparse, labels: IntArray, tol: float = 1e-4) -> LinearSVC:
+    svm = LinearSVC(C=_SVM_C, max_iter=2000, tol=tol)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        svm.fit(rows, labels)
+    return svm
+
+
+def _train_local(rows: Sparse, owner: IntArray, n_articles: int) -> tuple[Sparse, FloatArray]:
+    """One-vs-rest for large KBs, each article against the phrasings that matter.
+
+    Training every article against every phrasing costs articles x phrasings, far too
+    much for 1,000 articles of 100 phrasings. Each article is instead told apart from the
+    phrasings of the ``_HARD_NEGATIVE_ARTICLES`` articles whose centroids are closest to
+    its own (the ones it could be confused with) and from a random sample of the rest.
+    Weights stay sparse: only features seen in an article's problem get one.
+    """
+    rng = np.random.default_rng(0)
+    profiles = _centroids(rows, owner, n_articles)
+    closeness = (profiles @ profiles.T).toarray()
+    np.fill_diagonal(closeness, -1.0)
+    counts = np.bincount(owner, minlength=n_articles)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    order = np.argsort(owner, kind="stable")
+    members = [order[starts[a] : starts[a] + counts[a]] for a in range(n_articles)]
+    data: list[FloatArray] = []
+    features: list[IntArray] = []
+    articles: list[IntArray] = []
+    bias = np.full(n_articles, -10.0, np.float32)
+    for a in np.flatnonzero(counts):
+        hard = np.argsort(-closeness[a])[:_HARD_NEGATIVE_ARTICLES]
+        negatives = np.concatenate([members[int(b)] for b in hard])
+        others = rng.integers(0, len(owner), _RANDOM_NEGATIVES)
+        others = others[owner[others] != a]
+        picked = np.unique(np.concatenate([members[int(a)], negatives, others]))
+        labels = (owner[picked] == a).astype(np.int64)
+        svm = _fit_svm(rows[picked], labels, _LOCAL_TOL)
+        coef = np.asarray(svm.coef_[0], np.float32)
+        used = np.flatnonzero(coef)
+        data.append(coef[used])
+        features.append(used)
+        articles.append(np.full(len(used), a, np.int64))
+        bias[a] = float(svm.intercept_[0])
+    weights = sparse.csr_matrix(
+        (np.concatenate(data), (np.concatenate(features), np.concatenate(articles))),
+        shape=(rows.shape[1], n_articles),
+        dtype=np.float32,
+    )
     return weights, bias

@@ -46,7 +46,14 @@ class Vectorizer:
             dtype=np.float32,
         )
         # Either group may have nothing to learn from (an empty KB, one-letter phrasings).
-        self._fitted = [v for v in (self._words, self._chars) if _fits(v, docs)]
+        parts = [(v, m) for v in (self._words, self._chars) if (m := _fit(v, docs)) is not None]
+        self._fitted = [v for v, _ in parts]
+        self.rows: Sparse = _unit_rows(
+            sparse.hstack([m for _, m in parts], format="csr")
+            if parts
+            else sparse.csr_matrix((len(docs), 0), dtype=np.float32)
+        )
+        """``transform(docs)``, computed while fitting."""
         self.size = sum(len(v.vocabulary_) for v in self._fitted)
         # For one question at a time, sklearn's per-call overhead dominates; the same
         # analysers, vocabularies and IDF are applied by hand in ``transform_one``.
@@ -61,10 +68,9 @@ class Vectorizer:
         """One unit-length CSR row per text; features the KB never uses are dropped."""
         if not self._fitted:
             return sparse.csr_matrix((len(norm_texts), 0), dtype=np.float32)
-        both = sparse.hstack([v.transform(norm_texts) for v in self._fitted], format="csr")
-        norms = np.sqrt(np.asarray(both.multiply(both).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sparse.csr_matrix(sparse.diags((1.0 / norms).astype(np.float32)) @ both)
+        return _unit_rows(
+            sparse.hstack([v.transform(norm_texts) for v in self._fitted], format="csr")
+        )
 
     def transform_one(self, norm_text: str) -> tuple[IntArray, FloatArray]:
         """The same vector as ``transform([norm_text])``, as (feature indices, values)."""
@@ -90,9 +96,15 @@ class Vectorizer:
         return idx, (val / np.float32(np.linalg.norm(val))).astype(np.float32)
 
 
-def _fits(vectorizer: Any, docs: Sequence[str]) -> bool:
+def _fit(vectorizer: Any, docs: Sequence[str]) -> Sparse | None:
+    """The fitted documents' TF-IDF rows, or None if there is nothing to learn from."""
     try:
-        vectorizer.fit(docs)
+        return vectorizer.fit_transform(docs)
     except ValueError:  # "empty vocabulary"
-        return False
-    return True
+        return None
+
+
+def _unit_rows(matrix: Sparse) -> Sparse:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags((1.0 / norms).astype(np.float32)) @ matrix)
