@@ -24,13 +24,15 @@ class Answerer:
         self.settings = settings
         self.kb = kb
         self.desk = desk
-        self.thresholds = kb.thresholds or Thresholds(
-            settings.kb.answer_threshold, settings.kb.suggest_threshold
-        )
-        self._articles = {article.id: article for article in kb.articles}
+        self._configured = Thresholds(settings.kb.answer_threshold, settings.kb.suggest_threshold)
         self._human_phrases = [normalize(p) for p in settings.tickets.human_phrases]
         self._greetings = {normalize(p) for p in settings.tickets.greetings}
         self._thanks = {normalize(p) for p in settings.tickets.thanks}
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The KB's calibrated thresholds when it has them (they may change with a reload)."""
+        return self.kb.thresholds or self._configured
 
     def question(self, turn: Turn, text: str) -> None:
         """A new question: answer, suggest or open a ticket."""
@@ -96,7 +98,7 @@ class Answerer:
         )
 
     def pick(self, turn: Turn, article_id: str) -> None:
-        article = self._articles.get(article_id)
+        article = next((a for a in self.kb.articles if a.id == article_id), None)
         if turn.conversation.state != "choosing" or article_id not in turn.conversation.offered:
             turn.refuse(say("choice.expired"))
             return
