@@ -129,6 +129,16 @@ class AgentCommands:
 
     def reply(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
         """Relay an agent's answer; replying to an unclaimed ticket claims it."""
+        if not ticket.active:
+            turn.refuse(
+                say(
+                    "agent.not_active",
+                    key=ticket.key,
+                    status=status_label(ticket),
+                    verb="replied to",
+                )
+            )
+            return
         if ticket.status == "open":
             claimed = turn.store.update_ticket(
                 ticket, {"open"}, turn.now, status="claimed", assignee_id=turn.user.id

@@ -139,6 +139,23 @@ def test_replying_to_an_unclaimed_ticket_claims_it(chat: Chat, database: Databas
     assert ticket.assignee and ticket.assignee.platform_id == "alice"
 
 
+def test_a_reply_to_a_resolved_ticket_is_refused_and_never_reaches_the_requester(
+    chat: Chat, database: Database
+) -> None:
+    open_ticket(chat)
+    chat.command("claim T-1", who="alice")
+    chat.command("resolve T-1", who="alice")
+    _, events_before, transcript_before = stored(database)
+
+    bot = chat.command("reply T-1 'one more thing'", who="alice")
+
+    assert "T-1 is resolved" in bot.refusal()
+    assert not bot.of(RelayToRequester) and "Sent" not in bot.text()
+    ticket, events, transcript = stored(database)
+    assert ticket.status == "resolved"
+    assert events == events_before and transcript == transcript_before
+
+
 def test_another_agent_cannot_reply_on_a_claimed_ticket_of_their_tier(chat: Chat) -> None:
     chat.engine.settings.tickets.tiers[0].agents.append("console:carol")
     open_ticket(chat)
