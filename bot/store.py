@@ -149,7 +149,8 @@ class Store(Protocol):
     def pending_deliveries(
         self, platform: str, now: datetime, limit: int
     ) -> Sequence[StoredDelivery]:
-        """Unsent actions due by ``now``, oldest first."""
+        """Unsent actions due by ``now``, oldest first; none queued behind an earlier action
+        of its lane that waits for a retry, so a lane is never sent out of order."""
         ...
 
     def mark_delivered(self, delivery_id: int, now: datetime) -> None: ...

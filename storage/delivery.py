@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session, aliased
 
 from bot.records import Card, StoredDelivery, Ticket
 from storage.models import OutboxRow, TicketCardRow
@@ -33,12 +33,21 @@ class DeliveryQueries:
     def pending_deliveries(
         self, platform: str, now: datetime, limit: int
     ) -> Sequence[StoredDelivery]:
+        earlier = aliased(OutboxRow)
+        waiting_for_retry = exists().where(
+            earlier.platform == OutboxRow.platform,
+            earlier.lane == OutboxRow.lane,
+            earlier.sent_at.is_(None),
+            earlier.id < OutboxRow.id,
+            earlier.next_attempt_at > now,
+        )
         rows = self.session.scalars(
             select(OutboxRow)
             .where(
                 OutboxRow.platform == platform,
                 OutboxRow.sent_at.is_(None),
                 OutboxRow.next_attempt_at <= now,
+                ~waiting_for_retry,
             )
             .order_by(OutboxRow.id)
             .limit(limit)

@@ -60,6 +60,22 @@ def test_a_failure_holds_back_its_conversation_but_not_others(chat: Chat) -> Non
     assert [place_of(d.action).channel for d in platform.sent[2:]] == ["down", "down"]
 
 
+def test_what_follows_a_failure_in_its_conversation_waits_for_the_retry(chat: Chat) -> None:
+    ask(chat, "down", QUESTION, 1)
+    platform = FlakyPlatform(down="down", failures=1)
+    dispatcher = Dispatcher(chat.engine.outbox, "console", platform.send)
+    asyncio.run(dispatcher.flush())
+    ask(chat, "down", "it is urgent", 2)
+
+    asyncio.run(dispatcher.flush())  # before the failed reply is due again
+    assert platform.sent == []
+
+    chat.clock.advance(seconds=2)
+    asyncio.run(dispatcher.flush())
+    kinds = [type(d.action).__name__ for d in platform.sent]
+    assert kinds == ["Reply", "PostTicketCard", "RelayToAgents", "Reply"]
+
+
 def test_the_delivery_loop_sends_when_woken_and_flushes_on_stop(chat: Chat) -> None:
     platform = FlakyPlatform()
 
