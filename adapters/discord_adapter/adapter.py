@@ -175,11 +175,13 @@ class DiscordAdapter:
         where = event.place
         shared = is_personal(where) or kind == "triage"
         command = interaction.type is discord.InteractionType.application_command
+        # Acknowledged before waiting for this place's turn: Discord forgets an interaction
+        # left unanswered for three seconds, and the event with it.
+        if command:
+            await interaction.response.defer(ephemeral=shared, thinking=True)
+        else:
+            await interaction.response.defer()
         async with self._locks.setdefault(where, asyncio.Lock()):
-            if command:
-                await interaction.response.defer(ephemeral=shared, thinking=True)
-            else:
-                await interaction.response.defer()
             pending = self._pending[where] = Pending(interaction, shared)
             try:
                 deliveries = await self._handle(event)

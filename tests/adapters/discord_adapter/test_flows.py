@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.adapters.discord_adapter.conftest import (
     RunningAdapter,
+    command_answer,
     custom_ids,
     followup,
     posted,
@@ -230,6 +231,25 @@ def test_support_command_answers_privately_in_the_support_channel(
         "POST", r"/interactions/\d+/[^/]+/callback", lambda r: r.json["type"] == 9
     )
     assert form.json["data"]["custom_id"] == "tier0:ask:"
+
+
+def test_a_question_asked_while_an_earlier_press_is_still_being_answered_is_not_lost(
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
+    start_bot()
+    fake.world.ack_seconds = 1.0
+    fake.send_message("support", "alice", ANSWERED)
+    answer = posted(fake, "support", "Reset your account password")
+    solved = next(c for c in custom_ids(answer.json) if c.startswith("tier0:solved:"))
+    slow = fake.slow_next("POST", r"/webhooks/\d+/[^/]+$", seconds=1.5)
+    fake.send_component(solved, user="alice", message=answer.response)
+    assert slow.started.wait(10)
+
+    fake.send_command("support", user="alice", channel="support", options={"question": ANSWERED})
+
+    assert "Reset your account password" in text_of(command_answer(fake, "Reset").json)
+    callbacks = [r for r in fake.requests if r.path.endswith("/callback")]
+    assert len(callbacks) == 2 and all(r.status < 400 for r in callbacks)
 
 
 def test_a_direct_message_is_answered_in_the_dm(fake: FakeDiscord, start_bot: StartBot) -> None:

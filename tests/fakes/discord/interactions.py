@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -79,6 +80,7 @@ def build_interaction(
         "responded": False,
         "original": None,
         "followups": {},
+        "received": time.monotonic(),
     }
     return payload
 
@@ -263,6 +265,9 @@ class InteractionsApi(Api):
             interaction = state["payload"]
             if state["responded"]:
                 return json_error(400, "Interaction has already been acknowledged.", 40060)
+            waited = time.monotonic() - state["received"]
+            if self.world.ack_seconds is not None and waited > self.world.ack_seconds:
+                raise ApiError("Unknown interaction", 10062)
             allowed = {CHANNEL_MESSAGE, DEFERRED_MESSAGE}
             if interaction["type"] in (MESSAGE_COMPONENT, MODAL_SUBMIT):
                 allowed |= {DEFERRED_UPDATE, UPDATE_MESSAGE}

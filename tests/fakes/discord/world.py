@@ -138,6 +138,9 @@ class World:
         self.dm_channels: dict[int, Json] = {}
         self.commands: dict[int | None, list[Json]] = {}
         self.interactions: dict[str, Json] = {}
+        self.ack_seconds: float | None = None
+        """How long an interaction may go unanswered before its callback is refused
+        ("Unknown interaction", as Discord does after three seconds); None: for ever."""
         self.modals: dict[str, list[Json]] = {}  # custom_id -> components the bot opened
         self._joined_at = iso()
 
