@@ -87,10 +87,6 @@ class BusinessCalendar:
     week: Mapping[int, Sequence[Span]]
     holidays: frozenset[date] = frozenset()
 
-    @classmethod
-    def always_open(cls) -> BusinessCalendar:
-        return cls(ZoneInfo("UTC"), {day: [(time(0, 0), None)] for day in range(7)})
-
     def works_on(self, day: date) -> bool:
         """Whether the desk opens at all on this local date (not a holiday, has hours)."""
         return day not in self.holidays and bool(self.week.get(day.weekday()))
