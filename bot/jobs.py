@@ -289,7 +289,10 @@ class Jobs:
         now = self._clock()
         deliveries: list[Delivery] = []
         for platform in platforms:
-            with self._unit_of_work() as store:
-                actions = daily_digest(store, now, self.context, platform)
-                deliveries.extend(enqueue_all(store, actions, now))
+            try:
+                with self._unit_of_work() as store:
+                    actions = daily_digest(store, now, self.context, platform)
+                    deliveries.extend(enqueue_all(store, actions, now))
+            except Exception:
+                log.exception("%s digest failed; the other platforms' go ahead", platform)
         return deliveries

@@ -93,7 +93,8 @@ class Store(Protocol):
     def update_ticket(
         self, ticket: Ticket, expected_statuses: Collection[str], now: datetime, **changes: Any
     ) -> Ticket | None:
-        """Apply ``changes`` if the ticket's status is still one of ``expected_statuses``.
+        """Apply ``changes`` if the ticket's status is still one of ``expected_statuses`` and
+        its tier is still ``ticket.tier`` (what permissions were checked against).
 
         Returns the updated ticket, or None when someone else changed it first.
         """

@@ -209,7 +209,12 @@ class TicketDesk:
         turn.reply(say("rating.comment_thanks", key=ticket.key))
 
     def skip_comment(self, turn: Turn) -> None:
-        if turn.conversation.state != "commenting":
+        ticket = self.current_ticket(turn)
+        if (
+            turn.conversation.state != "commenting"
+            or ticket is None
+            or turn.user.id != ticket.requester.id
+        ):
             turn.refuse(say("choice.expired"))
             return
         turn.conversation.state = "idle"

@@ -94,7 +94,13 @@ class TicketQueries:
             raise ValueError(f"not a ticket field: {sorted(unknown)}")
         changed = self.session.execute(
             update(TicketRow)
-            .where(TicketRow.id == ticket.id, TicketRow.status.in_(list(expected_statuses)))
+            .where(
+                TicketRow.id == ticket.id,
+                TicketRow.status.in_(list(expected_statuses)),
+                # Permissions were checked against this tier: a ticket escalated meanwhile
+                # must be looked at again, not changed by someone no longer allowed to.
+                TicketRow.tier == ticket.tier,
+            )
             .values(updated_at=now, **changes)
             .returning(TicketRow.id)
             .execution_options(synchronize_session=False)

@@ -13,7 +13,7 @@ from bot.actions import (
     RelayToRequester,
     UpdateTicketCard,
 )
-from bot.events import MessageReceived, Person
+from bot.events import ButtonPressed, MessageReceived, Person
 from storage.db import Database
 from tests.support.chat import Chat
 
@@ -316,3 +316,17 @@ def test_an_agent_known_only_by_role_can_be_assigned_once_seen(
     assert "dana is not an agent" in refused.refusal()
     ticket, _, _ = stored(database)
     assert ticket.assignee and ticket.assignee.platform_id == "dana"
+
+
+def test_only_the_requester_can_skip_the_rating_comment(chat: Chat) -> None:
+    """In a shared thread, a bystander pressing Skip does not end the requester's comment."""
+    open_ticket(chat)
+    chat.command("resolve T-1", who="alice")
+    chat.press("4")
+    skip = chat.history[-1].buttons()[0]
+    carol = Person("console", "carol", "Carol")
+
+    refused = chat.send(ButtonPressed(carol, chat.place("you"), skip.action, skip.value, "b-carol"))
+
+    assert "no longer open" in refused.refusal()
+    assert "Thanks" in chat.press_button(skip).text()

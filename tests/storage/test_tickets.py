@@ -111,6 +111,21 @@ def test_an_update_from_an_unexpected_status_changes_nothing(scene: Scene) -> No
         assert updated_at(store, ticket.id) == T0
 
 
+def test_a_change_checked_against_an_old_tier_changes_nothing(scene: Scene) -> None:
+    """An agent allowed at tier 1 must not claim a ticket escalated to tier 2 meanwhile."""
+    with scene.database.unit_of_work() as store:
+        agent = scene.agent(store, "U-KIM")
+        seen_at_tier_1 = scene.open_ticket(store)
+    with scene.database.unit_of_work() as store:
+        assert store.update_ticket(seen_at_tier_1, {"open"}, at(1), tier=2)
+    with scene.database.unit_of_work() as store:
+        late = store.update_ticket(
+            seen_at_tier_1, {"open"}, at(2), status="claimed", assignee_id=agent.id
+        )
+        assert late is None
+        assert store.ticket(seen_at_tier_1.id).status == "open"
+
+
 def test_a_second_claim_of_the_same_ticket_loses(scene: Scene) -> None:
     with scene.database.unit_of_work() as store:
         kim, lee = scene.agent(store, "U-KIM"), scene.agent(store, "U-LEE")
