@@ -1,7 +1,8 @@
 """Wiring: the one place that builds a running tier0 from settings.
 
-Loads the knowledge base (reporting bad files, keeping the good ones), opens the
-database (creating or migrating its schema) and builds the engine on top of both.
+Loads the knowledge base (reporting bad files, keeping the good ones) and keeps it live
+(edits are picked up in the background), opens the database (creating or migrating its
+schema) and builds the engine on top of both.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.engine import Clock, Engine, utc_now
-from kb import KnowledgeBase, LoadError, load_articles
+from kb import LiveKnowledgeBase, LoadError
 from kb.calibration import find_calibration, load_calibration
 from storage.db import Database
 
@@ -24,25 +25,22 @@ log = logging.getLogger(__name__)
 class App:
     settings: Settings
     database: Database
-    kb: KnowledgeBase
+    kb: LiveKnowledgeBase
     kb_errors: tuple[LoadError, ...]
     engine: Engine
 
     def close(self) -> None:
+        self.kb.stop()
         self.database.close()
 
 
 def build_app(settings: Settings, *, clock: Clock = utc_now, wait_seconds: float = 0.0) -> App:
-    loaded = load_articles(settings.kb.paths)
-    for error in loaded.errors:
-        log.warning("knowledge base: %s: %s", error.path, error.reason)
     calibration_file = settings.kb.calibration or find_calibration(settings.kb.paths)
-    calibration = load_calibration(calibration_file) if calibration_file else None
     if calibration_file:
-        log.info("knowledge base: confidence calibrated by %s", calibration_file)
-    kb = KnowledgeBase.build(loaded.articles, calibration=calibration)
+        load_calibration(calibration_file)  # a broken file stops start-up, naming itself
+    kb = LiveKnowledgeBase(settings.kb.paths, calibration_file=settings.kb.calibration)
     database = Database.open(
         settings.database.url, settings.tickets.key_prefix, wait_seconds=wait_seconds
     )
     engine = Engine(settings, kb, database.unit_of_work, clock)
-    return App(settings, database, kb, loaded.errors, engine)
+    return App(settings, database, kb.start(), kb.errors, engine)

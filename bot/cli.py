@@ -11,6 +11,7 @@ from pathlib import Path
 from bot import cli_chat, cli_kb, cli_run, cli_tickets
 from bot.config import ConfigError
 from bot.service import StartupError
+from kb.calibration import CalibrationError
 from storage.db import StorageUnavailable
 
 __all__ = ["main"]
@@ -45,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tier0: database error: {error}", file=sys.stderr)
     except StartupError as error:
         print(f"tier0: {error}", file=sys.stderr)
+    except CalibrationError as error:
+        print(f"tier0: knowledge base calibration: {error}", file=sys.stderr)
     return 2
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from bot.app import build_app
 from bot.config import load_settings
 from bot.logs import configure_logging
-from bot.service import build_adapters, build_scheduler, serve
+from bot.service import build_adapters, build_scheduler, check_secrets, serve
 
 __all__ = ["register"]
 
@@ -30,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     configure_logging(settings.service.log_level, settings.service.log_format)
+    check_secrets(settings, os.environ)
     app = build_app(
         settings, wait_seconds=0 if args.check else settings.service.database_wait_seconds
     )

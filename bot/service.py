@@ -13,15 +13,23 @@ import logging
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import cast
+from typing import Any, cast
 
 from adapters.runtime import Adapter
 from bot.app import App
-from bot.config import ConfigError
+from bot.config import ConfigError, Settings
 from bot.jobs import Jobs
 from bot.scheduler import JobScheduler
 
-__all__ = ["BUILDERS", "StartupError", "build_adapters", "build_scheduler", "serve"]
+__all__ = [
+    "BUILDERS",
+    "SECRETS",
+    "StartupError",
+    "build_adapters",
+    "build_scheduler",
+    "check_secrets",
+    "serve",
+]
 
 log = logging.getLogger("tier0.service")
 
@@ -38,17 +46,35 @@ BUILDERS: dict[str, str] = {
 }
 """Platform -> "module:function"; imported only when enabled, so an unused platform's
 library is never loaded."""
+SECRETS: dict[str, str] = {
+    "slack": "adapters.slack:slack_secrets",
+    "discord": "adapters.discord_adapter:discord_secrets",
+}
+"""Platform -> the function that reads (and insists on) its secrets from the environment."""
 
 
-def build_adapters(app: App, env: Mapping[str, str]) -> list[Adapter]:
-    """The adapters enabled in the settings; a missing secret raises ``ConfigError``."""
-    enabled = [name for name in BUILDERS if getattr(app.settings, name).enabled]
+def enabled_platforms(settings: Settings) -> list[str]:
+    """The platforms to run; none is a configuration error."""
+    enabled = [name for name in BUILDERS if getattr(settings, name).enabled]
     if not enabled:
         raise ConfigError(
             "nothing to run: enable [slack] or [discord] in the configuration "
             "(or try `tier0 chat` for the console)"
         )
-    return [_builder(name)(app, env) for name in enabled]
+    return enabled
+
+
+def check_secrets(settings: Settings, env: Mapping[str, str]) -> None:
+    """Fail early, before the KB and database are touched, when a secret is missing."""
+    for platform in enabled_platforms(settings):
+        _load(SECRETS[platform])(settings, env)
+
+
+def build_adapters(app: App, env: Mapping[str, str]) -> list[Adapter]:
+    """The adapters enabled in the settings; a missing secret raises ``ConfigError``."""
+    return [
+        cast(Builder, _load(BUILDERS[name]))(app, env) for name in enabled_platforms(app.settings)
+    ]
 
 
 def build_scheduler(app: App, adapters: Sequence[Adapter]) -> JobScheduler:
@@ -62,9 +88,9 @@ def build_scheduler(app: App, adapters: Sequence[Adapter]) -> JobScheduler:
     return JobScheduler(jobs, [adapter.platform for adapter in adapters], wake)
 
 
-def _builder(platform: str) -> Builder:
-    module_name, _, function = BUILDERS[platform].partition(":")
-    return cast(Builder, getattr(importlib.import_module(module_name), function))
+def _load(reference: str) -> Callable[..., Any]:
+    module_name, _, function = reference.partition(":")
+    return cast(Callable[..., Any], getattr(importlib.import_module(module_name), function))
 
 
 async def serve(

@@ -27,10 +27,11 @@ from adapters.discord_adapter.sender import Pending, Sender
 from adapters.discord_adapter.translate import ChannelKind, Layout, ModalRequest
 from adapters.runtime import require_secret
 from bot.app import App
+from bot.config import Settings
 from bot.events import ButtonPressed, Event, MessageReceived, Place
 from bot.outbox import Delivery
 
-__all__ = ["DiscordAdapter", "build_discord_adapter"]
+__all__ = ["DiscordAdapter", "build_discord_adapter", "discord_secrets"]
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,16 @@ def build_discord_adapter(
     app: App, env: Mapping[str, str], **client_options: Any
 ) -> DiscordAdapter:
     """The adapter for ``tier0 run``; the bot token comes from DISCORD_TOKEN."""
-    token = require_secret(env, "DISCORD_TOKEN", "to connect the Discord bot ([discord] enabled)")
-    return DiscordAdapter(app, token, **client_options)
+    return DiscordAdapter(app, discord_secrets(app.settings, env)["token"], **client_options)
+
+
+def discord_secrets(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
+    """The bot token; a clear error if it is missing."""
+    return {
+        "token": require_secret(
+            env, "DISCORD_TOKEN", "to connect the Discord bot ([discord] enabled)"
+        )
+    }
 
 
 class DiscordAdapter:

@@ -5,6 +5,6 @@
 :func:`build_slack_adapter` and drives ``start``/``stop`` and its ``dispatcher``.
 """
 
-from adapters.slack.app import SlackAdapter, build_slack_adapter
+from adapters.slack.app import SlackAdapter, build_slack_adapter, slack_secrets
 
-__all__ = ["SlackAdapter", "build_slack_adapter"]
+__all__ = ["SlackAdapter", "build_slack_adapter", "slack_secrets"]

@@ -49,11 +49,12 @@ from adapters.slack.translate import (
 )
 from bot.actions import RelayToAgents, RemindAgents, UpdateTicketCard
 from bot.app import App
+from bot.config import Settings
 from bot.events import Event, Place
 from bot.outbox import Delivery
 from bot.records import Card
 
-__all__ = ["SlackAdapter", "build_slack_adapter"]
+__all__ = ["SlackAdapter", "build_slack_adapter", "slack_secrets"]
 
 log = logging.getLogger("adapters.slack")
 
@@ -408,16 +409,28 @@ def _code(error: SlackApiError) -> str:
     return str(response.get("error", "") if response is not None else error)
 
 
-def build_slack_adapter(app: App, env: Mapping[str, str]) -> SlackAdapter:
-    """The adapter for ``app``, secrets from ``env``; a clear error names any that is missing."""
-    settings = app.settings.slack
-    bot_token = require_secret(env, "SLACK_BOT_TOKEN", "for Slack (the bot's xoxb- token)")
-    if settings.mode == "socket":
-        app_token = require_secret(
+def slack_secrets(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
+    """The secrets the configured mode needs; a clear error names any that is missing."""
+    secrets = {
+        "bot_token": require_secret(env, "SLACK_BOT_TOKEN", "for Slack (the bot's xoxb- token)")
+    }
+    if settings.slack.mode == "socket":
+        secrets["app_token"] = require_secret(
             env, "SLACK_APP_TOKEN", "for Slack Socket Mode (an xapp- token with connections:write)"
         )
-        return SlackAdapter(app, bot_token=bot_token, app_token=app_token)
-    secret = require_secret(
-        env, "SLACK_SIGNING_SECRET", "for Slack HTTP mode (to verify requests come from Slack)"
+    else:
+        secrets["signing_secret"] = require_secret(
+            env, "SLACK_SIGNING_SECRET", "for Slack HTTP mode (to verify requests come from Slack)"
+        )
+    return secrets
+
+
+def build_slack_adapter(app: App, env: Mapping[str, str]) -> SlackAdapter:
+    """The adapter for ``app``, secrets from ``env``; a clear error names any that is missing."""
+    secrets = slack_secrets(app.settings, env)
+    return SlackAdapter(
+        app,
+        bot_token=secrets["bot_token"],
+        app_token=secrets.get("app_token"),
+        signing_secret=secrets.get("signing_secret"),
     )
-    return SlackAdapter(app, bot_token=bot_token, signing_secret=secret)

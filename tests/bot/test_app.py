@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 from bot.app import build_app
@@ -37,5 +38,30 @@ def test_without_a_calibration_file_the_configured_thresholds_apply(tmp_path: Pa
     app = build_app(settings)
     try:
         assert app.engine.answerer.thresholds == Thresholds(0.35, 0.15)
+    finally:
+        app.close()
+
+
+def test_an_article_added_while_running_is_answered_within_seconds(tmp_path: Path) -> None:
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(Settings().kb.paths[0] / "en", kb_dir)
+    settings = Settings(
+        kb=KBSettings(paths=[kb_dir]), database=DatabaseSettings(url=f"sqlite:///{tmp_path}/t.db")
+    )
+    app = build_app(settings)
+    try:
+        before = app.kb.builds
+        (kb_dir / "coffee-machine.md").write_text(
+            "---\ntitle: The coffee machine shows error E42\nquestions:\n"
+            "  - coffee machine error e42\n  - the coffee machine says E42\n"
+            "  - espresso machine broken error code 42\n---\n"
+            "Empty the drip tray and restart it.\n",
+            encoding="utf-8",
+        )
+        deadline = time.monotonic() + 20
+        while app.kb.builds == before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        ranked = app.kb.rank("the coffee machine says E42")
+        assert ranked and ranked[0].article.id == "coffee-machine"
     finally:
         app.close()
