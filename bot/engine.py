@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.actions import Refuse, TicketView
 from bot.agent_commands import AGENT_COMMANDS, AgentCommands
@@ -20,6 +20,7 @@ from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Pla
 from bot.messages import say
 from bot.outbox import Delivery, Outbox, enqueue_all
 from bot.records import Card, Role, Ticket
+from bot.replay import REPLAY_AFTER, REPLAY_BATCH, stored_event
 from bot.sla import SlaPolicy
 from bot.store import Store, UnitOfWork
 from bot.tickets import TicketDesk
@@ -103,6 +104,20 @@ class Engine:
             store.move_ticket(ticket, new, now)
             store.log_ticket_event(ticket, None, "moved", now, detail=_describe_place(place))
 
+    def replay_unhandled(self, older_than: timedelta = REPLAY_AFTER) -> list[Delivery]:
+        """Handle messages that were stored but never handled (the process died mid-way).
+
+        Each is handled as the event that carried it, so a later redelivery by the
+        platform has no further effect. Run at start-up, before taking new events.
+        """
+        with self._unit_of_work() as store:
+            stale = store.unhandled_inbound(self._clock() - older_than, REPLAY_BATCH)
+        deliveries: list[Delivery] = []
+        for message in stale:
+            log.info("replaying %s message %s left unhandled", message.platform, message.message_id)
+            deliveries.extend(self.handle(stored_event(message)))
+        return deliveries
+
     def ticket(self, key: str) -> TicketView | None:
         """The ticket as it is now (adapters use it to find where its conversation went)."""
         with self._unit_of_work() as store:
@@ -125,10 +140,20 @@ class Engine:
                     return []
                 user = store.save_user(event.person, self._role(event), now)
                 conversation = store.conversation(event.place, now)
-                store.record_inbound(inbound[0], inbound[1], user, conversation, now)
+                store.record_inbound(
+                    inbound[0],
+                    inbound[1],
+                    user,
+                    conversation,
+                    now,
+                    event_id=event.event_id,
+                    kind="command" if isinstance(event, CommandIssued) else "message",
+                )
         with self._unit_of_work() as store:
             if not store.mark_processed(platform, event.event_id, now):
                 return []
+            if inbound is not None and store.is_inbound_handled(platform, inbound[0]):
+                return []  # the same message under another event id (a replay, a retry)
             turn = self._turn(store, event, now)
             self._dispatch(turn, event)
             store.save_conversation(turn.conversation, now)

@@ -25,6 +25,7 @@ __all__ = [
     "TicketClock",
     "TicketEventRecord",
     "TicketStatus",
+    "UnhandledMessage",
     "User",
 ]
 
@@ -128,6 +129,19 @@ class Card:
     channel: str
     message_id: str
     thread: str | None
+
+
+@dataclass(frozen=True)
+class UnhandledMessage:
+    """An inbound message stored but never handled (the process died, or handling failed)."""
+
+    platform: str
+    message_id: str
+    event_id: str
+    kind: str
+    text: str
+    person: Person
+    place: Place
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from bot.records import (
     Ticket,
     TicketClock,
     TicketEventRecord,
+    UnhandledMessage,
     User,
 )
 
@@ -48,9 +49,23 @@ class Store(Protocol):
     def save_conversation(self, conversation: Conversation, now: datetime) -> None: ...
 
     def record_inbound(
-        self, message_id: str, text: str, user: User, conversation: Conversation, now: datetime
+        self,
+        message_id: str,
+        text: str,
+        user: User,
+        conversation: Conversation,
+        now: datetime,
+        *,
+        event_id: str | None = None,
+        kind: str = "message",
     ) -> bool:
         """Store an inbound message; False when this platform message id was stored before."""
+        ...
+
+    def is_inbound_handled(self, platform: str, message_id: str) -> bool: ...
+
+    def unhandled_inbound(self, before: datetime, limit: int) -> Sequence[UnhandledMessage]:
+        """Inbound messages stored before ``before`` and never handled, oldest first."""
         ...
 
     def mark_inbound_handled(

@@ -187,6 +187,10 @@ class MessageRow(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     direction: Mapped[str] = mapped_column(String(8))
+    # For inbound rows: the event that carried it and whether it was a message or a command,
+    # so a message left unhandled by a crash can be handled again as the same event.
+    event_id: Mapped[str | None] = mapped_column(String(200))
+    event_kind: Mapped[str | None] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(TextWithoutNul)
     created_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]

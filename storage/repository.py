@@ -15,6 +15,7 @@ from bot.records import (
     Conversation,
     MessageRecord,
     Role,
+    UnhandledMessage,
     User,
 )
 from storage.delivery import DeliveryQueries
@@ -25,7 +26,7 @@ from storage.models import (
     ProcessedEventRow,
     UserRow,
 )
-from storage.rows import conversation_of, user_of
+from storage.rows import conversation_of, place_of, user_of
 from storage.sla import SlaQueries
 from storage.tickets import TicketQueries
 
@@ -153,7 +154,15 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries):
     # -- messages -------------------------------------------------------------------------
 
     def record_inbound(
-        self, message_id: str, text: str, user: User, conversation: Conversation, now: datetime
+        self,
+        message_id: str,
+        text: str,
+        user: User,
+        conversation: Conversation,
+        now: datetime,
+        *,
+        event_id: str | None = None,
+        kind: str = "message",
     ) -> bool:
         statement = self._insert_ignoring_duplicates(
             MessageRow.__table__,
@@ -164,12 +173,47 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries):
                 "user_id": user.id,
                 "ticket_id": None,
                 "direction": "in",
+                "event_id": event_id,
+                "event_kind": kind,
                 "text": text,
                 "created_at": now,
                 "handled_at": None,
             },
         )
         return self._inserted(statement)
+
+    def is_inbound_handled(self, platform: str, message_id: str) -> bool:
+        handled = self.session.scalar(
+            select(MessageRow.handled_at).where(
+                MessageRow.platform == platform, MessageRow.platform_message_id == message_id
+            )
+        )
+        return handled is not None
+
+    def unhandled_inbound(self, before: datetime, limit: int) -> Sequence[UnhandledMessage]:
+        rows = self.session.scalars(
+            select(MessageRow)
+            .where(
+                MessageRow.direction == "in",
+                MessageRow.handled_at.is_(None),
+                MessageRow.event_id.is_not(None),
+                MessageRow.created_at < before,
+            )
+            .order_by(MessageRow.id)
+            .limit(limit)
+        )
+        return [
+            UnhandledMessage(
+                platform=row.platform,
+                message_id=row.platform_message_id or "",
+                event_id=row.event_id or "",
+                kind=row.event_kind or "message",
+                text=row.text,
+                person=user_of(row.user).as_person() if row.user else Person(row.platform, ""),
+                place=place_of(self.session.get_one(ConversationRow, row.conversation_id)),
+            )
+            for row in rows
+        ]
 
     def mark_inbound_handled(
         self, platform: str, message_id: str, ticket_id: int | None, now: datetime

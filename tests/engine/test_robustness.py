@@ -9,13 +9,14 @@ import pytest
 from bot.actions import PostTicketCard, Refuse, Reply
 from bot.config import Settings
 from bot.engine import Engine
-from bot.events import ButtonPressed, MessageReceived, Person, Place
+from bot.events import ButtonPressed, CommandIssued, MessageReceived, Person, Place
 from kb import KnowledgeBase, Match
 from storage.db import Database
 from storage.models import MessageRow
 from tests.support.chat import Chat, FakeClock
 
 YOU = Person("console", "you", "You")
+ALICE = Person("console", "alice", "Alice")
 HERE = Place("console", "main")
 
 
@@ -142,3 +143,27 @@ def test_events_of_one_conversation_handled_at_once_take_turns(
     with database.unit_of_work() as store:
         assert len(store.list_tickets()) == 1
     assert all(handled for _, handled in inbound_messages(database))
+
+
+def test_a_message_left_unhandled_by_a_crash_is_handled_once_after_restart(
+    database: Database, sample_kb: KnowledgeBase, clock: FakeClock
+) -> None:
+    kb = BrokenKnowledgeBase.build([])
+    crashed = Engine(Settings(), kb, database.unit_of_work, clock)
+    event = MessageReceived(
+        YOU, HERE, "how do I book a meeting room in Lisbon", "m-crash", event_id="evt-7"
+    )
+    command = CommandIssued(ALICE, Place("console", "agent:alice"), "tickets", (), "evt-8")
+    crashed.handle(event)
+    assert inbound_messages(database) == [("how do I book a meeting room in Lisbon", False)]
+
+    restarted = Engine(Settings(), sample_kb, database.unit_of_work, clock)
+    assert restarted.replay_unhandled() == []  # too recent: it may still be in flight
+    clock.advance(minutes=1)
+    replayed = restarted.replay_unhandled()
+
+    assert any(isinstance(d.action, PostTicketCard) for d in replayed)
+    assert inbound_messages(database) == [("how do I book a meeting room in Lisbon", True)]
+    assert restarted.replay_unhandled() == []
+    assert restarted.handle(event) == []  # the platform's own redelivery changes nothing
+    assert restarted.handle(command)  # commands are stored and handled like messages
