@@ -25,6 +25,7 @@ from adapters.discord_adapter.client import Tier0Client
 from adapters.discord_adapter.ids import PLATFORM, is_personal
 from adapters.discord_adapter.sender import Pending, Sender
 from adapters.discord_adapter.translate import ChannelKind, Layout, ModalRequest
+from adapters.ordering import TurnTaking
 from adapters.runtime import require_secret
 from bot.app import App
 from bot.config import Settings
@@ -71,7 +72,7 @@ class DiscordAdapter:
         )
         self._pending: dict[Place, Pending] = {}
         self._replied_to: OrderedDict[Place, int] = OrderedDict()
-        self._locks: dict[Place, asyncio.Lock] = {}
+        self._turns = TurnTaking()  # one event at a time per conversation, in order
         self.sender = Sender(
             self.client,
             self.engine,
@@ -190,7 +191,7 @@ class DiscordAdapter:
             await interaction.response.defer(ephemeral=shared, thinking=True)
         else:
             await interaction.response.defer()
-        async with self._locks.setdefault(where, asyncio.Lock()):
+        async with self._turns.turn(where):
             pending = self._pending[where] = Pending(interaction, shared)
             try:
                 deliveries = await self._handle(event)

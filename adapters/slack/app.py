@@ -12,9 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Mapping
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Mapping
+from dataclasses import replace
 from typing import Any, Final, Literal
 
 from aiohttp import web
@@ -31,6 +30,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.delivery import Dispatcher
+from adapters.ordering import TurnTaking
 from adapters.runtime import require_secret
 from adapters.slack.directory import Directory
 from adapters.slack.render import SHOW_ANSWER_ACTION, ApiCall, Context, answer_view, render
@@ -87,12 +87,6 @@ class _TokenNotUnused(logging.Filter):
 
 BOLT_LOG = logging.getLogger("adapters.slack.bolt")
 BOLT_LOG.addFilter(_TokenNotUnused())
-
-
-@dataclass
-class _Queue:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    waiting: int = 0
 
 
 class SlackAdapter:
@@ -161,7 +155,7 @@ class SlackAdapter:
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self._in_flight: set[asyncio.Task[Any]] = set()
-        self._places: dict[tuple[str, str | None], _Queue] = {}
+        self._turns = TurnTaking()  # one event at a time per conversation, in order
         self._register()
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -267,7 +261,7 @@ class SlackAdapter:
         if route == "ignore":
             return
         place = place_of_message(event)
-        async with self._in_order(place):
+        async with self._turns.turn((place.channel, place.thread)):
             if route == "thread_check" and not await self.directory.takes_part(
                 place.channel, place.thread or ""
             ):
@@ -285,7 +279,7 @@ class SlackAdapter:
         place = place_of_action(body)
         if place is None:
             return
-        async with self._in_order(place):
+        async with self._turns.turn((place.channel, place.thread)):
             person = await self.directory.person(str(body["user"]["id"]))
             await self._handle(block_action(body, person))
 
@@ -323,24 +317,6 @@ class SlackAdapter:
 
     async def _on_error(self, error: Exception, body: JSON) -> None:
         log.error("slack: listener failed on %s", body.get("type"), exc_info=error)
-
-    @asynccontextmanager
-    async def _in_order(self, place: Place) -> AsyncIterator[None]:
-        """Events of one conversation are handled one at a time, in the order they came.
-
-        Slack delivers concurrently (and Bolt runs each listener as its own task), so
-        without this a quick "!note" and the reply after it could reach the engine swapped.
-        """
-        key = (place.channel, place.thread)
-        entry = self._places.setdefault(key, _Queue())
-        entry.waiting += 1
-        try:
-            async with entry.lock:
-                yield
-        finally:
-            entry.waiting -= 1
-            if entry.waiting == 0:
-                del self._places[key]
 
     async def _tracked(self, work: Awaitable[None]) -> None:
         """Run ``work`` as part of this listener's task, which ``stop`` waits for."""
