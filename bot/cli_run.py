@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 from typing import Any
 
@@ -46,11 +45,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
             return 1 if errors else 0
         scheduler = build_scheduler(app, adapters)
-        replayed = app.engine.replay_unhandled()
-        if replayed:
-            logging.getLogger("tier0.service").info(
-                "handled %d message(s) left unhandled by an earlier run", len(replayed)
-            )
         asyncio.run(serve(adapters, settings.service.shutdown_grace_seconds, scheduler))
         return 0
     finally:

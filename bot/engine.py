@@ -105,10 +105,10 @@ class Engine:
             store.log_ticket_event(ticket, None, "moved", now, detail=_describe_place(place))
 
     def replay_unhandled(self, older_than: timedelta = REPLAY_AFTER) -> list[Delivery]:
-        """Handle messages that were stored but never handled (the process died mid-way).
-
-        Each is handled as the event that carried it, so a later redelivery by the
-        platform has no further effect. Run at start-up, before taking new events.
+        """Handle messages that were stored but never handled (the process died mid-way,
+        or handling failed). Each is handled as the event that carried it, so a later
+        redelivery by the platform has no further effect. ``tier0 run`` calls it with every
+        scheduler sweep, the first right at start-up.
         """
         with self._unit_of_work() as store:
             stale = store.unhandled_inbound(self._clock() - older_than, REPLAY_BATCH)

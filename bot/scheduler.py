@@ -30,17 +30,20 @@ log = logging.getLogger("tier0.scheduler")
 
 class JobScheduler:
     """Sweeps and digests for ``platforms``; ``stored`` is called when a job stored actions
-    (to wake the adapters' dispatchers), on the event loop."""
+    (to wake the adapters' dispatchers), on the event loop. ``replay``, if given, runs with
+    every sweep: it handles inbound messages a crash or a failure left unhandled."""
 
     def __init__(
         self,
         jobs: Jobs,
         platforms: Sequence[str],
         stored: Callable[[], None] = lambda: None,
+        replay: Callable[[], list[Delivery]] | None = None,
     ) -> None:
         self.jobs = jobs
         self.platforms = list(platforms)
         self._stored = stored
+        self._replay = replay
         self._scheduler: Any = None
         self._running: set[asyncio.Task[Any]] = set()
 
@@ -101,6 +104,8 @@ class JobScheduler:
             self._scheduler = None
 
     async def sweep(self) -> None:
+        if self._replay is not None:
+            await self._run("replay of unhandled messages", self._replay)
         await self._run("sweep", self.jobs.sweep)
 
     async def digest(self, platform: str) -> None:

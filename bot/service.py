@@ -85,7 +85,9 @@ def build_scheduler(app: App, adapters: Sequence[Adapter]) -> JobScheduler:
             adapter.dispatcher.wake()
 
     jobs = Jobs(app.settings, app.database.unit_of_work)
-    return JobScheduler(jobs, [adapter.platform for adapter in adapters], wake)
+    return JobScheduler(
+        jobs, [adapter.platform for adapter in adapters], wake, app.engine.replay_unhandled
+    )
 
 
 def _load(reference: str) -> Callable[..., Any]:

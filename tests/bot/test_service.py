@@ -9,11 +9,15 @@ import signal
 import pytest
 
 from adapters.delivery import Dispatcher
+from bot.actions import PostTicketCard
 from bot.app import App
 from bot.config import ConfigError, Settings
 from bot.events import MessageReceived, Person, Place
+from bot.jobs import Jobs
 from bot.outbox import Delivery
+from bot.scheduler import JobScheduler
 from bot.service import StartupError, build_adapters, serve
+from storage.db import Database
 from tests.support.chat import Chat
 
 
@@ -73,3 +77,34 @@ def test_nothing_enabled_is_a_configuration_error(chat: Chat) -> None:
 
     with pytest.raises(ConfigError, match="nothing to run"):
         build_adapters(app, {})
+
+
+def test_the_scheduler_handles_a_message_a_crash_left_unhandled(
+    chat: Chat, database: Database, settings: Settings
+) -> None:
+    """Stored, then the process died before handling it: the next run's sweep answers it."""
+    question = "how do I book a meeting room in Lisbon"
+    with database.unit_of_work() as store:
+        you = store.save_user(Person("console", "you"), "requester", chat.clock.now)
+        here = store.conversation(Place("console", "main"), chat.clock.now)
+        store.record_inbound("m-lost", question, you, here, chat.clock.now, event_id="evt-lost")
+    chat.clock.advance(minutes=1)
+    adapter = RecordingAdapter(chat)
+    jobs = Jobs(settings, database.unit_of_work, chat.clock)
+    scheduler = JobScheduler(
+        jobs, ["console"], adapter.dispatcher.wake, chat.engine.replay_unhandled
+    )
+
+    async def scenario() -> None:
+        server = asyncio.create_task(serve([adapter], 5, scheduler))
+        for _ in range(200):
+            if any(isinstance(d.action, PostTicketCard) for d in adapter.sent):
+                break
+            await asyncio.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(server, timeout=5)
+
+    asyncio.run(scenario())
+
+    cards = [d.action for d in adapter.sent if isinstance(d.action, PostTicketCard)]
+    assert [card.ticket.subject for card in cards] == [question]
