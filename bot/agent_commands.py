@@ -12,7 +12,7 @@ from bot.actions import PostTicketCard, RelayToAgents, UpdateTicketCard
 from bot.events import Person
 from bot.messages import say
 from bot.records import ACTIVE_STATUSES, Ticket
-from bot.tickets import TicketDesk, assignee_name, status_label
+from bot.tickets import TicketDesk, assignee_name
 from bot.turn import Turn
 
 __all__ = ["AGENT_COMMANDS", "AgentCommands"]
@@ -130,14 +130,7 @@ class AgentCommands:
     def reply(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
         """Relay an agent's answer; replying to an unclaimed ticket claims it."""
         if not ticket.active:
-            turn.refuse(
-                say(
-                    "agent.not_active",
-                    key=ticket.key,
-                    status=status_label(ticket),
-                    verb="replied to",
-                )
-            )
+            self.desk.refuse_inactive(turn, ticket, "replied to")
             return
         if ticket.status == "open":
             claimed = turn.store.update_ticket(
@@ -182,14 +175,7 @@ class AgentCommands:
 
     def escalate(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
         if not ticket.active:
-            turn.refuse(
-                say(
-                    "agent.not_active",
-                    key=ticket.key,
-                    status=status_label(ticket),
-                    verb="escalated",
-                )
-            )
+            self.desk.refuse_inactive(turn, ticket, "escalated")
             return
         if ticket.tier >= self.desk.agents.top_tier:
             turn.refuse(say("agent.top_tier", key=ticket.key, tier=self.desk.tier_name(ticket)))
@@ -228,11 +214,7 @@ class AgentCommands:
 
     def resolve(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
         if not ticket.active:
-            turn.refuse(
-                say(
-                    "agent.not_active", key=ticket.key, status=status_label(ticket), verb="resolved"
-                )
-            )
+            self.desk.refuse_inactive(turn, ticket, "resolved")
             return
         if (
             ticket.assignee

@@ -247,11 +247,7 @@ class TicketDesk:
             turn.refuse(say("agent.not_requester", key=ticket.key, verb="reopen"))
             return
         if ticket.status != "resolved":
-            turn.refuse(
-                say(
-                    "agent.not_active", key=ticket.key, status=status_label(ticket), verb="reopened"
-                )
-            )
+            self.refuse_inactive(turn, ticket, "reopened")
             return
         window = timedelta(days=self.settings.reopen_days)
         if not can_work and ticket.resolved_at and turn.now - ticket.resolved_at > window:
@@ -309,9 +305,11 @@ class TicketDesk:
         if current.status == "claimed" and current.assignee and current.assignee.id != turn.user.id:
             turn.refuse(say("agent.already_claimed", key=current.key, agent=assignee_name(current)))
         else:
-            turn.refuse(
-                say("agent.not_active", key=current.key, status=status_label(current), verb=verb)
-            )
+            self.refuse_inactive(turn, current, verb)
+
+    def refuse_inactive(self, turn: Turn, ticket: Ticket, verb: str) -> None:
+        """The ticket's status does not allow this (say, replying to a resolved ticket)."""
+        turn.refuse(say("agent.not_active", key=ticket.key, status=status_label(ticket), verb=verb))
 
     def _set_requester_state(self, turn: Turn, ticket: Ticket, state: ConversationState) -> None:
         conversation = (
