@@ -8,14 +8,12 @@ in its environment and everything else in the TOML file.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from storage.db import Database
 from tests.adapters.discord_adapter.conftest import guild
@@ -172,24 +170,15 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def postgresql_url() -> Iterator[str]:
     """A fresh, empty schema for the process to create its tables in; dropped afterwards."""
-    schema = f"tier0_e2e_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(databases.POSTGRES_URL)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as error:
-        admin.dispose()
-        reason = f"PostgreSQL not reachable at {databases.POSTGRES_URL}: {error.orig}"
-        if databases.REQUIRE_POSTGRES:
-            pytest.fail(f"TIER0_REQUIRE_POSTGRES is set but {reason}")
-        pytest.skip(reason)
-    url = databases.POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://", 1)
-    try:
+    with ExitStack() as cleanup:
+        try:
+            schema = cleanup.enter_context(databases.fresh_schema("tier0_e2e"))
+        except databases.PostgresUnavailable as unavailable:
+            if databases.REQUIRE_POSTGRES:
+                pytest.fail(f"TIER0_REQUIRE_POSTGRES is set but {unavailable}")
+            pytest.skip(str(unavailable))
+        url = databases.POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://", 1)
         yield f"{url}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 # -- the service ------------------------------------------------------------------------------

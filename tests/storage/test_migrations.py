@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from bot.events import Person
 from storage.db import MIGRATIONS, Database, StorageUnavailable, connect, upgrade
@@ -31,20 +30,10 @@ def blank(database: Database, tmp_path: Path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
         return
-    schema = f"tier0_blank_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(databases.POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(
-        databases.POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"}
-    )
-    try:
+    with databases.fresh_schema("tier0_blank") as schema:
+        engine = databases.schema_engine(schema)
         yield engine
-    finally:
         engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def schema_of(engine: Engine) -> dict[str, Any]:

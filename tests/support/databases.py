@@ -10,6 +10,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
@@ -46,28 +47,49 @@ def _sqlite(path: Path) -> Engine:
     return connect(f"sqlite:///{path}")
 
 
-def postgres_schema() -> Iterator[Engine | str]:
-    """Yield an engine bound to a fresh, migrated schema, or the reason PostgreSQL is unusable."""
-    schema = f"tier0_test_{uuid.uuid4().hex[:12]}"
+class PostgresUnavailable(Exception):
+    """PostgreSQL cannot be used for this test run; the message says where and why."""
+
+
+@contextmanager
+def fresh_schema(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL schema (its name), dropped with everything in it afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
     try:
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     except OperationalError as error:
         admin.dispose()
-        yield f"PostgreSQL not reachable at {POSTGRES_URL}: {str(error.orig).strip()[:200]}"
-        return
-    engine = create_engine(
-        POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"}, pool_pre_ping=True
-    )
+        reason = str(error.orig).strip()[:200]
+        raise PostgresUnavailable(f"PostgreSQL not reachable at {POSTGRES_URL}: {reason}") from None
     try:
-        upgrade(engine)
-        yield engine
+        yield schema
     finally:
-        engine.dispose()
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def schema_engine(schema: str) -> Engine:
+    """An engine whose tables live in ``schema``."""
+    return create_engine(
+        POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"}, pool_pre_ping=True
+    )
+
+
+def postgres_schema() -> Iterator[Engine | str]:
+    """Yield an engine bound to a fresh, migrated schema, or the reason PostgreSQL is unusable."""
+    with ExitStack() as cleanup:
+        try:
+            schema = cleanup.enter_context(fresh_schema("tier0_test"))
+        except PostgresUnavailable as unavailable:
+            yield str(unavailable)
+            return
+        engine = schema_engine(schema)
+        cleanup.callback(engine.dispose)
+        upgrade(engine)
+        yield engine
 
 
 def emptied(engine: Engine) -> Database:
