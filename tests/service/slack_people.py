@@ -6,10 +6,10 @@ waits are on the calls the fake records, never on sleeps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from tests.fakes.slack_server import FakeSlack
+from tests.support.slack_messages import all_text, channel_of, control, posted_message
 
 __all__ = ["SlackPeople"]
 
@@ -34,7 +34,7 @@ class SlackPeople:
 
     def press(self, user: str, message: JSON, label: str) -> None:
         """Click the button labelled ``label`` on a message the bot posted in ``channel``."""
-        element = _element(message, lambda e: e.get("text", {}).get("text") == label)
+        element = control(message, lambda e: e.get("text", {}).get("text") == label)
         payload = self.fake.payloads.block_actions(
             element["action_id"],
             user_id=user,
@@ -76,25 +76,7 @@ class SlackPeople:
         ]
 
     def message(self, channel: str, ts: str) -> JSON:
-        found = [m for m in self.fake.history(channel) if m["ts"] == ts]
-        assert found, f"no message {ts} in {channel}"
-        return found[0]
+        return posted_message(self.fake, channel, ts)
 
     def channel_of(self, message: JSON) -> str:
-        for call in self.fake.calls("chat.postMessage"):
-            if call.ok and call.response.get("ts") == message["ts"]:
-                return str(call.response["channel"])
-        raise AssertionError(f"the bot did not post {message['ts']}")
-
-
-def _element(message: JSON, predicate: Callable[[JSON], bool]) -> JSON:
-    for block in message.get("blocks", []):
-        for element in block.get("elements", []) if block.get("type") == "actions" else []:
-            if predicate(element):
-                return dict(element)
-    raise AssertionError(f"no such control in {message.get('blocks')}")
-
-
-def all_text(params: JSON) -> str:
-    """The text of a message and of every block in it, to search in."""
-    return f"{params.get('text', '')}\n{params.get('blocks') or ''!r}"
+        return channel_of(self.fake, message)

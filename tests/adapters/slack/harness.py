@@ -24,6 +24,7 @@ from kb import KnowledgeBase
 from storage.db import Database
 from tests.fakes.slack_server import FakeSlack, RecordedCall
 from tests.support.chat import FakeClock
+from tests.support.slack_messages import all_text, channel_of, control, posted_message
 
 JSON = dict[str, Any]
 T = TypeVar("T")
@@ -195,7 +196,7 @@ class SlackBot:
 
     def press(self, user: str, message: JSON, label: str) -> None:
         """Click the button labelled ``label`` on a message the bot posted."""
-        element = _element(message, lambda e: e.get("text", {}).get("text") == label)
+        element = control(message, lambda e: e.get("text", {}).get("text") == label)
         self.interact(self.click_payload(user, message, element))
 
     def click_payload(self, user: str, message: JSON, element: JSON) -> JSON:
@@ -212,7 +213,7 @@ class SlackBot:
 
     def choose(self, user: str, message: JSON, option_label: str) -> None:
         """Pick an option of the static select menu on a message (the card's priority)."""
-        menu = _element(message, lambda e: e["type"] == "static_select")
+        menu = control(message, lambda e: e["type"] == "static_select")
         option = next(o for o in menu["options"] if o["text"]["text"] == option_label)
         payload = self.click_payload(user, message, menu)
         action = payload["actions"][0]
@@ -244,7 +245,7 @@ class SlackBot:
             return (
                 params.get("channel") == channel
                 and (thread_ts is None or params.get("thread_ts") == thread_ts)
-                and contains in _all_text(params)
+                and contains in all_text(params)
             )
 
         call = self._wait("chat.postMessage", matches, after)
@@ -268,9 +269,7 @@ class SlackBot:
     def updated(self, channel: str, ts: str, contains: str) -> JSON:
         self._wait(
             "chat.update",
-            lambda p: (
-                p.get("channel") == channel and p.get("ts") == ts and contains in _all_text(p)
-            ),
+            lambda p: p.get("channel") == channel and p.get("ts") == ts and contains in all_text(p),
             0,
         )
         return self.message(channel, ts)
@@ -281,15 +280,10 @@ class SlackBot:
         )
 
     def message(self, channel: str, ts: str) -> JSON:
-        found = [m for m in self.fake.history(channel) if m["ts"] == ts]
-        assert found, f"no message {ts} in {channel}"
-        return found[0]
+        return posted_message(self.fake, channel, ts)
 
     def channel_of(self, message: JSON) -> str:
-        for call in self.fake.calls("chat.postMessage"):
-            if call.ok and call.response.get("ts") == message["ts"]:
-                return str(call.response["channel"])
-        raise AssertionError(f"the bot did not post {message['ts']}")
+        return channel_of(self.fake, message)
 
     def cards(self, key: str, count: int = 1) -> list[Card]:
         """The ticket's cards once ``count`` are attached (the adapter attaches after posting)."""
@@ -309,22 +303,3 @@ class SlackBot:
 
 async def _new_event() -> asyncio.Event:
     return asyncio.Event()
-
-
-def _element(message: JSON, predicate: Callable[[JSON], bool]) -> JSON:
-    for block in message.get("blocks", []):
-        for element in block.get("elements", []) if block.get("type") == "actions" else []:
-            if predicate(element):
-                return dict(element)
-    raise AssertionError(f"no such control in {message.get('blocks')}")
-
-
-def _all_text(params: JSON) -> str:
-    """The text of a message and of every block in it, to search in."""
-    parts = [str(params.get("text", ""))]
-    blocks = params.get("blocks") or []
-    if isinstance(blocks, str):
-        parts.append(blocks)
-    else:
-        parts.append(repr(blocks))
-    return "\n".join(parts)
