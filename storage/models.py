@@ -20,6 +20,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "AuditLogRow",
     "Base",
     "ConversationRow",
     "FeedbackRow",
@@ -276,3 +277,21 @@ class JobRunRow(Base):
     job: Mapped[str] = mapped_column(String(64))
     period: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+
+
+class AuditLogRow(Base):
+    """Who did what to people's data (export, erase, retention purge): append-only.
+
+    Not ``ticket_events``: these actions concern a person or the whole database, not one
+    ticket, and must outlive what they erased. ``subject`` names the person by internal
+    user id only, so the log keeps no platform id of someone it recorded erasing.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[str] = mapped_column(TextWithoutNul, default="")
+    created_at: Mapped[datetime] = mapped_column(index=True)
