@@ -28,6 +28,7 @@ __all__ = [
     "MessageRow",
     "OutboxRow",
     "ProcessedEventRow",
+    "QuestionRow",
     "TextWithoutNul",
     "TicketCardRow",
     "TicketEventRow",
@@ -295,3 +296,31 @@ class AuditLogRow(Base):
     subject: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[str] = mapped_column(TextWithoutNul, default="")
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class QuestionRow(Base):
+    """Each question the bot looked up in the KB, and how it ended: what reports count
+    (asked, answered, solved without a person) and what KB gaps cluster.
+
+    ``decision`` is the bot's ("answer", "suggest", "escalate") or "person" when someone
+    asked for one; ``article_id`` is the article sent (directly or picked from a list);
+    ``outcome`` is set later: "solved", "still_need_help", "none_of_these" or "ticket".
+    """
+
+    __tablename__ = "questions"
+    __table_args__ = (
+        Index("ix_questions_created_at", "created_at"),
+        Index("ix_questions_conversation", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(TextWithoutNul)
+    decision: Mapped[str] = mapped_column(String(16))
+    article_id: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime]
+    settled_at: Mapped[datetime | None]
