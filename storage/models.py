@@ -16,6 +16,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -25,6 +26,7 @@ __all__ = [
     "ConversationRow",
     "FeedbackRow",
     "JobRunRow",
+    "LeaseRow",
     "MessageRow",
     "OutboxRow",
     "ProcessedEventRow",
@@ -68,6 +70,11 @@ class TextWithoutNul(TypeDecorator[str]):
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         return value.replace("\x00", "\ufffd") if value is not None else None
+
+
+def _where(condition: str) -> dict[str, Any]:
+    """A partial index's condition, on both PostgreSQL and SQLite."""
+    return {"postgresql_where": sql_text(condition), "sqlite_where": sql_text(condition)}
 
 
 class Base(DeclarativeBase):
@@ -180,6 +187,8 @@ class MessageRow(Base):
     __table_args__ = (
         UniqueConstraint("platform", "platform_message_id"),
         Index("ix_messages_ticket", "ticket_id"),
+        # Only messages still waiting to be handled: the replay reads it, whatever the history.
+        Index("ix_messages_unhandled", "id", **_where("handled_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -238,7 +247,12 @@ class OutboxRow(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "platform", "sent_at", "next_attempt_at"),)
+    __table_args__ = (
+        # Both partial: they hold only what is still to send, so claiming stays as cheap
+        # after a million sent replies as after ten.
+        Index("ix_outbox_unsent", "platform", "id", **_where("sent_at IS NULL")),
+        Index("ix_outbox_lane_unsent", "platform", "lane", "id", **_where("sent_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -249,6 +263,10 @@ class OutboxRow(Base):
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # A worker sending the row holds it until ``claimed_until``; one that dies mid-way
+    # lets it go when that passes, and another worker sends it.
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[datetime | None]
 
 
 class TicketCardRow(Base):
@@ -324,3 +342,17 @@ class QuestionRow(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     created_at: Mapped[datetime]
     settled_at: Mapped[datetime | None]
+
+
+class LeaseRow(Base):
+    """A lease on a role only one process may hold at a time (say, leading the scheduler).
+
+    Taken and renewed with conditional updates; a holder that dies simply stops renewing,
+    and once ``expires_at`` passes another process takes the lease over.
+    """
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]
