@@ -51,7 +51,9 @@ class Answerer:
             return
         turn.conversation.question = text
         if self.asks_for_person(text):
+            turn.store.record_question(turn.conversation, turn.user, text, "person", turn.now)
             self.desk.open(turn, text, failed_article_id=None, reason="asked for a person")
+            self._settle(turn, "ticket")
             return
         audience = self.settings.audience_for(turn.conversation.place.platform)
         matches = self.kb.rank(
@@ -61,12 +63,17 @@ class Answerer:
             limit=5,
         )
         decision, chosen = decide(matches, self.thresholds)
+        answered = chosen[0].article.id if decision == "answer" else None
+        turn.store.record_question(
+            turn.conversation, turn.user, text, decision, turn.now, article_id=answered
+        )
         if decision == "answer":
             self._answer(turn, chosen[0].article, chosen[0].confidence)
         elif decision == "suggest":
             self._offer(turn, chosen)
         else:
             self.desk.open(turn, text, failed_article_id=None, reason="no article matched")
+            self._settle(turn, "ticket")
 
     def asks_for_person(self, text: str) -> bool:
         """ "talk to a human" anywhere, or a bare "agent" / "human" as the whole message."""
@@ -82,6 +89,7 @@ class Answerer:
         if not self._answered_with(turn, article_id):
             return
         self._feedback(turn, article_id, helpful=True, kind="solved")
+        self._settle(turn, "solved")
         turn.conversation.state = "idle"
         turn.reply(say("solved.thanks"))
 
@@ -96,6 +104,7 @@ class Answerer:
             failed_article_id=article_id,
             reason=f"article {article_id} did not help",
         )
+        self._settle(turn, "still_need_help")
 
     def pick(self, turn: Turn, article_id: str) -> None:
         article = next((a for a in self.kb.articles if a.id == article_id), None)
@@ -105,6 +114,7 @@ class Answerer:
         if article is None:
             turn.refuse(say("choice.expired"))
             return
+        turn.store.settle_question(turn.conversation.id, turn.now, article_id=article_id)
         self._answer(turn, article, confidence=1.0)
 
     def none_of_these(self, turn: Turn) -> None:
@@ -116,6 +126,7 @@ class Answerer:
         self.desk.open(
             turn, question, failed_article_id=None, reason="none of the offered articles fit"
         )
+        self._settle(turn, "none_of_these")
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -155,6 +166,15 @@ class Answerer:
             return True
         turn.refuse(say("choice.expired"))
         return False
+
+    def _settle(self, turn: Turn, outcome: str) -> None:
+        """End the conversation's question, with the ticket it led to. A person over their
+        ticket limit gets no ticket: their question has not ended in one."""
+        if outcome == "ticket" and turn.ticket_id is None:
+            return
+        turn.store.settle_question(
+            turn.conversation.id, turn.now, outcome=outcome, ticket_id=turn.ticket_id
+        )
 
     def _feedback(self, turn: Turn, article_id: str | None, *, helpful: bool, kind: str) -> None:
         turn.store.add_feedback(

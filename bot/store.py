@@ -156,6 +156,34 @@ class Store(Protocol):
         question: str | None = None,
     ) -> None: ...
 
+    # -- questions (for reports and KB gaps) ----------------------------------------------
+
+    def record_question(
+        self,
+        conversation: Conversation,
+        user: User,
+        text: str,
+        decision: str,
+        now: datetime,
+        *,
+        article_id: str | None = None,
+    ) -> None:
+        """A question the bot looked up: its decision, and the article it answered with."""
+        ...
+
+    def settle_question(
+        self,
+        conversation_id: int,
+        now: datetime,
+        *,
+        outcome: str | None = None,
+        article_id: str | None = None,
+        ticket_id: int | None = None,
+    ) -> None:
+        """Note how the conversation's latest question went on (an article picked from a
+        list) or ended (solved, still need help, none of these, a ticket)."""
+        ...
+
     # -- outbox and ticket cards ----------------------------------------------------------
 
     def enqueue(self, platform: str, lane: str, payload: str, now: datetime) -> int:
@@ -167,6 +195,18 @@ class Store(Protocol):
     ) -> Sequence[StoredDelivery]:
         """Unsent actions due by ``now``, oldest first; none queued behind an earlier action
         of its lane that waits for a retry, so a lane is never sent out of order."""
+        ...
+
+    def claim_deliveries(
+        self, platform: str, worker: str, now: datetime, until: datetime, limit: int
+    ) -> Sequence[StoredDelivery]:
+        """Claim for ``worker`` until ``until`` due actions no other worker holds, oldest
+        first: whole runs of a lane from its oldest unsent action, so each lane is sent by
+        one worker at a time, in order. Of N workers claiming at once, one gets each row."""
+        ...
+
+    def release_deliveries(self, delivery_ids: Collection[int], worker: str) -> None:
+        """Give back claims ``worker`` still holds on these actions, unsent."""
         ...
 
     def mark_delivered(self, delivery_id: int, now: datetime) -> None: ...

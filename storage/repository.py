@@ -26,6 +26,7 @@ from storage.models import (
     ProcessedEventRow,
     UserRow,
 )
+from storage.questions import QuestionQueries
 from storage.rows import conversation_of, place_of, user_of
 from storage.sla import SlaQueries
 from storage.tickets import TicketQueries
@@ -33,7 +34,7 @@ from storage.tickets import TicketQueries
 __all__ = ["SqlStore"]
 
 
-class SqlStore(TicketQueries, SlaQueries, DeliveryQueries):
+class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
     """One transaction's view of the database; the caller commits or rolls back."""
 
     def __init__(self, session: Session, key_prefix: str = "T") -> None:
