@@ -3,6 +3,9 @@
 Adapters only say how one action is sent (``Send``); this module decides when: right
 after an event was handled (``wake``), and on a timer for anything that failed before or
 was left behind by a process that died between storing and sending.
+
+Every worker runs a dispatcher; each sends only what it claimed from the outbox, so two
+workers never send the same action, and a lane (a conversation) stays in order.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ Send = Callable[[Delivery], Awaitable[None]]
 
 
 class Dispatcher:
-    """Sends one platform's pending deliveries. One dispatcher per platform per process."""
+    """Sends one platform's pending deliveries. One dispatcher per platform per process;
+    any number of processes."""
 
-    def __init__(self, outbox: Outbox, platform: str, send: Send, *, batch: int = 100) -> None:
+    def __init__(self, outbox: Outbox, platform: str, send: Send, *, batch: int = 50) -> None:
         self._outbox = outbox
         self._platform = platform
         self._send = send
@@ -42,29 +46,40 @@ class Dispatcher:
         Returns how many deliveries were sent.
         """
         async with self._flushing:
-            pending = await asyncio.to_thread(self._outbox.pending, self._platform, self._batch)
+            claimed = await asyncio.to_thread(self._outbox.claim, self._platform, self._batch)
             held: set[str] = set()
+            finished: set[int] = set()
             sent = 0
-            for delivery in pending:
-                lane = lane_of(delivery.action)
-                if lane in held:
-                    continue
-                try:
-                    await self._send(delivery)
-                except Exception as error:
-                    held.add(lane)
-                    log.warning(
-                        "%s delivery %d failed (attempt %d): %r",
-                        self._platform,
-                        delivery.id,
-                        delivery.attempts + 1,
-                        error,
-                    )
-                    await asyncio.to_thread(self._outbox.failed, delivery, repr(error))
-                    continue
-                await asyncio.to_thread(self._outbox.delivered, [delivery.id])
-                sent += 1
+            try:
+                for delivery in claimed:
+                    lane = lane_of(delivery.action)
+                    if lane in held:
+                        continue
+                    try:
+                        await self._send(delivery)
+                    except Exception as error:
+                        held.add(lane)
+                        await self._failed(delivery, error)
+                    else:
+                        await asyncio.to_thread(self._outbox.delivered, [delivery.id])
+                        sent += 1
+                    finished.add(delivery.id)
+            finally:
+                # Queued behind a failure, or left by a stop: free for whichever worker
+                # sends the lane next, instead of waiting for the claim to run out.
+                left = [d for d in claimed if d.id not in finished]
+                await asyncio.to_thread(self._outbox.release, left)
             return sent
+
+    async def _failed(self, delivery: Delivery, error: Exception) -> None:
+        log.warning(
+            "%s delivery %d failed (attempt %d): %r",
+            self._platform,
+            delivery.id,
+            delivery.attempts + 1,
+            error,
+        )
+        await asyncio.to_thread(self._outbox.failed, delivery, repr(error))
 
     async def run(self, stop: asyncio.Event, interval: float = 1.0) -> None:
         """Flush whenever woken, and every ``interval`` seconds, until ``stop`` is set."""

@@ -46,6 +46,9 @@ class _Section(BaseModel):
 
 class DatabaseSettings(_Section):
     url: str = "sqlite:///tier0.db"
+    # Connections each process keeps (PostgreSQL), and how many more it may open at a peak.
+    pool_size: int = Field(default=5, ge=1, le=200)
+    max_overflow: int = Field(default=10, ge=0, le=200)
 
 
 class KBSettings(_Section):

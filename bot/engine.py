@@ -52,7 +52,8 @@ class Engine:
         self.desk = TicketDesk(settings.tickets, self.agents, self.sla)
         self.commands = AgentCommands(self.desk)
         self.answerer = Answerer(settings, kb, self.desk)
-        self.outbox = Outbox(unit_of_work, clock)
+        lease = timedelta(seconds=settings.service.delivery_lease_seconds)
+        self.outbox = Outbox(unit_of_work, clock, lease=lease)
         self._unit_of_work = unit_of_work
         self._clock = clock
 

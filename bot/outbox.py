@@ -4,12 +4,19 @@ The engine writes every action into the outbox in the same transaction as the st
 change behind it; an adapter sends it and marks it sent. An action that fails (platform
 down, rate limited, process killed between send and mark) stays pending and is sent
 again, so nothing the bot decided to say is silently dropped.
+
+Any number of workers may send from one outbox: each claims what it sends for a while
+(``Outbox.claim``), so an action is sent by one worker, and one that dies leaves its
+claims to run out and be taken by another.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import os
+import socket
+import uuid
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -22,6 +29,7 @@ from bot.events import Place
 from bot.store import Store, UnitOfWork
 
 __all__ = [
+    "DELIVERY_LEASE",
     "Delivery",
     "Outbox",
     "decode_action",
@@ -30,6 +38,7 @@ __all__ = [
     "lane_of",
     "next_attempt",
     "place_of",
+    "worker_name",
 ]
 
 _KINDS: Final[dict[str, type[Any]]] = {
@@ -52,6 +61,9 @@ _ADAPTERS: Final[dict[str, TypeAdapter[Any]]] = {
     name: TypeAdapter(cls) for name, cls in _KINDS.items()
 }
 MAX_BACKOFF = timedelta(minutes=10)
+DELIVERY_LEASE = timedelta(seconds=30)
+"""How long a claim holds: well above one send, short enough that a dead worker's
+replies are only that late."""
 
 
 @dataclass(frozen=True)
@@ -116,18 +128,48 @@ def next_attempt(now: datetime, earlier_failures: int) -> datetime:
     return now + retry_delay(earlier_failures + 1)
 
 
+def worker_name() -> str:
+    """This process, as claims and leases name it: host and pid, plus a random part so a
+    restarted process with a recycled pid is not mistaken for its predecessor."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 class Outbox:
     """What adapters use to send stored actions and report how it went."""
 
-    def __init__(self, unit_of_work: UnitOfWork, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        unit_of_work: UnitOfWork,
+        clock: Callable[[], datetime],
+        *,
+        worker: str | None = None,
+        lease: timedelta = DELIVERY_LEASE,
+    ) -> None:
         self._unit_of_work = unit_of_work
         self._clock = clock
+        self.worker = worker or worker_name()
+        self.lease = lease
 
     def pending(self, platform: str, limit: int = 100) -> list[Delivery]:
-        """Unsent actions for ``platform`` that are due, oldest first."""
+        """Unsent actions for ``platform`` that are due, oldest first (claimed or not)."""
         with self._unit_of_work() as store:
             rows = store.pending_deliveries(platform, self._clock(), limit)
         return [Delivery(row.id, decode_action(row.payload), row.attempts) for row in rows]
+
+    def claim(self, platform: str, limit: int = 100) -> list[Delivery]:
+        """Due actions for this worker to send now, oldest first; no other worker gets
+        them until they are delivered, failed, released, or the lease runs out."""
+        now = self._clock()
+        with self._unit_of_work() as store:
+            rows = store.claim_deliveries(platform, self.worker, now, now + self.lease, limit)
+        return [Delivery(row.id, decode_action(row.payload), row.attempts) for row in rows]
+
+    def release(self, deliveries: Collection[Delivery]) -> None:
+        """Give back claimed actions this worker will not send now (queued behind a failure)."""
+        if not deliveries:
+            return
+        with self._unit_of_work() as store:
+            store.release_deliveries([d.id for d in deliveries], self.worker)
 
     def delivered(self, delivery_ids: Iterable[int]) -> None:
         with self._unit_of_work() as store:

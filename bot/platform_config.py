@@ -27,6 +27,11 @@ class ServiceSettings(_Section):
     log_format: Literal["text", "json"] = "text"
     shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=600)
     database_wait_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # Several workers on one database: how long a worker's claim on a reply it is sending
+    # lasts, and the scheduler lease (one worker runs the SLA jobs; another takes over this
+    # long after it dies).
+    delivery_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
+    scheduler_lease_seconds: float = Field(default=30.0, ge=3, le=3600)
 
 
 class ConsoleSettings(_Section):

@@ -6,15 +6,22 @@ about what happens or how often. The sweep runs every ``sla.sweep_seconds`` and 
 start-up (catching up on anything that fell due while tier0 was down); the digest runs at
 ``sla.digest_time`` in each desk's time zone, and at start-up in case that time passed
 while tier0 was down.
+
+With several workers on one database, every worker runs a scheduler but only the one
+holding the scheduler lease (``Leadership``) runs jobs; the others keep trying, so when
+the leader dies another takes over once its lease runs out. The jobs stay safe to run
+twice (tickets are locked and marked as they are acted on), so a leader that stalls past
+its lease costs only duplicate work, never a duplicate reminder.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -23,15 +30,28 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.jobs import Jobs
 from bot.outbox import Delivery
 
-__all__ = ["JobScheduler"]
+__all__ = ["JobScheduler", "Leadership"]
 
 log = logging.getLogger("tier0.scheduler")
+
+
+class Leadership(Protocol):
+    """A lease only one process holds at a time (``storage.leases.DatabaseLease``)."""
+
+    ttl: timedelta
+
+    def hold(self) -> bool:
+        """Take or renew the lease; False while another process holds it."""
+        ...
+
+    def let_go(self) -> None: ...
 
 
 class JobScheduler:
     """Sweeps and digests for ``platforms``; ``stored`` is called when a job stored actions
     (to wake the adapters' dispatchers), on the event loop. ``replay``, if given, runs with
-    every sweep: it handles inbound messages a crash or a failure left unhandled."""
+    every sweep: it handles inbound messages a crash or a failure left unhandled. With a
+    ``leadership``, jobs run only while this process holds it."""
 
     def __init__(
         self,
@@ -39,13 +59,21 @@ class JobScheduler:
         platforms: Sequence[str],
         stored: Callable[[], None] = lambda: None,
         replay: Callable[[], list[Delivery]] | None = None,
+        leadership: Leadership | None = None,
     ) -> None:
         self.jobs = jobs
         self.platforms = list(platforms)
         self._stored = stored
         self._replay = replay
+        self._leadership = leadership
+        self._lead_until = 0.0  # monotonic; leading while before it
+        self._renew_at = 0.0
         self._scheduler: Any = None
         self._running: set[asyncio.Task[Any]] = set()
+
+    @property
+    def leading(self) -> bool:
+        return self._leadership is None or time.monotonic() < self._lead_until
 
     def start(self) -> None:
         """Schedule the jobs on the running event loop; the first runs start right away."""
@@ -74,6 +102,14 @@ class JobScheduler:
                     misfire_grace_time=3600,
                     **common,
                 )
+        if self._leadership is not None:
+            scheduler.add_job(
+                self.lead,
+                IntervalTrigger(seconds=self._renew_every(), timezone=UTC),
+                id="lead",
+                next_run_time=now,
+                **common,
+            )
         scheduler.start()
         self._scheduler = scheduler
         log.info(
@@ -102,13 +138,48 @@ class JobScheduler:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        if self._leadership is not None and self._lead_until:
+            self._lead_until = 0.0
+            try:
+                self._leadership.let_go()
+            except Exception:
+                log.warning("could not hand back the scheduler lease; it runs out by itself")
+
+    async def lead(self) -> bool:
+        """Take or renew the scheduler lease when due; whether this process leads now."""
+        if self._leadership is None:
+            return True
+        now = time.monotonic()
+        if now < self._renew_at:
+            return self.leading
+        was_leading = self.leading
+        try:
+            held = await asyncio.to_thread(self._leadership.hold)
+        except Exception:
+            log.exception("could not renew the scheduler lease; not leading until it is")
+            held = False
+        # Trust the lease for less than it lasts, so this process stops before another
+        # one may start.
+        self._lead_until = now + self._leadership.ttl.total_seconds() * 0.8 if held else 0.0
+        self._renew_at = now + self._renew_every()
+        if held != was_leading:
+            log.info("scheduler: %s", "leading" if held else "another worker leads")
+        return held
+
+    def _renew_every(self) -> float:
+        ttl = self._leadership.ttl.total_seconds() if self._leadership else 0.0
+        return max(ttl / 3, 0.5)
 
     async def sweep(self) -> None:
+        if not await self.lead():
+            return
         if self._replay is not None:
             await self._run("replay of unhandled messages", self._replay)
         await self._run("sweep", self.jobs.sweep)
 
     async def digest(self, platform: str) -> None:
+        if not await self.lead():
+            return
         await self._run(f"digest for {platform}", lambda: self.jobs.digest([platform]))
 
     async def _run(self, name: str, job: Callable[[], list[Delivery]]) -> None:

@@ -13,6 +13,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any, cast
 
 from adapters.runtime import Adapter
@@ -20,6 +21,7 @@ from bot.app import App
 from bot.config import ConfigError, Settings
 from bot.jobs import Jobs
 from bot.scheduler import JobScheduler
+from storage.leases import DatabaseLease
 
 __all__ = [
     "BUILDERS",
@@ -39,6 +41,7 @@ class StartupError(Exception):
 
 
 Builder = Callable[[App, Mapping[str, str]], Adapter]
+SCHEDULER_LEASE = "scheduler"
 
 BUILDERS: dict[str, str] = {
     "slack": "adapters.slack:build_slack_adapter",
@@ -78,15 +81,26 @@ def build_adapters(app: App, env: Mapping[str, str]) -> list[Adapter]:
 
 
 def build_scheduler(app: App, adapters: Sequence[Adapter]) -> JobScheduler:
-    """SLA sweeps and daily digests for the running adapters' platforms."""
+    """SLA sweeps and daily digests for the running adapters' platforms, run by whichever
+    worker on this database holds the scheduler lease."""
 
     def wake() -> None:
         for adapter in adapters:
             adapter.dispatcher.wake()
 
     jobs = Jobs(app.settings, app.database.unit_of_work)
+    lease = DatabaseLease(
+        app.database.engine,
+        SCHEDULER_LEASE,
+        app.engine.outbox.worker,
+        timedelta(seconds=app.settings.service.scheduler_lease_seconds),
+    )
     return JobScheduler(
-        jobs, [adapter.platform for adapter in adapters], wake, app.engine.replay_unhandled
+        jobs,
+        [adapter.platform for adapter in adapters],
+        wake,
+        app.engine.replay_unhandled,
+        leadership=lease,
     )
 
 

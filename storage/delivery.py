@@ -1,11 +1,18 @@
-"""Outbox and ticket-card queries, mixed into ``SqlStore``."""
+"""Outbox and ticket-card queries, mixed into ``SqlStore``.
+
+Several workers send from one outbox. A worker claims a lane (a conversation) by its head,
+the oldest unsent row, locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite's
+``BEGIN IMMEDIATE`` admits one writer at a time), and takes the rows queued behind it in
+the same transaction: so a lane is sent by one worker at a time, in order. A claim lasts
+until ``claimed_until``; a worker that dies holding one only delays its lanes until then.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.records import Card, StoredDelivery, Ticket
@@ -54,9 +61,63 @@ class DeliveryQueries:
         )
         return [StoredDelivery(row.id, row.lane, row.payload, row.attempts) for row in rows]
 
+    def claim_deliveries(
+        self, platform: str, worker: str, now: datetime, until: datetime, limit: int
+    ) -> Sequence[StoredDelivery]:
+        earlier = aliased(OutboxRow)
+        behind_another = exists().where(
+            earlier.platform == OutboxRow.platform,
+            earlier.lane == OutboxRow.lane,
+            earlier.sent_at.is_(None),
+            earlier.id < OutboxRow.id,
+        )
+        heads = self.session.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.platform == platform,
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.next_attempt_at <= now,
+                _unclaimed(now),
+                ~behind_another,
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=OutboxRow)
+        ).all()
+        if not heads:
+            return []
+        queued = self.session.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.platform == platform,
+                OutboxRow.lane.in_({head.lane for head in heads}),
+                OutboxRow.sent_at.is_(None),
+            )
+            .order_by(OutboxRow.id)
+        ).all()
+        taken = _runs_from_heads(queued, {head.id for head in heads}, now)
+        self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_([row.id for row in taken]))
+            .values(claimed_by=worker, claimed_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return [StoredDelivery(row.id, row.lane, row.payload, row.attempts) for row in taken]
+
+    def release_deliveries(self, delivery_ids: Collection[int], worker: str) -> None:
+        if not delivery_ids:
+            return
+        self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(list(delivery_ids)), OutboxRow.claimed_by == worker)
+            .values(claimed_by=None, claimed_until=None)
+        )
+
     def mark_delivered(self, delivery_id: int, now: datetime) -> None:
         self.session.execute(
-            update(OutboxRow).where(OutboxRow.id == delivery_id).values(sent_at=now)
+            update(OutboxRow)
+            .where(OutboxRow.id == delivery_id)
+            .values(sent_at=now, claimed_by=None, claimed_until=None)
         )
 
     def mark_failed(self, delivery_id: int, error: str, retry_at: datetime) -> None:
@@ -67,6 +128,8 @@ class DeliveryQueries:
                 attempts=OutboxRow.attempts + 1,
                 last_error=error[:2000],
                 next_attempt_at=retry_at,
+                claimed_by=None,
+                claimed_until=None,
             )
         )
 
@@ -91,3 +154,29 @@ class DeliveryQueries:
             .order_by(TicketCardRow.id)
         )
         return [Card(r.platform, r.tier, r.channel, r.message_id, r.thread) for r in rows]
+
+
+def _unclaimed(now: datetime) -> ColumnElement[bool]:
+    """No worker holds the row, or the one that did let its claim run out."""
+    return or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now)
+
+
+def _runs_from_heads(
+    queued: Sequence[OutboxRow], heads: Collection[int], now: datetime
+) -> list[OutboxRow]:
+    """Each claimed lane's head and the rows behind it, up to the first that is not free
+    to send (claimed elsewhere or waiting for a retry): the lane's order is never skipped."""
+    taken: list[OutboxRow] = []
+    open_lanes: set[str] = set()
+    for row in queued:  # in id order
+        if row.id in heads:
+            open_lanes.add(row.lane)
+        elif row.lane not in open_lanes:
+            continue
+        elif row.next_attempt_at > now or (
+            row.claimed_until is not None and row.claimed_until >= now
+        ):
+            open_lanes.discard(row.lane)
+            continue
+        taken.append(row)
+    return taken

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.records import Conversation, Ticket, TicketEventRecord, TicketStatus, User
-from storage.models import TicketEventRow, TicketRow
+from storage.models import ConversationRow, TicketEventRow, TicketRow
 from storage.rows import place_of, user_of
 from storage.sla import clock_of
 
@@ -92,6 +92,14 @@ class TicketQueries:
         unknown = set(changes) - TICKET_FIELDS
         if unknown:
             raise ValueError(f"not a ticket field: {sorted(unknown)}")
+        # Lock order: the ticket's conversation, then the ticket, as a requester's message
+        # takes them. An agent resolving from the triage thread would otherwise hold the
+        # ticket while waiting for the requester's conversation, and deadlock with them.
+        self.session.execute(
+            select(ConversationRow.id)
+            .where(ConversationRow.id == ticket.conversation_id)
+            .with_for_update()
+        )
         changed = self.session.execute(
             update(TicketRow)
             .where(
