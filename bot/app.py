@@ -40,7 +40,11 @@ def build_app(settings: Settings, *, clock: Clock = utc_now, wait_seconds: float
         load_calibration(calibration_file)  # a broken file stops start-up, naming itself
     kb = LiveKnowledgeBase(settings.kb.paths, calibration_file=settings.kb.calibration)
     database = Database.open(
-        settings.database.url, settings.tickets.key_prefix, wait_seconds=wait_seconds
+        settings.database.url,
+        settings.tickets.key_prefix,
+        wait_seconds=wait_seconds,
+        pool_size=settings.database.pool_size,
+        max_overflow=settings.database.max_overflow,
     )
     engine = Engine(settings, kb, database.unit_of_work, clock)
     return App(settings, database, kb.start(), kb.errors, engine)

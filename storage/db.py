@@ -26,8 +26,15 @@ class StorageUnavailable(Exception):
     """The database cannot be reached or used; the message says which and why."""
 
 
-def connect(url: str, *, wait_seconds: float = 0.0) -> Engine:
-    """Create an engine and check the database answers, retrying for ``wait_seconds``."""
+def connect(
+    url: str, *, wait_seconds: float = 0.0, pool_size: int = 5, max_overflow: int = 10
+) -> Engine:
+    """Create an engine and check the database answers, retrying for ``wait_seconds``.
+
+    ``pool_size`` connections stay open per process (PostgreSQL), ``max_overflow`` more at
+    a peak; each is checked before use (``pool_pre_ping``), so a database restart costs a
+    reconnect instead of an error.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -37,7 +44,9 @@ def connect(url: str, *, wait_seconds: float = 0.0) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(url)
     else:
-        engine = create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(
+            parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
+        )
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -97,9 +106,19 @@ class Database:
         self._key_prefix = key_prefix
 
     @classmethod
-    def open(cls, url: str, key_prefix: str = "T", *, wait_seconds: float = 0.0) -> Database:
+    def open(
+        cls,
+        url: str,
+        key_prefix: str = "T",
+        *,
+        wait_seconds: float = 0.0,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+    ) -> Database:
         """Connect, create or migrate the schema, and return a ready database."""
-        engine = connect(url, wait_seconds=wait_seconds)
+        engine = connect(
+            url, wait_seconds=wait_seconds, pool_size=pool_size, max_overflow=max_overflow
+        )
         upgrade(engine)
         return cls(engine, key_prefix)
 
