@@ -79,15 +79,22 @@ class TicketView:
     resolution_due_at: datetime | None = None
     sla_paused: bool = False
     breached: tuple[str, ...] = ()
+    locale: str = "en"
+    """The language the bot speaks with the requester (a shipped catalogue's tag)."""
 
 
 @dataclass(frozen=True)
 class Reply:
-    """Text to post in a place, with optional buttons."""
+    """Text to post in a place, with optional buttons.
+
+    ``locale`` (here and on answers and offers) is the language of the person addressed,
+    for the words an adapter adds itself (a "Show full answer" button, a form's title).
+    """
 
     place: Place
     text: str
     buttons: tuple[Button, ...] = ()
+    locale: str = "en"
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,7 @@ class AnswerArticle:
     article: ArticleRef
     text: str
     buttons: tuple[Button, ...]
+    locale: str = "en"
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,7 @@ class OfferArticles:
     text: str
     articles: tuple[ArticleRef, ...]
     buttons: tuple[Button, ...]
+    locale: str = "en"
 
 
 @dataclass(frozen=True)

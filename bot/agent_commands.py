@@ -45,7 +45,7 @@ class AgentCommands:
 
     def run(self, turn: Turn, name: str, args: list[str]) -> None:
         if turn.agent_tier is None:
-            turn.refuse(say("agent.not_agent"))
+            turn.refuse(turn.say("agent.not_agent"))
             return
         if name == "tickets":
             self.list_open(turn)
@@ -55,7 +55,7 @@ class AgentCommands:
             return
         if turn.agent_tier < ticket.tier:
             turn.refuse(
-                say(
+                turn.say(
                     "agent.tier_too_low",
                     key=ticket.key,
                     tier=self.desk.tier_name(ticket),
@@ -64,7 +64,7 @@ class AgentCommands:
             )
             return
         if name in USAGE and not rest:
-            turn.refuse(say("agent.usage", usage=USAGE[name]))
+            turn.refuse(turn.say("agent.usage", usage=USAGE[name]))
             return
         self._handlers[name](turn, ticket, rest)
 
@@ -72,7 +72,7 @@ class AgentCommands:
 
     def claim(self, turn: Turn, ticket: Ticket, _args: list[str]) -> None:
         if ticket.assignee and ticket.assignee.id == turn.user.id and ticket.active:
-            turn.refuse(say("agent.claimed", key=ticket.key))
+            turn.refuse(turn.say("agent.claimed", key=ticket.key))
             return
         updated = turn.store.update_ticket(
             ticket, {"open"}, turn.now, status="claimed", assignee_id=turn.user.id
@@ -83,17 +83,20 @@ class AgentCommands:
         updated = self.desk.log_change(turn, ticket, updated, "claimed")
         turn.emit(UpdateTicketCard(self.desk.view(updated), "claimed"))
         agent = turn.person.name or turn.person.id
+        locale = self.desk.requester_locale(updated)
         turn.tell_requester(
             updated,
             say(
                 "ticket.claimed_notice",
+                locale,
                 agent=agent,
                 tier=self.desk.tier_name(updated),
                 key=updated.key,
             ),
+            locale=locale,
         )
         if turn.conversation.id != updated.conversation_id:
-            turn.reply(say("agent.claimed", key=updated.key))
+            turn.reply(turn.say("agent.claimed", key=updated.key))
 
     def unclaim(self, turn: Turn, ticket: Ticket, _args: list[str]) -> None:
         if not self._may_work_assigned(turn, ticket):
@@ -106,7 +109,7 @@ class AgentCommands:
             return
         updated = self.desk.log_change(turn, ticket, updated, "unclaimed")
         turn.emit(UpdateTicketCard(self.desk.view(updated), "unclaimed"))
-        turn.reply(say("agent.unclaimed", key=updated.key, tier=self.desk.tier_name(updated)))
+        turn.reply(turn.say("agent.unclaimed", key=updated.key, tier=self.desk.tier_name(updated)))
 
     def assign(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
         named = _person_from_ref(args[0], turn.person.platform)
@@ -114,7 +117,7 @@ class AgentCommands:
         target = known.as_person() if known else named  # with the roles last seen on them
         tier = self.desk.agents.tier_of(target)
         if tier is None or tier < ticket.tier:
-            turn.refuse(say("agent.unknown_agent", name=args[0], key=ticket.key))
+            turn.refuse(turn.say("agent.unknown_agent", name=args[0], key=ticket.key))
             return
         assignee = known or turn.store.save_user(target, "agent", turn.now)
         updated = turn.store.update_ticket(
@@ -125,7 +128,7 @@ class AgentCommands:
             return
         updated = self.desk.log_change(turn, ticket, updated, "assigned", f"to {target.ref}")
         turn.emit(UpdateTicketCard(self.desk.view(updated), "assigned"))
-        turn.reply(say("agent.assigned", key=updated.key, agent=assignee_name(updated)))
+        turn.reply(turn.say("agent.assigned", key=updated.key, agent=assignee_name(updated)))
 
     def reply(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
         """Relay an agent's answer; replying to an unclaimed ticket claims it."""
@@ -147,7 +150,7 @@ class AgentCommands:
         self.desk.relay_to_requester(turn, ticket, text)
         self.answered(turn, ticket)
         if turn.conversation.id != ticket.conversation_id and not turn.in_agents_workspace:
-            turn.reply(say("agent.reply_sent", key=ticket.key))
+            turn.reply(turn.say("agent.reply_sent", key=ticket.key))
 
     def answered(self, turn: Turn, ticket: Ticket) -> None:
         """The assignee answered the requester: the ball is in the requester's court."""
@@ -171,14 +174,16 @@ class AgentCommands:
         turn.store.log_ticket_event(ticket, turn.user, "note", turn.now)
         if not turn.in_agents_workspace:  # there, the agents already see it
             turn.emit(RelayToAgents(self.desk.view(ticket), text, turn.person, internal=True))
-            turn.reply(say("agent.note_added", key=ticket.key))
+            turn.reply(turn.say("agent.note_added", key=ticket.key))
 
     def escalate(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
         if not ticket.active:
             self.desk.refuse_inactive(turn, ticket, "escalated")
             return
         if ticket.tier >= self.desk.agents.top_tier:
-            turn.refuse(say("agent.top_tier", key=ticket.key, tier=self.desk.tier_name(ticket)))
+            turn.refuse(
+                turn.say("agent.top_tier", key=ticket.key, tier=self.desk.tier_name(ticket))
+            )
             return
         updated = turn.store.update_ticket(
             ticket, ACTIVE_STATUSES, turn.now, status="open", tier=ticket.tier + 1, assignee_id=None
@@ -191,15 +196,17 @@ class AgentCommands:
         tier = self.desk.tier_name(updated)
         turn.emit(UpdateTicketCard(self.desk.view(updated), f"escalated to {tier}: {reason}"))
         turn.emit(PostTicketCard(self.desk.view(updated)))
-        turn.tell_requester(updated, say("ticket.escalated_notice", key=updated.key, tier=tier))
+        locale = self.desk.requester_locale(updated)
+        notice = say("ticket.escalated_notice", locale, key=updated.key, tier=tier)
+        turn.tell_requester(updated, notice, locale=locale)
         if turn.conversation.id != updated.conversation_id:
-            turn.reply(say("agent.escalated", key=updated.key, tier=tier))
+            turn.reply(turn.say("agent.escalated", key=updated.key, tier=tier))
 
     def priority(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
         level = args[0].lower()
         known = self.desk.settings.priorities
         if level not in known:
-            turn.refuse(say("agent.unknown_priority", priority=level, known=", ".join(known)))
+            turn.refuse(turn.say("agent.unknown_priority", priority=level, known=", ".join(known)))
             return
         statuses = ACTIVE_STATUSES | {"resolved"}
         updated = turn.store.update_ticket(ticket, statuses, turn.now, priority=level)
@@ -210,7 +217,7 @@ class AgentCommands:
             turn, ticket, updated, "priority", f"{ticket.priority} -> {level}"
         )
         turn.emit(UpdateTicketCard(self.desk.view(updated), f"priority {level}"))
-        turn.reply(say("agent.priority_set", key=updated.key, priority=level))
+        turn.reply(turn.say("agent.priority_set", key=updated.key, priority=level))
 
     def resolve(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
         if not ticket.active:
@@ -221,7 +228,7 @@ class AgentCommands:
             and ticket.assignee.id != turn.user.id
             and not self._outranks(turn, ticket)
         ):
-            turn.refuse(say("agent.not_yours", key=ticket.key, agent=assignee_name(ticket)))
+            turn.refuse(turn.say("agent.not_yours", key=ticket.key, agent=assignee_name(ticket)))
             return
         self.desk.resolve(turn, ticket, " ".join(args))
 
@@ -230,9 +237,10 @@ class AgentCommands:
             t for t in turn.store.list_tickets(ACTIVE_STATUSES) if t.tier <= (turn.agent_tier or 0)
         ]
         if not tickets:
-            turn.reply(say("agent.tickets_none"))
+            turn.reply(turn.say("agent.tickets_none"))
             return
-        turn.reply("\n".join([say("agent.tickets_header"), *map(self.desk.describe, tickets)]))
+        lines = [self.desk.describe(ticket, turn.locale) for ticket in tickets]
+        turn.reply("\n".join([turn.say("agent.tickets_header"), *lines]))
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -241,14 +249,14 @@ class AgentCommands:
         if args and self.desk.looks_like_key(args[0]):
             ticket = turn.store.ticket_by_key(args[0])
             if ticket is None:
-                turn.refuse(say("agent.no_such_ticket", key=args[0].upper()))
+                turn.refuse(turn.say("agent.no_such_ticket", key=args[0].upper()))
             return ticket, args[1:]
         ticket = self.desk.current_ticket(turn)
         if ticket is None:
             if args and args[0][:1].isalpha() and "-" in args[0]:
-                turn.refuse(say("agent.no_such_ticket", key=args[0]))
+                turn.refuse(turn.say("agent.no_such_ticket", key=args[0]))
             else:
-                turn.refuse(say("agent.ticket_needed", name=name))
+                turn.refuse(turn.say("agent.ticket_needed", name=name))
         return ticket, args
 
     def _may_work_assigned(self, turn: Turn, ticket: Ticket) -> bool:
@@ -259,7 +267,7 @@ class AgentCommands:
             or self._outranks(turn, ticket)
         ):
             return True
-        turn.refuse(say("agent.not_yours", key=ticket.key, agent=assignee_name(ticket)))
+        turn.refuse(turn.say("agent.not_yours", key=ticket.key, agent=assignee_name(ticket)))
         return False
 
     def _outranks(self, turn: Turn, ticket: Ticket) -> bool:

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 
 from bot.actions import AnswerArticle, ArticleRef, Button, OfferArticles
 from bot.config import Settings
-from bot.messages import say
+from bot.i18n import language_name
 from bot.tickets import TicketDesk
 from bot.turn import Turn
 from kb import Article, KnowledgeBase, Match, Thresholds, decide
+from kb.decision import Decision
 from kb.normalize import normalize
 
 __all__ = ["Answerer"]
@@ -37,17 +38,17 @@ class Answerer:
     def question(self, turn: Turn, text: str) -> None:
         """A new question: answer, suggest or open a ticket."""
         if not text.strip():
-            turn.reply(say("input.empty"))
+            turn.reply(turn.say("input.empty"))
             return
         if not normalize(text):
-            turn.reply(say("input.no_words"))
+            turn.reply(turn.say("input.no_words"))
             return
         words = normalize(text)
         if words in self._greetings:
-            turn.reply(say("smalltalk.greeting"))
+            turn.reply(turn.say("smalltalk.greeting"))
             return
         if words in self._thanks:
-            turn.reply(say("smalltalk.thanks"))
+            turn.reply(turn.say("smalltalk.thanks"))
             return
         turn.conversation.question = text
         if self.asks_for_person(text):
@@ -55,14 +56,7 @@ class Answerer:
             self.desk.open(turn, text, failed_article_id=None, reason="asked for a person")
             self._settle(turn, "ticket")
             return
-        audience = self.settings.audience_for(turn.conversation.place.platform)
-        matches = self.kb.rank(
-            text,
-            audience=None if audience == "all" else audience,
-            locales=self._locales(turn),
-            limit=5,
-        )
-        decision, chosen = decide(matches, self.thresholds)
+        decision, chosen = self._match(turn, text)
         answered = chosen[0].article.id if decision == "answer" else None
         turn.store.record_question(
             turn.conversation, turn.user, text, decision, turn.now, article_id=answered
@@ -74,6 +68,25 @@ class Answerer:
         else:
             self.desk.open(turn, text, failed_article_id=None, reason="no article matched")
             self._settle(turn, "ticket")
+
+    def _match(self, turn: Turn, text: str) -> tuple[Decision, Sequence[Match]]:
+        """Articles in the requester's language first; only when none fits, the desk's
+        default language too (such an answer says it is in another language)."""
+        own = self._own_locales(turn)
+        decision, chosen = self._decide(turn, text, own)
+        default = self.settings.default_locale
+        if decision == "escalate" and default.casefold() not in map(str.casefold, own):
+            decision, chosen = self._decide(turn, text, [*own, default])
+        return decision, chosen
+
+    def _decide(
+        self, turn: Turn, text: str, locales: list[str]
+    ) -> tuple[Decision, Sequence[Match]]:
+        audience = self.settings.audience_for(turn.conversation.place.platform)
+        matches = self.kb.rank(
+            text, audience=None if audience == "all" else audience, locales=locales, limit=5
+        )
+        return decide(matches, self.thresholds)
 
     def asks_for_person(self, text: str) -> bool:
         """ "talk to a human" anywhere, or a bare "agent" / "human" as the whole message."""
@@ -91,7 +104,7 @@ class Answerer:
         self._feedback(turn, article_id, helpful=True, kind="solved")
         self._settle(turn, "solved")
         turn.conversation.state = "idle"
-        turn.reply(say("solved.thanks"))
+        turn.reply(turn.say("solved.thanks"))
 
     def still_need_help(self, turn: Turn, article_id: str) -> None:
         if not self._answered_with(turn, article_id):
@@ -109,17 +122,17 @@ class Answerer:
     def pick(self, turn: Turn, article_id: str) -> None:
         article = next((a for a in self.kb.articles if a.id == article_id), None)
         if turn.conversation.state != "choosing" or article_id not in turn.conversation.offered:
-            turn.refuse(say("choice.expired"))
+            turn.refuse(turn.say("choice.expired"))
             return
         if article is None:
-            turn.refuse(say("choice.expired"))
+            turn.refuse(turn.say("choice.expired"))
             return
         turn.store.settle_question(turn.conversation.id, turn.now, article_id=article_id)
         self._answer(turn, article, confidence=1.0)
 
     def none_of_these(self, turn: Turn) -> None:
         if turn.conversation.state != "choosing":
-            turn.refuse(say("choice.expired"))
+            turn.refuse(turn.say("choice.expired"))
             return
         self._feedback(turn, None, helpful=False, kind="none_of_these")
         question = turn.conversation.question or ""
@@ -134,14 +147,16 @@ class Answerer:
         turn.conversation.state = "answered"
         turn.conversation.article_id = article.id
         turn.conversation.offered = ()
-        text = say("answer.ask_solved")
-        if article.locale.lower() != self._locales(turn)[0].lower():
-            text = f"{say('answer.other_locale', locale=article.locale)} {text}"
+        text = turn.say("answer.ask_solved")
+        if article.locale.casefold() not in map(str.casefold, self._own_locales(turn)):
+            language = language_name(article.locale, turn.locale)
+            text = f"{turn.say('answer.other_locale', language=language)} {text}"
         buttons = (
-            Button(say("button.solved"), "solved", article.id, "primary"),
-            Button(say("button.still_need_help"), "still_need_help", article.id),
+            Button(turn.say("button.solved"), "solved", article.id, "primary"),
+            Button(turn.say("button.still_need_help"), "still_need_help", article.id),
         )
-        turn.emit(AnswerArticle(turn.conversation.place, _ref(article, confidence), text, buttons))
+        ref = _ref(article, confidence)
+        turn.emit(AnswerArticle(turn.conversation.place, ref, text, buttons, turn.locale))
         turn.record(
             turn.conversation.id,
             f"{article.title}\n{article.summary}\n{text}",
@@ -154,17 +169,17 @@ class Answerer:
         refs = tuple(_ref(m.article, m.confidence) for m in matches)
         buttons = (
             *(Button(ref.title, "pick", ref.id) for ref in refs),
-            Button(say("button.none_of_these"), "none_of_these"),
+            Button(turn.say("button.none_of_these"), "none_of_these"),
         )
-        text = say("suggest.intro")
-        turn.emit(OfferArticles(turn.conversation.place, text, refs, buttons))
+        text = turn.say("suggest.intro")
+        turn.emit(OfferArticles(turn.conversation.place, text, refs, buttons, turn.locale))
         titles = "\n".join(f"- {ref.title}" for ref in refs)
         turn.record(turn.conversation.id, f"{text}\n{titles}", ticket_id=None)
 
     def _answered_with(self, turn: Turn, article_id: str) -> bool:
         if turn.conversation.state == "answered" and turn.conversation.article_id == article_id:
             return True
-        turn.refuse(say("choice.expired"))
+        turn.refuse(turn.say("choice.expired"))
         return False
 
     def _settle(self, turn: Turn, outcome: str) -> None:
@@ -187,11 +202,12 @@ class Answerer:
             question=turn.conversation.question,
         )
 
-    def _locales(self, turn: Turn) -> list[str]:
-        """The requester's locale first, then the help desk's default."""
-        default = self.settings.default_locale
-        own = turn.person.locale or default
-        return [own] if own.lower() == default.lower() else [own, default]
+    def _own_locales(self, turn: Turn) -> list[str]:
+        """The tags of the requester's language: the one the bot speaks with them (``pt-BR``)
+        and the one their platform gave, which a KB may use for a language tier0 has no
+        catalogue for (``fr-FR``)."""
+        tags = [turn.locale, turn.user.locale or turn.locale]
+        return list(dict.fromkeys(tags))
 
 
 def _ref(article: Article, confidence: float) -> ArticleRef:

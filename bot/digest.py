@@ -12,7 +12,10 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from babel.dates import format_date
+
 from bot.actions import Action, PostDigest
+from bot.i18n import babel_locale
 from bot.messages import say
 from bot.records import ACTIVE_STATUSES, Ticket
 
@@ -49,7 +52,17 @@ def daily_digest(store: Store, now: datetime, context: JobContext, platform: str
     for number, tier in enumerate(context.desk.settings.tiers, start=1):
         mine = [t for t in tickets if t.tier == number]
         digests.append(
-            _digest(platform, number, tier.name, today, mine, priorities, deflections, now)
+            _digest(
+                platform,
+                number,
+                tier.name,
+                today,
+                mine,
+                priorities,
+                deflections,
+                now,
+                context.desk.locale,
+            )
         )
     return digests
 
@@ -63,6 +76,7 @@ def _digest(
     priorities: Sequence[str],
     deflections: int,
     now: datetime,
+    locale: str,
 ) -> PostDigest:
     by_priority = Counter(t.priority for t in tickets)
     by_age = Counter(_age(now - t.created_at) for t in tickets)
@@ -73,15 +87,16 @@ def _digest(
         t.key for t in tickets if t.sla.first_response_breached_at or t.sla.resolution_breached_at
     )
     lines = [
-        say("sla.digest_title", tier=tier_name, day=f"{day:%A} {day.day} {day:%B %Y}"),
-        say("sla.digest_open", count=len(tickets)),
+        say("sla.digest_title", locale, tier=tier_name, day=_day(day, locale)),
+        say("sla.digest_open", locale, count=len(tickets)),
     ]
     if tickets:
-        lines.append(say("sla.digest_priority", counts=_counts(priority_rows)))
-        lines.append(say("sla.digest_age", counts=_counts(age_rows)))
-    lines.append(say("sla.digest_unclaimed", keys=", ".join(unclaimed) or "none"))
-    lines.append(say("sla.digest_breached", keys=", ".join(breached) or "none"))
-    lines.append(say("sla.digest_deflections", count=deflections))
+        lines.append(say("sla.digest_priority", locale, counts=_counts(priority_rows)))
+        lines.append(say("sla.digest_age", locale, counts=_counts(age_rows)))
+    none = say("digest.none", locale)
+    lines.append(say("sla.digest_unclaimed", locale, keys=", ".join(unclaimed) or none))
+    lines.append(say("sla.digest_breached", locale, keys=", ".join(breached) or none))
+    lines.append(say("sla.digest_deflections", locale, count=deflections))
     return PostDigest(
         platform=platform,
         tier=tier,
@@ -94,6 +109,11 @@ def _digest(
         breached=breached,
         deflections=deflections,
     )
+
+
+def _day(day: date, locale: str) -> str:
+    """``Monday 2 March 2026`` in the desk's language."""
+    return format_date(day, say("date.day", locale), locale=babel_locale(locale))
 
 
 def _age(age: timedelta) -> str:

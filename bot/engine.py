@@ -17,7 +17,8 @@ from bot.agents import AgentDirectory
 from bot.answering import Answerer
 from bot.config import Settings
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Place
-from bot.messages import say
+from bot.i18n import language_name, languages, supported_locale
+from bot.messages import pick_locale, say
 from bot.outbox import Delivery, Outbox, enqueue_all
 from bot.records import Card, Role, Ticket
 from bot.replay import REPLAY_AFTER, REPLAY_BATCH, stored_event
@@ -28,6 +29,9 @@ from bot.turn import Turn
 from kb import KnowledgeBase
 
 __all__ = ["Clock", "Engine", "utc_now"]
+
+LANGUAGE_COMMANDS = frozenset({"language", "idioma", "lang"})
+AUTO_LANGUAGE = frozenset({"auto", "automatico", "automático"})
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,9 @@ class Engine:
         self.settings = settings
         self.agents = AgentDirectory(settings.tickets.tiers)
         self.sla = SlaPolicy(settings.sla, settings.tickets.reopen_days)
-        self.desk = TicketDesk(settings.tickets, self.agents, self.sla)
+        self.desk = TicketDesk(
+            settings.tickets, self.agents, self.sla, locale=settings.default_locale
+        )
         self.commands = AgentCommands(self.desk)
         self.answerer = Answerer(settings, kb, self.desk)
         lease = timedelta(seconds=settings.service.delivery_lease_seconds)
@@ -67,7 +73,8 @@ class Engine:
             return self._handle(event)
         except Exception:
             log.exception("could not handle %s %s", type(event).__name__, event.event_id)
-            return [Delivery(0, Refuse(event.person, event.place, say("error.internal")))]
+            locale = pick_locale(event.person.locale, self.settings.default_locale)
+            return [Delivery(0, Refuse(event.person, event.place, say("error.internal", locale)))]
 
     def attach_card(self, key: str, card: Card, workspace: Place | None) -> None:
         """An adapter posted a ticket card; ``workspace`` is where agents discuss it."""
@@ -163,13 +170,19 @@ class Engine:
             return enqueue_all(store, turn.actions, now)
 
     def _turn(self, store: Store, event: Event, now: datetime) -> Turn:
+        """Agents are answered in the help desk's language, requesters in their own (the one
+        they chose with ``/language``, else their chat app's), else the desk's."""
+        user = store.save_user(event.person, self._role(event), now)
+        agent_tier = self.agents.tier_of(event.person)
+        default = self.settings.default_locale
         return Turn(
             store=store,
             now=now,
             person=event.person,
-            user=store.save_user(event.person, self._role(event), now),
+            user=user,
             conversation=store.conversation(event.place, now),
-            agent_tier=self.agents.tier_of(event.person),
+            agent_tier=agent_tier,
+            locale=pick_locale(None if agent_tier is not None else user.locale, default),
         )
 
     def _role(self, event: Event) -> Role:
@@ -203,7 +216,7 @@ class Engine:
         """An agent writing in the requester's own thread: the requester already sees it."""
         turn.ticket_id = ticket.id
         if ticket.assignee is None or ticket.assignee.id != turn.user.id:
-            turn.refuse(say("agent.in_ticket_unclaimed", key=ticket.key))
+            turn.refuse(turn.say("agent.in_ticket_unclaimed", key=ticket.key))
             return
         self.commands.answered(turn, ticket)
 
@@ -239,7 +252,7 @@ class Engine:
             case "claim" | "unclaim" | "resolve":
                 self.commands.run(turn, action, [value])
             case _:
-                turn.refuse(say("choice.expired"))
+                turn.refuse(turn.say("choice.expired"))
 
     def _command(self, turn: Turn, name: str, args: list[str]) -> None:
         if name in AGENT_COMMANDS:
@@ -252,13 +265,15 @@ class Engine:
             self._new_ticket(turn, name, " ".join(args))
         elif name in ("mytickets", "status"):
             self._my_tickets(turn, args)
+        elif name in LANGUAGE_COMMANDS:
+            self._language(turn, args)
         elif name in ("help", "start"):
-            text = say("help.requester")
+            text = turn.say("help.requester", cmd=self._command_prefix(turn))
             if turn.agent_tier is not None:
-                text = f"{text}\n{say('help.agent')}"
+                text = f"{text}\n{turn.say('help.agent')}"
             turn.reply(text)
         else:
-            turn.refuse(say("command.unknown", name=name))
+            turn.refuse(turn.say("command.unknown", name=name, cmd=self._command_prefix(turn)))
 
     def _reopen(self, turn: Turn, args: list[str]) -> None:
         if args and self.desk.looks_like_key(args[0]):
@@ -268,9 +283,9 @@ class Engine:
         if ticket is None:
             key = args[0] if args else ""
             turn.refuse(
-                say("agent.no_such_ticket", key=key)
+                turn.say("agent.no_such_ticket", key=key)
                 if key
-                else say("agent.ticket_needed", name="reopen")
+                else turn.say("agent.ticket_needed", name="reopen")
             )
             return
         self.desk.reopen(turn, ticket)
@@ -278,7 +293,7 @@ class Engine:
     def _new_ticket(self, turn: Turn, name: str, text: str) -> None:
         """Skip the bot: open a ticket straight away (a shortcut or slash command)."""
         if not text.strip():
-            turn.refuse(say("ticket.new_usage", name=name))
+            turn.refuse(turn.say("ticket.new_usage", name=name, cmd=self._command_prefix(turn)))
             return
         turn.conversation.question = text
         self.desk.open(turn, text, failed_article_id=None, reason="opened directly")
@@ -288,20 +303,48 @@ class Engine:
         if args and self.desk.looks_like_key(args[0]):
             ticket = turn.store.ticket_by_key(args[0])
             if ticket is None or (ticket.requester.id != turn.user.id and turn.agent_tier is None):
-                turn.refuse(say("agent.no_such_ticket", key=args[0].upper()))
+                turn.refuse(turn.say("agent.no_such_ticket", key=args[0].upper()))
                 return
-            turn.reply(self.desk.describe(ticket))
+            turn.reply(self.desk.describe(ticket, turn.locale))
             return
         mine = turn.store.list_tickets(None, 10, requester_id=turn.user.id)
         if not mine:
-            turn.reply(say("ticket.mine_none"))
+            turn.reply(turn.say("ticket.mine_none"))
             return
-        turn.reply("\n".join([say("ticket.mine_header"), *map(self.desk.describe, mine)]))
+        lines = [self.desk.describe(ticket, turn.locale) for ticket in mine]
+        turn.reply("\n".join([turn.say("ticket.mine_header"), *lines]))
+
+    def _language(self, turn: Turn, args: list[str]) -> None:
+        """``/language pt-BR``: write to this person in that language from now on, whatever
+        their chat app says; ``/language auto`` follows the app again."""
+        available = ", ".join(languages())
+        if not args:
+            cmd = self._command_prefix(turn)
+            turn.reply(turn.say("language.usage", cmd=cmd, available=available))
+            return
+        if args[0].lower() in AUTO_LANGUAGE:
+            turn.user = turn.store.set_locale(turn.user, turn.person.locale, False, turn.now)
+            turn.locale = pick_locale(turn.user.locale, self.settings.default_locale)
+            message = "language.auto"
+        else:
+            tag = supported_locale(args[0])
+            if tag is None:
+                turn.refuse(turn.say("language.unknown", requested=args[0], available=available))
+                return
+            turn.user = turn.store.set_locale(turn.user, tag, True, turn.now)
+            turn.locale, message = tag, "language.set"
+        turn.reply(turn.say(message, language=language_name(turn.locale, turn.locale)))
+
+    def _command_prefix(self, turn: Turn) -> str:
+        """How people type a command here: ``/tier0 new`` on Slack, ``/new`` elsewhere."""
+        if turn.conversation.place.platform == "slack":
+            return f"{self.settings.slack.slash_command} "
+        return "/"
 
     def _ask_for_person(self, turn: Turn, text: str) -> None:
         ticket = self.desk.current_ticket(turn)
         if ticket is not None and ticket.active:
-            self.desk.follow_up(turn, ticket, text or say("command.human_again"))
+            self.desk.follow_up(turn, ticket, text or turn.say("command.human_again"))
             return
         question = text or turn.conversation.question or ""
         self.desk.open(turn, question, failed_article_id=None, reason="asked for a person")

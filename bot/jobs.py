@@ -49,7 +49,8 @@ class JobContext:
     def from_settings(cls, settings: Settings) -> JobContext:
         policy = SlaPolicy(settings.sla, settings.tickets.reopen_days)
         agents = AgentDirectory(settings.tickets.tiers)
-        return cls(policy, TicketDesk(settings.tickets, agents, policy))
+        desk = TicketDesk(settings.tickets, agents, policy, locale=settings.default_locale)
+        return cls(policy, desk)
 
 
 def sweep_ticket(store: Store, ticket_id: int, now: datetime, context: JobContext) -> list[Action]:
@@ -121,9 +122,14 @@ class _Sweep:
             return clock
         if clock.first_response_breached_at is None and clock.first_response_due_at:
             share = round(self.policy.reminders[passed - 1] * 100)
-            due = self._describe(ticket, clock.first_response_due_at)
+            due = self._describe(ticket, clock.first_response_due_at, self.desk.locale)
             text = say(
-                "sla.reminder", key=ticket.key, priority=ticket.priority, share=share, due=due
+                "sla.reminder",
+                self.desk.locale,
+                key=ticket.key,
+                priority=ticket.priority,
+                share=share,
+                due=due,
             )
             self.actions.append(RemindAgents(self.desk.view(ticket), text))
             self.store.log_ticket_event(ticket, None, "sla_reminder", self.now, detail=f"{share}%")
@@ -131,8 +137,10 @@ class _Sweep:
 
     def _breached(self, ticket: Ticket, breaches: list[tuple[str, datetime]]) -> None:
         """Escalate once for everything breached in this sweep (or say so at the top tier)."""
+        agents = self.desk.locale
         what = "; ".join(
-            say(f"sla.breach_{name}", due=self._describe(ticket, due)) for name, due in breaches
+            say(f"sla.breach_{name}", agents, due=self._describe(ticket, due, agents))
+            for name, due in breaches
         )
         self.store.log_ticket_event(ticket, None, "sla_breached", self.now, detail=what)
         if self.policy.escalate_on_breach and ticket.tier < self.desk.agents.top_tier:
@@ -149,18 +157,19 @@ class _Sweep:
             if ticket.tier >= self.desk.agents.top_tier
             else "sla.breached_noted"
         )
-        text = say(message, key=ticket.key, what=what, tier=self.desk.tier_name(ticket))
+        text = say(message, agents, key=ticket.key, what=what, tier=self.desk.tier_name(ticket))
         self.actions.append(RemindAgents(view, text, kind="breach"))
 
     def _escalated(self, before: Ticket, after: Ticket, what: str) -> None:
         self._log(before, after, "escalated", f"SLA breached: {what}")
         tier = self.desk.tier_name(after)
         view = self.desk.view(after)
-        self.actions.append(
-            UpdateTicketCard(view, say("sla.breached_escalated", what=what, tier=tier))
-        )
+        change = say("sla.breached_escalated", self.desk.locale, what=what, tier=tier)
+        self.actions.append(UpdateTicketCard(view, change))
         self.actions.append(PostTicketCard(view))
-        self._tell_requester(after, say("ticket.escalated_notice", key=after.key, tier=tier))
+        locale = self.desk.requester_locale(after)
+        notice = say("ticket.escalated_notice", locale, key=after.key, tier=tier)
+        self._tell_requester(after, notice, locale)
 
     # -- waiting on the requester: nudge, then resolve ------------------------------------
 
@@ -171,8 +180,11 @@ class _Sweep:
         if resolve_at is not None and resolve_at <= self.now:
             self._auto_resolve(ticket)
         elif nudge_at is not None and nudge_at <= self.now and clock.nudged_at is None:
-            when = self._describe(ticket, resolve_at or self.now)
-            self._tell_requester(ticket, say("sla.nudge", key=ticket.key, when=f"on {when}"))
+            locale = self.desk.requester_locale(ticket)
+            when = self._describe(ticket, resolve_at or self.now, locale)
+            self._tell_requester(
+                ticket, say("sla.nudge", locale, key=ticket.key, when=when), locale
+            )
             self.store.log_ticket_event(ticket, None, "nudged", self.now)
             self._set(ticket, replace(clock, nudged_at=self.now))
 
@@ -184,9 +196,10 @@ class _Sweep:
             return
         self._log(ticket, updated, "auto_resolved", "no reply from the requester")
         self._requester_conversation(updated, "rating", updated.id)
-        text = say("sla.auto_resolved", key=updated.key)
+        locale = self.desk.requester_locale(updated)
+        text = say("sla.auto_resolved", locale, key=updated.key)
         view = self.desk.view(updated)
-        self.actions.append(AskRating(view, text, rating_buttons(updated.key)))
+        self.actions.append(AskRating(view, text, rating_buttons(updated.key, locale)))
         self.store.record_message(
             updated.conversation_id, text, "out", self.now, ticket_id=updated.id
         )
@@ -225,8 +238,8 @@ class _Sweep:
             detail=detail,
         )
 
-    def _tell_requester(self, ticket: Ticket, text: str) -> None:
-        self.actions.append(Reply(ticket.place, text))
+    def _tell_requester(self, ticket: Ticket, text: str, locale: str) -> None:
+        self.actions.append(Reply(ticket.place, text, (), locale))
         self.store.record_message(
             ticket.conversation_id, text, "out", self.now, ticket_id=ticket.id
         )
@@ -240,8 +253,8 @@ class _Sweep:
         conversation.ticket_id = ticket_id
         self.store.save_conversation(conversation, self.now)
 
-    def _describe(self, ticket: Ticket, moment: datetime) -> str:
-        return self.policy.desk(ticket.place.platform).describe(moment)
+    def _describe(self, ticket: Ticket, moment: datetime, locale: str) -> str:
+        return self.policy.desk(ticket.place.platform).describe(moment, locale)
 
 
 class Jobs:

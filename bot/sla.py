@@ -12,7 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
+from babel.dates import format_datetime
+
 from bot.business_hours import BusinessCalendar, split_week
+from bot.i18n import babel_locale
+from bot.messages import pick_locale, say
 from bot.records import Ticket, TicketClock
 from bot.sla_config import SLASettings, parse_duration, zone
 
@@ -40,10 +44,14 @@ class Desk:
         opens = self.calendar.next_open(now)
         return None if opens == now else opens
 
-    def describe(self, moment: datetime) -> str:
-        """``Monday 2 March at 09:00 (Europe/Berlin)``: a moment in the desk's own time."""
+    def describe(self, moment: datetime, locale: str) -> str:
+        """``Monday 2 March at 09:00 (Europe/Berlin)``: a moment in the desk's own time, in
+        the words of ``locale`` ("segunda-feira, 2 de março às 09:00" in Portuguese)."""
+        tag = pick_locale(locale, locale)
         local = moment.astimezone(self.calendar.zone)
-        return f"{local:%A} {local.day} {local:%B} at {local:%H:%M} ({self.calendar.zone.key})"
+        pattern = say("time.moment", tag)
+        when = format_datetime(local, pattern, tzinfo=self.calendar.zone, locale=babel_locale(tag))
+        return f"{when} ({self.calendar.zone.key})"
 
 
 class SlaPolicy:

@@ -37,7 +37,13 @@ class Store(Protocol):
         ...
 
     def save_user(self, person: Person, role: Role, now: datetime) -> User:
-        """Create or update; the person's roles are stored as seen on this event."""
+        """Create or update; the person's roles are stored as seen on this event, and so is
+        their platform's locale unless they chose a language (:meth:`set_locale`)."""
+        ...
+
+    def set_locale(self, user: User, locale: str | None, chosen: bool, now: datetime) -> User:
+        """Write to ``user`` in ``locale``; a ``chosen`` one outlasts what the platform says
+        on later events, an unchosen one follows it again."""
         ...
 
     def find_user(self, platform: str, platform_id: str) -> User | None: ...

@@ -21,7 +21,8 @@ from bot.actions import (
 )
 from bot.agents import AgentDirectory
 from bot.config import TicketSettings
-from bot.messages import say
+from bot.i18n import SOURCE_LOCALE
+from bot.messages import pick_locale, say
 from bot.records import ACTIVE_STATUSES, ConversationState, Ticket
 from bot.sla import SlaPolicy
 from bot.sla_config import SLASettings
@@ -35,10 +36,17 @@ RATINGS = range(1, 6)
 
 class TicketDesk:
     def __init__(
-        self, settings: TicketSettings, agents: AgentDirectory, sla: SlaPolicy | None = None
+        self,
+        settings: TicketSettings,
+        agents: AgentDirectory,
+        sla: SlaPolicy | None = None,
+        *,
+        locale: str = SOURCE_LOCALE,
     ) -> None:
+        """``locale`` is the help desk's default language: the agents' side speaks it."""
         self.settings = settings
         self.agents = agents
+        self.locale = locale
         self.sla = sla or SlaPolicy(SLASettings(enabled=False), settings.reopen_days)
         self._key = re.compile(rf"^{re.escape(settings.key_prefix)}-\d+$", re.IGNORECASE)
 
@@ -73,7 +81,12 @@ class TicketDesk:
                 )
                 if at is not None
             ),
+            locale=self.requester_locale(ticket),
         )
+
+    def requester_locale(self, ticket: Ticket) -> str:
+        """The language the ticket's requester is written to in: theirs, or the desk's."""
+        return pick_locale(ticket.requester.locale, self.locale)
 
     def current_ticket(self, turn: Turn) -> Ticket | None:
         """The ticket this conversation belongs to, if any (active or awaiting a rating)."""
@@ -111,11 +124,13 @@ class TicketDesk:
         turn.conversation.state = "idle"
         turn.ticket_id = ticket.id
         message = "ticket.opened_on_request" if reason == "asked for a person" else "ticket.opened"
-        text = say(message, key=ticket.key, priority=ticket.priority, tier=self.tier_name(ticket))
+        text = turn.say(
+            message, key=ticket.key, priority=ticket.priority, tier=self.tier_name(ticket)
+        )
         back = self.sla.back_at(ticket.place.platform, turn.now)
         if back is not None:
-            when = self.sla.desk(ticket.place.platform).describe(back)
-            text = f"{text}\n{say('sla.out_of_hours', when=when)}"
+            when = self.sla.desk(ticket.place.platform).describe(back, turn.locale)
+            text = f"{text}\n{turn.say('sla.out_of_hours', when=when)}"
         turn.reply(text)
         turn.emit(PostTicketCard(self.view(ticket)))
 
@@ -124,27 +139,27 @@ class TicketDesk:
         mine = turn.store.list_tickets(ACTIVE_STATUSES, limit, requester_id=turn.user.id)
         if len(mine) >= limit:
             keys = ", ".join(t.key for t in mine)
-            turn.reply(say("ticket.limit_reached", count=len(mine), keys=keys))
+            turn.reply(turn.say("ticket.limit_reached", count=len(mine), keys=keys))
             return False
         latest = turn.store.list_tickets(None, 1, requester_id=turn.user.id)
         cooldown = timedelta(seconds=self.settings.new_ticket_cooldown_seconds)
         if latest and turn.now - latest[0].created_at < cooldown:
             wait = cooldown - (turn.now - latest[0].created_at)
-            turn.reply(
-                say("ticket.cooldown", key=latest[0].key, seconds=int(wait.total_seconds()) + 1)
-            )
+            seconds = int(wait.total_seconds()) + 1
+            turn.reply(turn.say("ticket.cooldown", key=latest[0].key, count=seconds))
             return False
         return True
 
-    def describe(self, ticket: Ticket) -> str:
-        """One line on a ticket, for the requester or an agent."""
+    def describe(self, ticket: Ticket, locale: str) -> str:
+        """One line on a ticket, for the requester or an agent (in their ``locale``)."""
         return say(
             "ticket.status",
+            locale,
             key=ticket.key,
-            status=status_label(ticket),
+            status=status_label(ticket, locale),
             tier=self.tier_name(ticket),
             priority=ticket.priority,
-            assignee=assignee_name(ticket) if ticket.assignee else "unclaimed",
+            assignee=assignee_name(ticket) if ticket.assignee else say("ticket.unclaimed", locale),
             subject=ticket.subject[:80],
         )
 
@@ -163,7 +178,9 @@ class TicketDesk:
                 ticket = updated
         turn.emit(RelayToAgents(self.view(ticket), text, turn.person))
         if ticket.status == "open":
-            turn.reply(say("ticket.follow_up_noted", key=ticket.key, tier=self.tier_name(ticket)))
+            turn.reply(
+                turn.say("ticket.follow_up_noted", key=ticket.key, tier=self.tier_name(ticket))
+            )
 
     def rate(self, turn: Turn, value: str) -> None:
         key, _, rating_text = value.rpartition(":")
@@ -174,10 +191,10 @@ class TicketDesk:
             or ticket.key != key
             or turn.user.id != ticket.requester.id
         ):
-            turn.refuse(say("choice.expired"))
+            turn.refuse(turn.say("choice.expired"))
             return
         if not rating_text.isdigit() or int(rating_text) not in RATINGS:
-            turn.refuse(say("rating.invalid"))
+            turn.refuse(turn.say("rating.invalid"))
             return
         rating = int(rating_text)
         turn.store.add_feedback(
@@ -191,8 +208,8 @@ class TicketDesk:
         turn.store.log_ticket_event(ticket, turn.user, "rated", turn.now, detail=f"{rating}/5")
         turn.conversation.state = "commenting"
         turn.reply(
-            say("rating.thanks_ask_comment", key=ticket.key, rating=rating),
-            (Button(say("button.skip"), "skip_comment", ticket.key),),
+            turn.say("rating.thanks_ask_comment", key=ticket.key, rating=rating),
+            (Button(turn.say("button.skip"), "skip_comment", ticket.key),),
         )
 
     def comment(self, turn: Turn, ticket: Ticket, text: str) -> None:
@@ -206,7 +223,7 @@ class TicketDesk:
             comment=text,
         )
         turn.conversation.state = "idle"
-        turn.reply(say("rating.comment_thanks", key=ticket.key))
+        turn.reply(turn.say("rating.comment_thanks", key=ticket.key))
 
     def skip_comment(self, turn: Turn) -> None:
         ticket = self.current_ticket(turn)
@@ -215,10 +232,10 @@ class TicketDesk:
             or ticket is None
             or turn.user.id != ticket.requester.id
         ):
-            turn.refuse(say("choice.expired"))
+            turn.refuse(turn.say("choice.expired"))
             return
         turn.conversation.state = "idle"
-        turn.reply(say("rating.skipped"))
+        turn.reply(turn.say("rating.skipped"))
 
     # -- resolve and reopen (agents, and requesters for reopen) ---------------------------
 
@@ -233,27 +250,27 @@ class TicketDesk:
         if summary:
             self.relay_to_requester(turn, updated, summary)
         self._set_requester_state(turn, updated, "rating")
-        text = say("ticket.resolved_ask_rating", key=updated.key)
-        turn.emit(AskRating(self.view(updated), text, rating_buttons(updated.key)))
+        locale = self.requester_locale(updated)
+        text = say("ticket.resolved_ask_rating", locale, key=updated.key)
+        turn.emit(AskRating(self.view(updated), text, rating_buttons(updated.key, locale)))
         turn.record(updated.conversation_id, text, ticket_id=updated.id)
         turn.emit(UpdateTicketCard(self.view(updated), "resolved"))
         if turn.conversation.id != updated.conversation_id:
-            turn.reply(say("agent.resolved", key=updated.key))
+            turn.reply(turn.say("agent.resolved", key=updated.key))
 
     def reopen(self, turn: Turn, ticket: Ticket) -> None:
         is_requester = turn.user.id == ticket.requester.id
         can_work = turn.agent_tier is not None and turn.agent_tier >= ticket.tier
         if not (is_requester or can_work):
-            turn.refuse(say("agent.not_requester", key=ticket.key, verb="reopen"))
+            turn.refuse(turn.say("agent.not_requester", key=ticket.key))
             return
         if ticket.status != "resolved":
             self.refuse_inactive(turn, ticket, "reopened")
             return
         window = timedelta(days=self.settings.reopen_days)
         if not can_work and ticket.resolved_at and turn.now - ticket.resolved_at > window:
-            turn.refuse(
-                say("agent.reopen_window_over", key=ticket.key, days=self.settings.reopen_days)
-            )
+            days = self.settings.reopen_days
+            turn.refuse(turn.say("agent.reopen_window_over", key=ticket.key, count=days))
             return
         status = "claimed" if ticket.assignee else "open"
         updated = turn.store.update_ticket(
@@ -264,12 +281,15 @@ class TicketDesk:
             return
         updated = self.log_change(turn, ticket, updated, "reopened")
         self._set_requester_state(turn, updated, "idle")
+        locale = self.requester_locale(updated)
         turn.tell_requester(
-            updated, say("ticket.reopened_notice", key=updated.key, tier=self.tier_name(updated))
+            updated,
+            say("ticket.reopened_notice", locale, key=updated.key, tier=self.tier_name(updated)),
+            locale=locale,
         )
         turn.emit(UpdateTicketCard(self.view(updated), "reopened"))
         if turn.conversation.id != updated.conversation_id:
-            turn.reply(say("agent.reopened", key=updated.key))
+            turn.reply(turn.say("agent.reopened", key=updated.key))
 
     # -- shared helpers -------------------------------------------------------------------
 
@@ -303,13 +323,25 @@ class TicketDesk:
         """The ticket changed under us (another agent was faster): say what it is now."""
         current = turn.store.ticket(ticket.id)
         if current.status == "claimed" and current.assignee and current.assignee.id != turn.user.id:
-            turn.refuse(say("agent.already_claimed", key=current.key, agent=assignee_name(current)))
+            turn.refuse(
+                turn.say("agent.already_claimed", key=current.key, agent=assignee_name(current))
+            )
         else:
             self.refuse_inactive(turn, current, verb)
 
     def refuse_inactive(self, turn: Turn, ticket: Ticket, verb: str) -> None:
-        """The ticket's status does not allow this (say, replying to a resolved ticket)."""
-        turn.refuse(say("agent.not_active", key=ticket.key, status=status_label(ticket), verb=verb))
+        """The ticket's status does not allow this (say, replying to a resolved ticket).
+
+        ``verb`` is what was refused, as a past participle ("replied to").
+        """
+        turn.refuse(
+            turn.say(
+                "agent.not_active",
+                key=ticket.key,
+                status=status_label(ticket, turn.locale),
+                verb=turn.say(f"verb.{verb.replace(' ', '_')}"),
+            )
+        )
 
     def _set_requester_state(self, turn: Turn, ticket: Ticket, state: ConversationState) -> None:
         conversation = (
@@ -326,14 +358,14 @@ class TicketDesk:
         return self.agents.tier_name(ticket.tier)
 
 
-def rating_buttons(key: str) -> tuple[Button, ...]:
+def rating_buttons(key: str, locale: str) -> tuple[Button, ...]:
     """1-5 and Reopen, offered when a ticket is resolved (by an agent or automatically)."""
     ratings = [Button(str(n), "rate", f"{key}:{n}") for n in RATINGS]
-    return (*ratings, Button(say("button.reopen"), "reopen", key))
+    return (*ratings, Button(say("button.reopen", locale), "reopen", key))
 
 
-def status_label(ticket: Ticket) -> str:
-    return ticket.status.replace("_", " ")
+def status_label(ticket: Ticket, locale: str) -> str:
+    return say(f"status.{ticket.status}", locale)
 
 
 def assignee_name(ticket: Ticket) -> str:

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from bot.actions import Action, Button, Refuse, Reply
 from bot.events import Person
+from bot.i18n import SOURCE_LOCALE
+from bot.messages import say
 from bot.records import Conversation, Ticket, User
 from bot.store import Store
 
@@ -18,7 +20,8 @@ class Turn:
     """Collects the actions for one event and records what the bot says as it says it.
 
     ``ticket_id`` is the ticket the inbound message turned out to belong to, so the
-    stored message joins that ticket's transcript.
+    stored message joins that ticket's transcript. ``locale`` is the language this person
+    is answered in: their own as a requester, the help desk's for an agent.
     """
 
     store: Store
@@ -27,6 +30,7 @@ class Turn:
     user: User
     conversation: Conversation
     agent_tier: int | None
+    locale: str = SOURCE_LOCALE
     actions: list[Action] = field(default_factory=list)
     ticket_id: int | None = None
 
@@ -35,21 +39,26 @@ class Turn:
         """Whether this event came from a ticket card's thread, where agents work."""
         return self.conversation.kind == "agents"
 
+    def say(self, message_id: str, **values: object) -> str:
+        """A catalogue message in this person's language."""
+        return say(message_id, self.locale, **values)
+
     def emit(self, action: Action) -> None:
         self.actions.append(action)
 
     def reply(self, text: str, buttons: tuple[Button, ...] = ()) -> None:
         """Say something in this conversation (stored as an outbound message)."""
-        self.emit(Reply(self.conversation.place, text, buttons))
+        self.emit(Reply(self.conversation.place, text, buttons, self.locale))
         self.record(self.conversation.id, text, ticket_id=self.conversation.ticket_id)
 
     def refuse(self, reason: str) -> None:
         """Tell only this person that what they asked for was not done."""
         self.emit(Refuse(self.person, self.conversation.place, reason))
 
-    def tell_requester(self, ticket: Ticket, text: str, buttons: tuple[Button, ...] = ()) -> None:
-        """Post a bot notice in the ticket's own conversation (wherever this event came from)."""
-        self.emit(Reply(ticket.place, text, buttons))
+    def tell_requester(self, ticket: Ticket, text: str, *, locale: str) -> None:
+        """Post a bot notice, written in the requester's ``locale``, in the ticket's own
+        conversation (wherever this event came from)."""
+        self.emit(Reply(ticket.place, text, (), locale))
         self.record(ticket.conversation_id, text, ticket_id=ticket.id)
 
     def record(

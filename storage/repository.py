@@ -89,10 +89,17 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
             ).one()
         else:
             row.display_name = person.name or row.display_name
-            row.locale = person.locale or row.locale
+            if not row.locale_chosen:
+                row.locale = person.locale or row.locale
             row.role = role
             row.platform_roles = " ".join(sorted(person.roles))
             row.updated_at = now
+        self.session.flush()
+        return user_of(row)
+
+    def set_locale(self, user: User, locale: str | None, chosen: bool, now: datetime) -> User:
+        row = self.session.get_one(UserRow, user.id)
+        row.locale, row.locale_chosen, row.updated_at = locale, chosen, now
         self.session.flush()
         return user_of(row)
 
