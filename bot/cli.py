@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import cli_chat, cli_kb, cli_run, cli_tickets
+from bot import cli_chat, cli_kb, cli_privacy, cli_run, cli_tickets
 from bot.config import ConfigError
 from bot.service import StartupError
 from kb.calibration import CalibrationError
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_kb.register(commands)
     cli_run.register(commands)
     cli_tickets.register(commands)
+    cli_privacy.register(commands)
     return parser
 
 

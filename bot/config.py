@@ -26,6 +26,7 @@ __all__ = [
     "ConfigError",
     "DatabaseSettings",
     "KBSettings",
+    "PrivacySettings",
     "Settings",
     "TicketSettings",
     "TierSettings",
@@ -62,6 +63,12 @@ class KBSettings(_Section):
         if self.suggest_threshold > self.answer_threshold:
             raise ValueError("suggest_threshold must not be above answer_threshold")
         return self
+
+
+class PrivacySettings(_Section):
+    # Days after which message text, ticket subjects and comments are purged (rows,
+    # timings and ratings stay for reports); 0 keeps them forever.
+    transcript_retention_days: int = Field(default=0, ge=0)
 
 
 class TierSettings(_Section):
@@ -159,6 +166,7 @@ class Settings(_Section):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     sla: SLASettings = Field(default_factory=SLASettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     def audience_for(self, platform: str) -> Audience:
         """Which articles people on ``platform`` may see; unknown platforms see all."""
