@@ -169,7 +169,8 @@ class TicketRow(Base):
 
 
 class TicketEventRow(Base):
-    """Append-only: rows are inserted, never updated or deleted."""
+    """Append-only: rows are inserted and never deleted; only erasing a person's data or
+    purging old transcripts (storage.privacy) blanks the ``detail`` people wrote."""
 
     __tablename__ = "ticket_events"
 
