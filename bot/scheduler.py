@@ -51,7 +51,9 @@ class JobScheduler:
     """Sweeps and digests for ``platforms``; ``stored`` is called when a job stored actions
     (to wake the adapters' dispatchers), on the event loop. ``replay``, if given, runs with
     every sweep: it handles inbound messages a crash or a failure left unhandled. With a
-    ``leadership``, jobs run only while this process holds it."""
+    ``leadership``, jobs run only while this process holds it. ``retention``, if given,
+    runs hourly and at start-up: the transcript purge (``bot.privacy``), which decides
+    itself whether today's purge is still to do."""
 
     def __init__(
         self,
@@ -60,12 +62,14 @@ class JobScheduler:
         stored: Callable[[], None] = lambda: None,
         replay: Callable[[], list[Delivery]] | None = None,
         leadership: Leadership | None = None,
+        retention: Callable[[], object] | None = None,
     ) -> None:
         self.jobs = jobs
         self.platforms = list(platforms)
         self._stored = stored
         self._replay = replay
         self._leadership = leadership
+        self._retention = retention
         self._lead_until = 0.0  # monotonic; leading while before it
         self._renew_at = 0.0
         self._scheduler: Any = None
@@ -102,6 +106,15 @@ class JobScheduler:
                     misfire_grace_time=3600,
                     **common,
                 )
+        if self._retention is not None:
+            scheduler.add_job(
+                self.purge,
+                IntervalTrigger(hours=1, timezone=UTC),
+                id="transcript-retention",
+                next_run_time=now,
+                misfire_grace_time=3600,
+                **common,
+            )
         if self._leadership is not None:
             scheduler.add_job(
                 self.lead,
@@ -181,6 +194,17 @@ class JobScheduler:
         if not await self.lead():
             return
         await self._run(f"digest for {platform}", lambda: self.jobs.digest([platform]))
+
+    async def purge(self) -> None:
+        retention = self._retention
+        if retention is None or not await self.lead():
+            return
+
+        def purge_old_transcripts() -> list[Delivery]:
+            retention()
+            return []  # it stores no actions
+
+        await self._run("transcript retention", purge_old_transcripts)
 
     async def _run(self, name: str, job: Callable[[], list[Delivery]]) -> None:
         task = asyncio.current_task()

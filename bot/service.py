@@ -20,8 +20,10 @@ from adapters.runtime import Adapter
 from bot.app import App
 from bot.config import ConfigError, Settings
 from bot.jobs import Jobs
+from bot.privacy import TranscriptRetention
 from bot.scheduler import JobScheduler
 from storage.leases import DatabaseLease
+from storage.privacy import privacy_unit_of_work
 
 __all__ = [
     "BUILDERS",
@@ -89,6 +91,7 @@ def build_scheduler(app: App, adapters: Sequence[Adapter]) -> JobScheduler:
             adapter.dispatcher.wake()
 
     jobs = Jobs(app.settings, app.database.unit_of_work)
+    retention = TranscriptRetention(app.settings.privacy, privacy_unit_of_work(app.database))
     lease = DatabaseLease(
         app.database.engine,
         SCHEDULER_LEASE,
@@ -101,6 +104,7 @@ def build_scheduler(app: App, adapters: Sequence[Adapter]) -> JobScheduler:
         wake,
         app.engine.replay_unhandled,
         leadership=lease,
+        retention=retention.run,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -10,6 +11,7 @@ from bot.config import PrivacySettings, Settings
 from bot.events import Person, Place
 from bot.jobs import Jobs
 from bot.privacy import REMOVED, TranscriptRetention
+from bot.scheduler import JobScheduler
 from storage.models import OutboxRow
 from storage.privacy import privacy_unit_of_work
 from tests.privacy.conftest import (
@@ -147,3 +149,25 @@ def test_a_retention_of_zero_days_keeps_everything(history: History) -> None:
 
     assert retention(history, PrivacySettings()).run() is None
     assert texts(history) == before
+
+
+def test_the_running_scheduler_purges_at_start_up(history: History) -> None:
+    close_resolved_tickets(history)
+    everything_sent(history)
+    history.chat.clock.advance(days=40)
+    jobs = Jobs(Settings(), history.database.unit_of_work, history.chat.clock)
+    scheduler = JobScheduler(jobs, [], retention=retention(history).run)
+
+    async def until_purged() -> None:
+        scheduler.start()
+        try:
+            for _ in range(200):
+                if YOUR_QUESTION not in texts(history):
+                    return
+                await asyncio.sleep(0.05)
+        finally:
+            scheduler.shutdown()
+
+    asyncio.run(until_purged())
+
+    assert YOUR_QUESTION not in texts(history)
