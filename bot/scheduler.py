@@ -163,9 +163,9 @@ class JobScheduler:
         if self._leadership is None:
             return True
         now = time.monotonic()
-        if now < self._renew_at:
-            return self.leading
         was_leading = self.leading
+        if was_leading and now < self._renew_at:
+            return True  # renewed recently; followers, though, try every time
         try:
             held = await asyncio.to_thread(self._leadership.hold)
         except Exception:

@@ -37,7 +37,7 @@ def take_lease(session: Session, name: str, holder: str, now: datetime, until: d
         .on_conflict_do_update(
             index_elements=[LeaseRow.name],
             set_={"holder": holder, "expires_at": until},
-            where=or_(LeaseRow.holder == holder, LeaseRow.expires_at < now),
+            where=or_(LeaseRow.holder == holder, LeaseRow.expires_at <= now),
         )
         .returning(LeaseRow.name)
     )

@@ -1,0 +1,93 @@
+"""Workers claiming from one outbox: each action is sent by one worker, each conversation
+in order, and a worker that dies leaves its claims to another once they run out."""
+
+from __future__ import annotations
+
+from bot.outbox import Delivery, lane_of
+from storage.db import Database
+from tests.scale.conftest import LEASE, enqueue, outboxes, race, replies
+from tests.support.chat import FakeClock
+
+WORKERS = 8
+
+
+def test_of_n_workers_claiming_one_reply_at_once_exactly_one_gets_it(
+    database: Database, clock: FakeClock
+) -> None:
+    [reply_id] = enqueue(database, clock, replies(1, 1))
+    workers = outboxes(database, clock, WORKERS)
+
+    claims = race(WORKERS, lambda n: workers[n].claim("slack"))
+
+    winners = [claim for claim in claims if claim]
+    assert len(winners) == 1
+    assert [d.id for d in winners[0]] == [reply_id]
+
+
+def test_workers_claiming_at_once_share_the_backlog_without_overlap(
+    database: Database, clock: FakeClock
+) -> None:
+    queued = enqueue(database, clock, replies(lanes=24, per_lane=3))
+    workers = outboxes(database, clock, WORKERS)
+
+    claims = race(WORKERS, lambda n: workers[n].claim("slack", limit=5))
+
+    claimed = [d.id for claim in claims for d in claim]
+    assert len(claimed) == len(set(claimed))
+    # Whole lanes go to one worker: nobody holds part of a lane another worker holds.
+    owners: dict[str, int] = {}
+    for n, claim in enumerate(claims):
+        for delivery in claim:
+            assert owners.setdefault(lane_of(delivery.action), n) == n
+    # What nobody took this round is still there for the next.
+    leftover = workers[0].claim("slack", limit=1000)
+    assert sorted(claimed + [d.id for d in leftover]) == queued
+
+
+def test_a_lane_held_by_one_worker_is_not_sent_by_another_until_it_is_done(
+    database: Database, clock: FakeClock
+) -> None:
+    first, second = outboxes(database, clock, 2)
+    enqueue(database, clock, replies(1, 3))
+    held = first.claim("slack")
+    later = enqueue(database, clock, replies(1, 1))  # the same thread, queued behind
+
+    assert second.claim("slack") == []
+    first.delivered(d.id for d in held)
+    assert [d.id for d in second.claim("slack")] == later
+
+
+def test_a_dead_workers_claims_go_to_another_worker_once_they_run_out(
+    database: Database, clock: FakeClock
+) -> None:
+    dead, alive = outboxes(database, clock, 2)
+    queued = enqueue(database, clock, replies(lanes=2, per_lane=2))
+    assert [d.id for d in dead.claim("slack")] == queued  # ... and never reports back
+
+    clock.advance(seconds=LEASE.total_seconds() - 1)
+    assert alive.claim("slack") == []
+    clock.advance(seconds=2)
+    assert [d.id for d in alive.claim("slack")] == queued
+
+
+def test_released_claims_are_free_at_once(database: Database, clock: FakeClock) -> None:
+    first, second = outboxes(database, clock, 2)
+    queued = enqueue(database, clock, replies(1, 2))
+    first.release(first.claim("slack"))
+
+    assert [d.id for d in second.claim("slack")] == queued
+
+
+def test_a_failure_holds_back_the_rest_of_its_lane_for_every_worker(
+    database: Database, clock: FakeClock
+) -> None:
+    first, second = outboxes(database, clock, 2)
+    head, behind = enqueue(database, clock, replies(1, 2))
+    claimed = first.claim("slack")
+    failed: Delivery = claimed[0]
+    first.failed(failed, "HTTP 503")
+    first.release(claimed[1:])
+
+    assert second.claim("slack") == []  # the head waits for its retry; nothing jumps it
+    clock.advance(seconds=2)
+    assert [d.id for d in second.claim("slack")] == [head, behind]
