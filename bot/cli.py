@@ -8,8 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import cli_chat, cli_kb, cli_privacy, cli_run, cli_tickets
+from bot import cli_chat, cli_kb, cli_privacy, cli_report, cli_run, cli_tickets
 from bot.config import ConfigError
+from bot.demo import cli as cli_demo
 from bot.service import StartupError
 from kb.calibration import CalibrationError
 from storage.db import StorageUnavailable
@@ -30,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_kb.register(commands)
     cli_run.register(commands)
     cli_tickets.register(commands)
+    cli_report.register(commands)
+    cli_demo.register(commands)
     cli_privacy.register(commands)
     return parser
 
