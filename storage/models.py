@@ -130,7 +130,8 @@ class TicketRow(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_status_tier", "status", "tier"),
-        Index("ix_tickets_requester", "requester_id"),
+        # (requester, id): a requester's latest tickets without walking everyone's.
+        Index("ix_tickets_requester", "requester_id", "id"),
         Index("ix_tickets_sla_next_at", "sla_next_at"),
     )
 
