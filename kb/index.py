@@ -9,7 +9,11 @@
   robust to word order and to typos the vocabulary correction missed;
 * knn: the similarity-weighted vote of the question's nearest phrasings (whichever
   articles they belong to). A question several articles' phrasings resemble gets a split
-  vote, the clearest sign of a question no article really answers.
+  vote, the clearest sign of a question no article really answers;
+* coverage: how much of the question (IDF-weighted words) the KB knows at all, and how
+  much of what it knows the candidate article's own phrasings use. "Is my transfer still
+  pending?" resembles the pending-card-payment article closely, but "transfer" is a word
+  that article never uses: the question is about something else.
 
 How far the best candidate leads the next one under each scorer, and whether the scorers
 agree on it, says much more about whether it is right than any single score; that is what
@@ -51,6 +55,7 @@ EVIDENCE: tuple[str, ...] = (
     "knn",
     "knn_top",
     "coverage",
+    "article_coverage",
 )
 """Names of the evidence features, in order (stored with a fitted confidence model)."""
 
@@ -80,8 +85,7 @@ class Index:
         self.starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         self.ends = self.starts + counts
         self._profiles: Sparse = sparse.csr_matrix(_centroids(self.rows, self.owner, n_articles).T)
-        self._word_idf = _word_idf(self.texts)
-        self._unknown_idf = float(np.log(1 + len(self.texts)) + 1)
+        self._words = _WordTable(self.texts, self.owner)
         self.weights: Sparse
         self.weights, self.bias = _train_linear(self.rows, self.owner, n_articles)
 
@@ -118,9 +122,9 @@ class Index:
         ):
             _lead_and_top(values, among, top, evidence[:, 3 * n : 3 * n + 3])
         votes = self._votes(sims, allowed)
-        evidence[:, -3] = votes[top]
-        evidence[:, -2] = top == int(np.argmax(votes))
-        evidence[:, -1] = self._coverage(fixed)
+        evidence[:, -4] = votes[top]
+        evidence[:, -3] = top == int(np.argmax(votes))
+        evidence[:, -2], evidence[:, -1] = self._words.coverage(fixed, top)
         return Candidates(top, evidence)
 
     def _votes(self, sims: FloatArray, allowed: npt.NDArray[np.bool_]) -> FloatArray:
@@ -147,22 +151,35 @@ class Index:
         part = np.argpartition(-sims[lo:hi], _FUZZY_PHRASINGS)[:_FUZZY_PHRASINGS]
         return (part + lo).astype(np.int64)
 
-    def _coverage(self, norm_query: str) -> float:
-        """Share of the question's words the indexed phrasings use, weighted by IDF (a
-        word the KB never uses weighs the most): low when off-topic, however many
-        common words ("the", "my", "is") it shares with the KB."""
-        weights = [self._word_idf.get(w, self._unknown_idf) for w in norm_query.split()]
-        known = sum(w for w in weights if w < self._unknown_idf)
-        return known / sum(weights) if weights else 0.0
 
+class _WordTable:
+    """Which words the KB uses, how rare each is (IDF over phrasings), and which
+    articles use each."""
 
-def _word_idf(texts: list[str]) -> dict[str, float]:
-    df: dict[str, int] = {}
-    for text in texts:
-        for word in set(text.split()):
-            df[word] = df.get(word, 0) + 1
-    n = len(texts)
-    return {w: float(np.log((1 + n) / (1 + d)) + 1) for w, d in df.items()}
+    def __init__(self, texts: list[str], owner: IntArray) -> None:
+        users: dict[str, set[int]] = {}
+        phrasings: dict[str, int] = {}
+        for text, article in zip(texts, owner, strict=True):
+            for word in set(text.split()):
+                users.setdefault(word, set()).add(int(article))
+                phrasings[word] = phrasings.get(word, 0) + 1
+        n = len(texts)
+        self.idf = {w: float(np.log((1 + n) / (1 + d)) + 1) for w, d in phrasings.items()}
+        self.unknown_idf = float(np.log(1 + n) + 1)
+        self.users = {w: frozenset(a) for w, a in users.items()}
+
+    def coverage(self, norm_query: str, top: IntArray) -> tuple[float, FloatArray]:
+        """Share of the question's IDF the KB knows (a word it never uses weighs the
+        most: low when off-topic, however many common words it shares with the KB), and
+        for each article in ``top`` the share of that known IDF its phrasings use."""
+        words = norm_query.split()
+        known = [(self.idf[w], self.users[w]) for w in words if w in self.idf]
+        known_idf = sum(idf for idf, _ in known)
+        if not known:
+            return 0.0, np.zeros(len(top), np.float32)
+        total = known_idf + self.unknown_idf * (len(words) - len(known))
+        mine = [sum(idf for idf, users in known if a in users) for a in top.tolist()]
+        return known_idf / total, np.array(mine, np.float32) / np.float32(known_idf)
 
 
 def _lead_and_top(values: FloatArray, among: IntArray, top: IntArray, out: FloatArray) -> None:
