@@ -36,6 +36,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="NAME",
         help="who you are at the start (default: you, a requester; alice and bob are agents)",
     )
+    chat.add_argument(
+        "--locale",
+        metavar="TAG",
+        help="the language your chat app would report, e.g. pt-BR (default: the desk's)",
+    )
     chat.set_defaults(func=cmd_chat)
 
 
@@ -57,6 +62,7 @@ def cmd_chat(
             settings,
             console,
             persona=args.persona,
+            locale=args.locale,
             echo=not interactive,
             due_jobs=Jobs(settings, app.database.unit_of_work).sweep,
         )

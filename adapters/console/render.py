@@ -135,7 +135,13 @@ def _card(ticket: TicketView, change: str) -> Text:
     assignee = _name(ticket.assignee) if ticket.assignee else "unassigned"
     out = _label("[agents] ", CARD)
     out.append(ticket.key, style=f"bold {CARD}")
-    fields = (ticket.status.replace("_", " "), ticket.tier_name, ticket.priority, assignee)
+    fields = (
+        ticket.status.replace("_", " "),
+        ticket.tier_name,
+        ticket.priority,
+        assignee,
+        ticket.locale,
+    )
     out.append(" · " + " · ".join(clean(f) for f in fields) + " · ")
     out.append(f"“{clean(ticket.subject)}”", style="italic")
     out.append(f" ({clean(change)})", style=CARD)

@@ -72,12 +72,15 @@ class ConsoleChat:
         console: Console,
         *,
         persona: str = DEFAULT_PERSONA,
+        locale: str | None = None,
         echo: bool = False,
         due_jobs: DueJobs | None = None,
     ) -> None:
+        """``locale`` plays the language a chat app would report for everyone typing here."""
         self._handle = handle
         self._delivered = delivered
         self._due_jobs = due_jobs
+        self._locale = locale
         self._agents = AgentDirectory(settings.tickets.tiers)
         self._console_agents = _console_agents(settings)
         self.console = console
@@ -89,7 +92,7 @@ class ConsoleChat:
     # -- who and where --------------------------------------------------------------------
 
     def person(self, persona: str) -> Person:
-        return Person(PLATFORM, persona)
+        return Person(PLATFORM, persona, locale=self._locale)
 
     def is_agent(self, persona: str) -> bool:
         return self._agents.tier_of(self.person(persona)) is not None

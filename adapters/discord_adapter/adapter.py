@@ -29,7 +29,8 @@ from adapters.ordering import TurnTaking
 from adapters.runtime import require_secret
 from bot.app import App
 from bot.config import Settings
-from bot.events import ButtonPressed, Event, MessageReceived, Place
+from bot.events import ButtonPressed, Event, MessageReceived, Person, Place
+from bot.messages import pick_locale, say
 from bot.outbox import Delivery
 
 __all__ = ["DiscordAdapter", "build_discord_adapter", "discord_secrets"]
@@ -174,7 +175,7 @@ class DiscordAdapter:
         payload = wire.interaction(interaction)
         result = translate.interaction_event(payload, kind, layout)
         if isinstance(result, ModalRequest):
-            form = _modal(render.modal(result))
+            form = _modal(render.modal(result, self.settings.default_locale))
             await interaction.response.send_modal(form)
             form.stop()  # the submission is handled from its custom id, like buttons
             return
@@ -197,7 +198,8 @@ class DiscordAdapter:
                 deliveries = await self._handle(event)
                 await self.dispatcher.flush()
                 if command and not pending.answered:
-                    await interaction.edit_original_response(content="Done.")
+                    done = say("discord.done", self._locale(event.person))
+                    await interaction.edit_original_response(content=done)
             finally:
                 del self._pending[where]
         if kind == "ticket_thread" and _ends_rating(event, payload, deliveries):
@@ -210,12 +212,17 @@ class DiscordAdapter:
         if interaction.type is discord.InteractionType.application_command and (
             name == translate.PANEL_COMMAND
         ):
-            await self.sender.post(str(interaction.channel_id), render.panel())
+            panel = render.panel(pick_locale(None, self.settings.default_locale))
+            await self.sender.post(str(interaction.channel_id), panel)
             await interaction.response.send_message("Panel posted.", ephemeral=True)
         elif interaction.type is discord.InteractionType.component:
-            await interaction.response.send_message(
-                "That button is no longer available.", ephemeral=True
-            )
+            gone = say("discord.button_gone", self._locale(translate.person_of(payload)))
+            await interaction.response.send_message(gone, ephemeral=True)
+
+    def _locale(self, person: Person) -> str:
+        """The language of a person's Discord client, or the desk's: for the adapter's own
+        short answers to an interaction."""
+        return pick_locale(person.locale, self.settings.default_locale)
 
     async def _handle(self, event: Event) -> list[Delivery]:
         deliveries = await asyncio.to_thread(self.engine.handle, event)

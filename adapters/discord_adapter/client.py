@@ -15,6 +15,7 @@ from typing import Any, cast
 import discord
 from discord import app_commands
 
+from bot import i18n
 from bot.config import Settings
 
 __all__ = ["Tier0Client", "intents"]
@@ -97,6 +98,13 @@ def declare_commands(
 
     @command("help", "What the bot can do")
     async def help(interaction: discord.Interaction) -> None: ...
+
+    languages = [app_commands.Choice(name=tag, value=tag) for tag in [*i18n.languages(), "auto"]]
+
+    @command("language", "The language the bot writes to you in")
+    @app_commands.describe(code="A language, or auto to follow your Discord app")
+    @app_commands.choices(code=languages)
+    async def language(interaction: discord.Interaction, code: str | None = None) -> None: ...
 
     @command("reopen", "Reopen a resolved ticket")
     @app_commands.describe(ticket=TICKET)

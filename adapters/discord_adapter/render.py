@@ -28,6 +28,8 @@ from bot.actions import (
     TicketView,
 )
 from bot.events import Person, Place
+from bot.i18n import language_name
+from bot.messages import pick_locale, say
 
 __all__ = [
     "CONVERSATIONAL",
@@ -128,14 +130,14 @@ def _trusted(text: str) -> str:
 def render(action: Conversational) -> MessageSpec:
     """The message for an action said in a conversation (cards are :func:`card`)."""
     match action:
-        case AnswerArticle(article=article, text=text, buttons=buttons):
+        case AnswerArticle(article=article, text=text, buttons=buttons, locale=locale):
             embed = discord.Embed(
                 title=cut(_trusted(article.title), TITLE_LIMIT),
                 description=cut(_trusted(article.summary), DESCRIPTION_LIMIT),
             )
             embed.set_footer(text=cut(text, FOOTER_LIMIT))
-            return MessageSpec("", (embed,), _button_rows(buttons))
-        case OfferArticles(text=text, articles=articles, buttons=buttons):
+            return MessageSpec("", (embed,), _button_rows(buttons, locale))
+        case OfferArticles(text=text, articles=articles, buttons=buttons, locale=locale):
             embed = discord.Embed()
             for ref in articles[:25]:
                 embed.add_field(
@@ -143,13 +145,16 @@ def render(action: Conversational) -> MessageSpec:
                     value=cut(_trusted(ref.summary) or "-", FIELD_LIMIT),
                     inline=False,
                 )
-            return MessageSpec(cut(safe(text), CONTENT_LIMIT), (embed,), _offer_rows(buttons))
-        case Reply(text=text, buttons=buttons):
-            return MessageSpec(cut(safe(text), CONTENT_LIMIT), (), _button_rows(buttons))
-        case AskRating(text=text, buttons=buttons):
-            return MessageSpec(cut(safe(text), CONTENT_LIMIT), (), _button_rows(buttons))
-        case RelayToRequester(text=text, author=author):
-            said = f"**{_name(author)}** (support team): {_trusted(text)}"
+            rows = _offer_rows(buttons, locale)
+            return MessageSpec(cut(safe(text), CONTENT_LIMIT), (embed,), rows)
+        case Reply(text=text, buttons=buttons, locale=locale):
+            return MessageSpec(cut(safe(text), CONTENT_LIMIT), (), _button_rows(buttons, locale))
+        case AskRating(ticket=ticket, text=text, buttons=buttons):
+            rows = _button_rows(buttons, ticket.locale)
+            return MessageSpec(cut(safe(text), CONTENT_LIMIT), (), rows)
+        case RelayToRequester(ticket=ticket, text=text, author=author):
+            team = say("discord.support_team", ticket.locale)
+            said = f"**{_name(author)}** ({team}): {_trusted(text)}"
             return MessageSpec(cut(said, CONTENT_LIMIT))
         case RelayToAgents(text=text, author=author, internal=True):
             said = f"\N{LOCK} **Internal note** by {_name(author)}: {_trusted(text)}"
@@ -177,8 +182,13 @@ def card(
     card_tier: int,
     top_tier: int,
     priorities: Sequence[str],
+    locale: str,
 ) -> MessageSpec:
-    """A ticket card for a tier's triage channel; only the current tier's card has buttons."""
+    """A ticket card for a tier's triage channel; only the current tier's card has buttons.
+
+    ``locale`` is the agents' language (the help desk's default); the card names the
+    requester's language in it.
+    """
     embed = discord.Embed(
         title=cut(f"{ticket.key} · {safe(ticket.subject)}", TITLE_LIMIT),
         description=cut(safe(ticket.subject), DESCRIPTION_LIMIT),
@@ -191,6 +201,7 @@ def card(
         ("Tier", safe(ticket.tier_name)),
         ("Priority", safe(ticket.priority)),
         ("Requester", _who(ticket.requester)),
+        ("Language", f"{language_name(ticket.locale, locale)} · {ticket.locale}"),
         ("Assignee", assignee),
     ):
         embed.add_field(name=name, value=cut(value, FIELD_LIMIT))
@@ -229,18 +240,19 @@ def _card_rows(
 
 def ticket_intro(ticket: TicketView) -> MessageSpec:
     """The first message of a ticket's private thread: what it is and what happens next."""
-    text = (
-        f"**Ticket {ticket.key}** · priority {safe(ticket.priority)}\n"
-        f"The {safe(ticket.tier_name)} team has been notified and will answer in this private "
-        "thread. Only you and the support staff can see it; anything you write here is added "
-        "to the ticket."
+    text = say(
+        "discord.ticket_intro",
+        ticket.locale,
+        key=ticket.key,
+        priority=safe(ticket.priority),
+        tier=safe(ticket.tier_name),
     )
     return MessageSpec(cut(text, CONTENT_LIMIT))
 
 
 def thread_pointer(ticket: TicketView, thread_id: str) -> MessageSpec:
     return MessageSpec(
-        f"Your ticket **{ticket.key}** continues in a private thread: <#{thread_id}>"
+        say("discord.thread_pointer", ticket.locale, key=ticket.key, thread=f"<#{thread_id}>")
     )
 
 
@@ -248,38 +260,44 @@ def thread_name(ticket: TicketView) -> str:
     return cut(f"{ticket.key} {' '.join(ticket.subject.split())}", 100)
 
 
-def modal(request: ModalRequest) -> ModalSpec:
+def modal(request: ModalRequest, default_locale: str) -> ModalSpec:
+    """The form a press opens, in the language of whoever pressed (their Discord client's)."""
+    locale = pick_locale(request.locale, default_locale)
     if request.kind == "ask":
-        return ModalSpec(custom_id("ask"), "Ask for help", "What do you need help with?", True)
+        title, label = say("discord.ask_title", locale), say("discord.ask_label", locale)
+        return ModalSpec(custom_id("ask"), cut(title, 45), cut(label, 45), True)
     if request.kind == "escalate":
         title = cut(f"Escalate {request.value}", 45)
         return ModalSpec(custom_id("escalate", request.value), title, "Reason", False)
-    title = cut(f"Comment on {request.value}", 45)
-    return ModalSpec(custom_id("comment", request.value), title, "Anything to add?", False)
+    title = cut(say("discord.comment_title", locale, key=request.value), 45)
+    label = cut(say("discord.comment_label", locale), 45)
+    return ModalSpec(custom_id("comment", request.value), title, label, False)
 
 
-def panel() -> MessageSpec:
-    """The "Get help" panel an admin posts in a support channel."""
-    text = "Need help? Press the button and describe the problem; I'll look for an answer."
-    return MessageSpec(text, (), ((ButtonSpec("Get help", custom_id("ask"), "primary"),),))
+def panel(locale: str) -> MessageSpec:
+    """The "Get help" panel an admin posts in a support channel (in the desk's language)."""
+    button = ButtonSpec(say("discord.panel_button", locale), custom_id("ask"), "primary")
+    return MessageSpec(say("discord.panel_text", locale), (), ((button,),))
 
 
-def _button_rows(buttons: Sequence[Button]) -> tuple[tuple[Component, ...], ...]:
+def _button_rows(buttons: Sequence[Button], locale: str) -> tuple[tuple[Component, ...], ...]:
     specs: list[Component] = []
     for button in buttons:
         if button.action == "skip_comment":
-            specs.append(ButtonSpec("Add a comment", custom_id("comment", button.value), "primary"))
+            label = say("discord.add_comment", locale)
+            specs.append(ButtonSpec(label, custom_id("comment", button.value), "primary"))
         specs.append(_button(button))
     return _rows(specs)
 
 
-def _offer_rows(buttons: Sequence[Button]) -> tuple[tuple[Component, ...], ...]:
+def _offer_rows(buttons: Sequence[Button], locale: str) -> tuple[tuple[Component, ...], ...]:
     picks = [b for b in buttons if b.action == "pick"]
     if len(picks) <= MAX_ARTICLE_BUTTONS:
-        return _button_rows(buttons)
+        return _button_rows(buttons, locale)
     options = tuple((cut(b.label, 100), b.value) for b in picks[:25])
-    select = SelectSpec(custom_id("pick"), "Pick an article", options)
-    return ((select,), *_button_rows([b for b in buttons if b.action != "pick"]))
+    select = SelectSpec(custom_id("pick"), say("discord.pick_article", locale), options)
+    rest = [b for b in buttons if b.action != "pick"]
+    return ((select,), *_button_rows(rest, locale))
 
 
 def _button(button: Button) -> ButtonSpec:

@@ -249,6 +249,7 @@ class Sender:
             card_tier=card_tier,
             top_tier=len(self.settings.tickets.tiers),
             priorities=self.settings.tickets.priorities,
+            locale=self.settings.default_locale,
         )
 
     async def _to_agents(self, ticket: TicketView, spec: MessageSpec) -> None:

@@ -43,6 +43,7 @@ ENGINE_COMMANDS: Final = (
     "mytickets",
     "status",
     "help",
+    "language",
     "reopen",
     "claim",
     "unclaim",
@@ -59,6 +60,7 @@ ENGINE_COMMANDS: Final = (
 # The main text option of each command, after the optional ticket key.
 _TEXT_OPTIONS: Final = {
     "new": "description",
+    "language": "code",
     "assign": "agent",
     "reply": "text",
     "note": "text",
@@ -111,6 +113,8 @@ class ModalRequest:
 
     kind: Literal["ask", "escalate", "comment"]
     value: str = ""
+    locale: str | None = None
+    """The language of the person's Discord client, for the form's words."""
 
 
 def person_of(payload: Json, locale: str | None = None) -> Person:
@@ -178,7 +182,7 @@ def _command(
     if name == layout.support_command:
         question = options.get("question", "").strip()
         if not question:
-            return ModalRequest("ask")
+            return ModalRequest("ask", locale=person.locale)
         return MessageReceived(person, where, question, message_id=event_id)
     if name not in ENGINE_COMMANDS:
         return None
@@ -207,7 +211,7 @@ def _component(
         )
     for modal_kind in _MODALS:
         if action == modal_kind:
-            return ModalRequest(modal_kind, value)
+            return ModalRequest(modal_kind, value, person.locale)
     if action == "pick" and values is not None:
         value = picked
     return ButtonPressed(person, where, action, value, event_id)

@@ -33,7 +33,14 @@ from adapters.delivery import Dispatcher
 from adapters.ordering import TurnTaking
 from adapters.runtime import require_secret
 from adapters.slack.directory import Directory
-from adapters.slack.render import SHOW_ANSWER_ACTION, ApiCall, Context, answer_view, render
+from adapters.slack.render import (
+    SHOW_ANSWER_ACTION,
+    ApiCall,
+    Context,
+    answer_view,
+    parse_show_answer_value,
+    render,
+)
 from adapters.slack.translate import (
     ACTION_PREFIX,
     CREATE_TICKET_CALLBACK,
@@ -51,6 +58,7 @@ from bot.actions import RelayToAgents, RemindAgents, UpdateTicketCard
 from bot.app import App
 from bot.config import Settings
 from bot.events import Event, Place
+from bot.messages import pick_locale, say
 from bot.outbox import Delivery
 from bot.records import Card
 
@@ -148,6 +156,7 @@ class SlackAdapter:
                 n: tuple(r.removeprefix("slack:") for r in tier.roles if r.startswith("slack:"))
                 for n, tier in enumerate(tickets.tiers, start=1)
             },
+            locale=app.settings.default_locale,
         )
         self.dispatcher = Dispatcher(app.engine.outbox, PLATFORM, self.send)
         self.workspace = ""
@@ -236,7 +245,11 @@ class SlackAdapter:
         server.router.add_post(self.settings.http_path, endpoint)
         self._runner = web.AppRunner(server, handle_signals=False, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        # SO_REUSEPORT: the workers of `tier0 run --workers N` listen on one port and the
+        # kernel spreads Slack's requests over them.
+        site = web.TCPSite(
+            self._runner, self.settings.http_host, self.settings.http_port, reuse_port=True
+        )
         await site.start()
         address = self._runner.addresses[0]
         self.http_address = (str(address[0]), int(address[1]))
@@ -285,19 +298,22 @@ class SlackAdapter:
 
     async def _on_show_answer(self, ack: AsyncAck, body: JSON) -> None:
         await ack()
-        article_id = str(body["actions"][0].get("value", ""))
+        value = str(body["actions"][0].get("value", ""))
+        article_id, locale = parse_show_answer_value(value)
         title = self._context.article_titles.get(article_id)
         text = self._context.article_bodies.get(article_id)
         if title is None or text is None:
             return
-        await self.client.views_open(trigger_id=body["trigger_id"], view=answer_view(title, text))
+        view = answer_view(title, text, locale)
+        await self.client.views_open(trigger_id=body["trigger_id"], view=view)
 
     async def _on_command(self, ack: AsyncAck, command: JSON) -> None:
         user, channel = str(command["user_id"]), str(command.get("channel_id", ""))
         if self.directory.known_dm(user) == channel:
             await ack()
         else:
-            await ack(text="Got it. I'll answer in our direct messages.")
+            locale = pick_locale(self.directory.known_locale(user), self._context.locale)
+            await ack(text=say("slack.answer_in_dm", locale))
         await self._tracked(self._command(command))
 
     async def _command(self, command: JSON) -> None:

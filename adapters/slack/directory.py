@@ -118,6 +118,12 @@ class Directory:
             self._dms.put(user_id, channel, 24 * 3600.0)
         return channel
 
+    def known_locale(self, user_id: str) -> str | None:
+        """The person's Slack locale if they were looked up lately (no call: answering a
+        slash command can't wait for one)."""
+        known = self._people.get(user_id)
+        return known.locale if known else None
+
     def known_dm(self, user_id: str) -> str | None:
         return self._dms.get(user_id)
 

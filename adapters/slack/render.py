@@ -33,6 +33,8 @@ from bot.actions import (
     UpdateTicketCard,
 )
 from bot.events import Person, Place
+from bot.i18n import SOURCE_LOCALE, language_name
+from bot.messages import say
 from bot.records import Card
 
 __all__ = [
@@ -41,7 +43,9 @@ __all__ = [
     "CardPosted",
     "Context",
     "answer_view",
+    "parse_show_answer_value",
     "render",
+    "show_answer_value",
 ]
 
 JSON = dict[str, Any]
@@ -70,7 +74,10 @@ class ApiCall:
 
 @dataclass(frozen=True)
 class Context:
-    """What rendering needs beyond the action: settings, the knowledge base, card locations."""
+    """What rendering needs beyond the action: settings, the knowledge base, card locations.
+
+    ``locale`` is the help desk's default language, the one agents read.
+    """
 
     priorities: tuple[str, ...] = ()
     triage_channels: Mapping[int, str] = field(default_factory=dict)
@@ -79,6 +86,7 @@ class Context:
     article_bodies: Mapping[str, str] = field(default_factory=dict)
     tier_groups: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     cards: tuple[Card, ...] = ()
+    locale: str = SOURCE_LOCALE
 
 
 def render(action: Action, context: Context) -> list[ApiCall]:
@@ -86,7 +94,7 @@ def render(action: Action, context: Context) -> list[ApiCall]:
     match action:
         case Reply(place=place, text=text, buttons=buttons):
             return [_post(place, text, [_section(escaped(text)), *_buttons(buttons)])]
-        case AnswerArticle(place=place, article=article, text=text, buttons=buttons):
+        case AnswerArticle(place=place, article=article, text=text, buttons=buttons, locale=locale):
             summary = _mrkdwn_body(article.summary, 2800)
             blocks = [_section(f"*{escaped(article.title, 200)}*\n{summary}")]
             body = context.article_bodies.get(article.id, "")
@@ -94,7 +102,7 @@ def render(action: Action, context: Context) -> list[ApiCall]:
             if body and len(body) <= _SHOW_BODY_INLINE:
                 blocks.append(_section(_mrkdwn_body(body)))
             elif body:
-                extra = (_show_answer_button(article.id),)
+                extra = (_show_answer_button(article.id, locale),)
             blocks += [_section(escaped(text)), *_buttons(buttons, extra)]
             return [_post(place, f"{article.title}: {article.summary}", blocks)]
         case OfferArticles(place=place, text=text, articles=articles, buttons=buttons):
@@ -189,14 +197,14 @@ def _remind(ticket: TicketView, text: str, kind: str, context: Context) -> list[
     return [call]
 
 
-def answer_view(title: str, body: str) -> JSON:
+def answer_view(title: str, body: str, locale: str) -> JSON:
     """The modal behind "Show full answer": the whole article, in as many blocks as it needs."""
     text = _mrkdwn_body(body, limit=None)
     chunks = [text[i : i + SECTION_LIMIT] for i in range(0, len(text), SECTION_LIMIT)][:49]
     return {
         "type": "modal",
-        "title": {"type": "plain_text", "text": "Answer"},
-        "close": {"type": "plain_text", "text": "Close"},
+        "title": {"type": "plain_text", "text": _label(say("slack.answer_title", locale), 24)},
+        "close": {"type": "plain_text", "text": _label(say("slack.close", locale), 24)},
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": _label(title, 150)}},
             *(_section(chunk) for chunk in chunks),
@@ -252,8 +260,20 @@ def _buttons(buttons: Sequence[Button], extra: Sequence[JSON] = ()) -> list[JSON
     ]
 
 
-def _show_answer_button(article_id: str) -> JSON:
-    return _button("Show full answer", SHOW_ANSWER_ACTION, article_id)
+def _show_answer_button(article_id: str, locale: str) -> JSON:
+    """Its value carries the reader's language along for the modal's title."""
+    label = say("slack.show_full_answer", locale)
+    return _button(label, SHOW_ANSWER_ACTION, show_answer_value(article_id, locale))
+
+
+def show_answer_value(article_id: str, locale: str) -> str:
+    return f"{locale}|{article_id}"
+
+
+def parse_show_answer_value(value: str) -> tuple[str, str]:
+    """(article id, locale) from a "Show full answer" button; older buttons hold only the id."""
+    locale, bar, article_id = value.partition("|")
+    return (article_id, locale) if bar else (value, SOURCE_LOCALE)
 
 
 def _mrkdwn_body(body: str, limit: int | None = SECTION_LIMIT) -> str:
@@ -294,6 +314,7 @@ def _card_blocks(ticket: TicketView, change: str, card_tier: int, context: Conte
         tried = f"{escaped(title, 300)} _(did not help)_"
     fields = [
         f"*Requester*\n{_who(ticket.requester)}",
+        f"*Language*\n{escaped(_language(ticket, context.locale), 200)}",
         f"*Priority*\n{escaped(ticket.priority, 100)}",
         f"*Status*\n{escaped(status, 100)}",
         f"*Tier*\n{escaped(ticket.tier_name, 200)}",
@@ -320,6 +341,11 @@ def _card_blocks(ticket: TicketView, change: str, card_tier: int, context: Conte
         if controls:
             blocks.append({"type": "actions", "elements": controls})
     return blocks
+
+
+def _language(ticket: TicketView, agents_locale: str) -> str:
+    """The requester's language as the agents call it: "Portuguese (Brazil) · pt-BR"."""
+    return f"{language_name(ticket.locale, agents_locale)} · {ticket.locale}"
 
 
 def _sla(ticket: TicketView) -> str:

@@ -195,7 +195,7 @@ def test_the_open_ticket_limit_per_person_holds(fake: FakeDiscord, start_bot: St
 
     fake.send_message("support", "alice", "and the fridge on floor two is making loud noises")
 
-    posted(fake, "support", "You already have 1 open tickets (T-1)")
+    posted(fake, "support", "You already have 1 open ticket (T-1)")
     threads = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/threads")]
     assert len([r for r in threads if r.json.get("type") == 12]) == 1
 

@@ -98,7 +98,9 @@ def test_cards_show_the_buttons_for_the_ticket_state_and_only_on_the_current_tie
     def ids(spec: render.MessageSpec) -> list[str]:
         return [item.custom_id for row in spec.rows for item in row]
 
-    open_card = render.card(ticket(), "new", card_tier=1, top_tier=2, priorities=["low", "normal"])
+    open_card = render.card(
+        ticket(), "new", card_tier=1, top_tier=2, priorities=["low", "normal"], locale="en"
+    )
     assert ids(open_card) == [
         "tier0:claim:T-7",
         "tier0:escalate:T-7",
@@ -106,19 +108,23 @@ def test_cards_show_the_buttons_for_the_ticket_state_and_only_on_the_current_tie
         "tier0:priority:T-7",
     ]
     assert open_card.embeds[0].to_dict()["title"] == "T-7 · printer \\*\\*on fire\\*\\*"
-    top = render.card(ticket("claimed", 2), "", card_tier=2, top_tier=2, priorities=["normal"])
+    top = render.card(
+        ticket("claimed", 2), "", card_tier=2, top_tier=2, priorities=["normal"], locale="en"
+    )
     assert ids(top)[:2] == ["tier0:unclaim:T-7", "tier0:resolve:T-7"]
-    old = render.card(ticket(tier=2), "escalated", card_tier=1, top_tier=2, priorities=[])
+    old = render.card(
+        ticket(tier=2), "escalated", card_tier=1, top_tier=2, priorities=[], locale="en"
+    )
     assert old.rows == ()
-    assert ids(render.card(ticket("resolved"), "", card_tier=1, top_tier=2, priorities=[])) == [
-        "tier0:reopen:T-7"
-    ]
+    assert ids(
+        render.card(ticket("resolved"), "", card_tier=1, top_tier=2, priorities=[], locale="en")
+    ) == ["tier0:reopen:T-7"]
 
 
 def test_long_text_is_cut_to_discord_limits() -> None:
     spec = render.render(Reply(place("1"), "x" * 5000))
     assert len(spec.content) == 2000 and spec.content.endswith("…")
     long_title = ticket(subject="y" * 500)
-    card = render.card(long_title, "", card_tier=1, top_tier=1, priorities=[])
+    card = render.card(long_title, "", card_tier=1, top_tier=1, priorities=[], locale="en")
     assert len(card.embeds[0].to_dict()["title"]) == 256
     assert len(render.thread_name(long_title)) == 100

@@ -80,8 +80,9 @@ def test_a_slash_command_keeps_the_engine_name_roles_and_locale() -> None:
 
 
 def test_the_support_command_without_a_question_asks_for_one_in_a_form() -> None:
+    """The form comes in the language of the person's Discord client."""
     assert interaction_event(payload("command_support_empty.json"), "support", LAYOUT) == (
-        ModalRequest("ask")
+        ModalRequest("ask", locale="pt-BR")
     )
 
 

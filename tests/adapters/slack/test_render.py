@@ -207,7 +207,7 @@ def test_long_text_is_cut_to_slacks_limits_without_breaking_an_entity() -> None:
     (call,) = render(Reply(THREAD, "&" * 5000), CONTEXT)
     text = call.args["blocks"][0]["text"]["text"]
     assert len(text) <= 3000 and text.endswith("&amp;…")
-    view = answer_view("VPN " * 100, "x" * 9000)
+    view = answer_view("VPN " * 100, "x" * 9000, "en")
     assert len(view["blocks"][0]["text"]["text"]) <= 150
     assert all(len(b["text"]["text"]) <= 3000 for b in view["blocks"][1:])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.messages import say
 from kb import KnowledgeBase
 from storage.db import Database
 from tests.adapters.slack.harness import (
@@ -90,11 +91,11 @@ def test_a_ticket_from_a_mention_to_rating_and_reopen(bot: SlackBot) -> None:
 
 
 def test_a_help_channel_message_is_answered_in_a_thread_under_it(bot: SlackBot) -> None:
-    event = bot.say(CAROL, "my vpn won't connect", HELP)
-    answer = bot.posted(HELP, "Did this solve your problem?")
+    event = bot.say(CAROL, "my vpn won't connect", HELP)  # Carol's Slack is in pt-BR
+    answer = bot.posted(HELP, say("answer.ask_solved", "pt-BR"))
     assert answer["thread_ts"] == event["ts"]
-    bot.press(CAROL, answer, "Still need help")
-    bot.posted(HELP, "opened ticket T-1", thread_ts=event["ts"])
+    bot.press(CAROL, answer, say("button.still_need_help", "pt-BR"))
+    bot.posted(HELP, "abri o chamado T-1", thread_ts=event["ts"])
     card = bot.posted(TRIAGE_1, "T-1")
     assert "did not help" in repr(card["blocks"])
 
@@ -106,7 +107,7 @@ def test_someone_who_is_not_an_agent_cannot_claim(bot: SlackBot) -> None:
 
     bot.press(CAROL, card, "Claim")
 
-    refusal = bot.ephemeral(CAROL, "Only support agents")
+    refusal = bot.ephemeral(CAROL, say("agent.not_agent", "pt-BR"))
     assert refusal.params["channel"] == TRIAGE_1
     assert bot.fake.calls("chat.update") == []
     assert bot.engine.cards("T-1")[0].message_id == card["ts"]

@@ -146,7 +146,7 @@ def test_create_ticket_on_a_message_opens_a_ticket_for_whoever_used_it(bot: Slac
 
     bot.interact(shortcut)
 
-    bot.posted(bot.dm(CAROL), "opened ticket T-1")
+    bot.posted(bot.dm(CAROL), "abri o chamado T-1")  # in Carol's language, pt-BR
     card = bot.posted(TRIAGE_1, "the wifi in #lisbon-office drops every hour")
     assert f"<@{CAROL}>" in repr(card["blocks"])
 
