@@ -58,12 +58,6 @@ class KBSettings(_Section):
     suggest_threshold: Probability = 0.15
     calibration: Path | None = None
 
-    @model_validator(mode="after")
-    def _thresholds_ordered(self) -> Self:
-        if self.suggest_threshold > self.answer_threshold:
-            raise ValueError("suggest_threshold must not be above answer_threshold")
-        return self
-
 
 class PrivacySettings(_Section):
     # Days after which message text, ticket subjects and comments are purged (rows,

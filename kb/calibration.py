@@ -12,8 +12,10 @@ that :func:`find_calibration` picks up; without one the KB falls back to the mod
 learns from its own phrasings and the configured thresholds.
 
 ``score`` does not depend on the suggest threshold (suggestions are neither answers nor
-wrong answers), so the suggest threshold keeps the configured gap below the answer
-threshold: ``suggest = max(0, answer - (configured answer - configured suggest))``.
+wrong answers). A short list is only worth a question back to the asker when it usually
+holds the right article, so the suggest threshold is the lowest at which, among the
+calibration questions that would not be answered, the offered lists hold the expected
+article at least ``SUGGEST_HIT_TARGET`` of the time (on the same cross-fitted confidences).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from kb.confidence import ConfidenceModel, Examples, fit_confidence
-from kb.decision import Thresholds
+from kb.decision import MAX_SUGGESTIONS, Thresholds, chance_listed
 from kb.queries import Outcome, Query
 
 if TYPE_CHECKING:
@@ -47,6 +49,9 @@ __all__ = [
 CALIBRATION_FILE = "tier0-calibration.json"
 FORMAT = 1
 CROSS_FOLDS = 5
+SUGGEST_HIT_TARGET = 0.85
+"""Share of offered lists that should hold the right article (the rest cost the asker a
+question back and then a ticket anyway)."""
 
 
 class CalibrationError(ValueError):
@@ -152,12 +157,13 @@ def _outcome(
 
 
 def calibrate_thresholds(outcomes: Sequence[Outcome], configured: Thresholds) -> Thresholds:
-    """The answer threshold maximising ``score`` on ``outcomes`` (see module docstring).
+    """The answer threshold maximising ``score`` on ``outcomes`` and the suggest threshold
+    for it (see module docstring); ``configured.suggest`` stays when no question would be
+    offered a list.
 
-    Candidates are the observed top confidences (each is where an answer flips) plus 1.0
-    (never answer); ties go to the highest threshold, the more careful choice.
+    Answer candidates are the observed top confidences (each is where an answer flips)
+    plus 1.0 (never answer); ties go to the highest threshold, the more careful choice.
     """
-    gap = configured.answer - configured.suggest
     tops = [(o.matches[0].confidence if o.matches else 0.0, o) for o in outcomes]
     right = np.sort(
         [
@@ -178,4 +184,27 @@ def calibrate_thresholds(outcomes: Sequence[Outcome], configured: Thresholds) ->
     scores = 0.5 * deflection + 0.5 * escalation
     best = np.flatnonzero(scores >= scores.max() - 1e-12)[-1]
     answer = float(candidates[best])
-    return Thresholds(answer, max(0.0, answer - gap))
+    unanswered = [o for c, o in tops if o.matches and c < answer]
+    return Thresholds(answer, _suggest_threshold(unanswered, configured.suggest))
+
+
+def _suggest_threshold(unanswered: Sequence[Outcome], configured: float) -> float:
+    """The lowest chance-listed threshold at which offered lists hold the expected article
+    at least ``SUGGEST_HIT_TARGET`` of the time; failing that, the most reliable one."""
+    if not unanswered:
+        return configured
+    chance = np.array([chance_listed(o.matches[:MAX_SUGGESTIONS]) for o in unanswered])
+    hit = np.array(
+        [
+            o.query.expected in {m.article.id for m in o.matches[:MAX_SUGGESTIONS]}
+            for o in unanswered
+        ]
+    )
+    order = np.argsort(-chance, kind="stable")
+    chance, hit = chance[order], hit[order]
+    # offering at threshold chance[k] offers the lists 0..k (and any tied with k)
+    last = np.searchsorted(-chance, -chance, "right") - 1
+    rate = np.cumsum(hit)[last] / (last + 1)
+    reaching = np.flatnonzero(rate >= SUGGEST_HIT_TARGET)
+    k = reaching[-1] if len(reaching) else int(np.argmax(rate))
+    return float(chance[k])

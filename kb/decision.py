@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from kb.search import Match
 
-__all__ = ["MAX_SUGGESTIONS", "Decision", "Thresholds", "decide"]
+__all__ = ["MAX_SUGGESTIONS", "Decision", "Thresholds", "chance_listed", "decide"]
 
 Decision = Literal["answer", "suggest", "escalate"]
 MAX_SUGGESTIONS = 3
@@ -17,26 +17,32 @@ MAX_SUGGESTIONS = 3
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Confidence needed to send one article as the answer, and to offer a short list."""
+    """Confidence the best article needs to be sent as the answer, and the confidence
+    the (up to three) best articles need together to be offered as a short list."""
 
     answer: float
     suggest: float
 
-    def __post_init__(self) -> None:
-        if self.answer < self.suggest:
-            raise ValueError(
-                f"answer threshold {self.answer} is below suggest threshold {self.suggest}"
-            )
-
 
 def decide(matches: Sequence[Match], thresholds: Thresholds) -> tuple[Decision, list[Match]]:
-    """Answer with the best match if confident enough, else offer up to three, else escalate.
+    """Answer with the best match if confident enough, else offer the best three if they
+    likely hold the answer, else escalate.
 
+    Each confidence is the chance that article is the right one, so the three add up to
+    (about) the chance the list holds it. That sum, not each article's own confidence,
+    decides whether a list is worth the asker's time: three middling guesses for a
+    question no article answers are noise, one strong and two weak ones are a fair offer.
     ``matches`` must be best first, as :meth:`KnowledgeBase.rank` returns them.
     """
     if matches and matches[0].confidence >= thresholds.answer:
         return "answer", [matches[0]]
-    offered = [m for m in matches[:MAX_SUGGESTIONS] if m.confidence >= thresholds.suggest]
-    if offered:
+    offered = list(matches[:MAX_SUGGESTIONS])
+    if offered and chance_listed(offered) >= thresholds.suggest:
         return "suggest", offered
     return "escalate", []
+
+
+def chance_listed(offered: Sequence[Match]) -> float:
+    """The chance that one of ``offered`` is the right article (their summed
+    confidences, which can only estimate it: at most 1)."""
+    return min(1.0, sum(m.confidence for m in offered))

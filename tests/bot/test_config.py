@@ -120,10 +120,6 @@ def test_kb_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
             "[kb]\nanswer_threshold = 1.5\n",
             "kb.answer_threshold: Input should be less than or equal to 1",
         ),
-        (
-            "[kb]\nanswer_threshold = 0.2\nsuggest_threshold = 0.4\n",
-            "kb: suggest_threshold must not be above answer_threshold",
-        ),
         ("[tickets]\ndefault_priority = 'meh'\n", "default_priority 'meh' is not one of"),
         (
             "[slack]\naudience = 'everyone'\n",

@@ -2,10 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from kb.articles import Article
-from kb.decision import Thresholds, decide
+from kb.decision import Thresholds, chance_listed, decide
 from kb.search import Match
 
 
@@ -22,18 +20,29 @@ def test_confident_best_is_the_answer() -> None:
     assert decide([best, match("b", 0.6)], THRESHOLDS) == ("answer", [best])
 
 
-def test_middling_matches_are_suggested_at_most_three() -> None:
-    ms = [match("a", 0.69), match("b", 0.5), match("c", 0.3), match("d", 0.3)]
-    assert decide(ms, THRESHOLDS) == ("suggest", ms[:3])
-    likely, unlikely = match("a", 0.5), match("b", 0.29)
-    assert decide([likely, unlikely], THRESHOLDS) == ("suggest", [likely])
+def test_the_best_three_are_offered_when_together_they_likely_hold_the_answer() -> None:
+    ms = [match("a", 0.2), match("b", 0.1), match("c", 0.05), match("d", 0.04)]
+    assert decide(ms, THRESHOLDS) == ("suggest", ms[:3])  # 0.2 + 0.1 + 0.05 >= 0.3
+    one = match("a", 0.3)
+    assert decide([one], THRESHOLDS) == ("suggest", [one])
 
 
-def test_nothing_good_enough_escalates() -> None:
-    assert decide([match("a", 0.29)], THRESHOLDS) == ("escalate", [])
+def test_the_list_may_be_more_likely_than_any_answer_needs() -> None:
+    # a strict list, a lenient answer: two close candidates are offered, not guessed
+    strict = Thresholds(answer=0.6, suggest=0.9)
+    close = [match("a", 0.55), match("b", 0.4)]
+    assert decide(close, strict) == ("suggest", close)
+    assert decide([match("a", 0.6), match("b", 0.4)], strict)[0] == "answer"
+
+
+def test_nothing_likely_enough_escalates() -> None:
+    assert decide([match("a", 0.15), match("b", 0.1), match("c", 0.04)], THRESHOLDS) == (
+        "escalate",
+        [],
+    )
     assert decide([], THRESHOLDS) == ("escalate", [])
 
 
-def test_answer_threshold_cannot_be_below_suggest() -> None:
-    with pytest.raises(ValueError, match="below suggest"):
-        Thresholds(answer=0.2, suggest=0.5)
+def test_chance_listed_is_the_summed_confidence_at_most_one() -> None:
+    assert chance_listed([match("a", 0.5), match("b", 0.25)]) == 0.75
+    assert chance_listed([match("a", 0.7), match("b", 0.6)]) == 1.0

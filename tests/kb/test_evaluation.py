@@ -39,7 +39,7 @@ OUTCOMES = [
     outcome("a", ("a", 0.9), ("b", 0.1)),  # answered right
     outcome("a", ("b", 0.85), ("a", 0.5)),  # answered wrong (top1 miss, top3 hit)
     outcome("c", ("d", 0.6), ("c", 0.5), ("a", 0.45)),  # suggested, list holds c
-    outcome("c", ("d", 0.3), ("e", 0.2), ("f", 0.1), ("c", 0.05)),  # escalated, top3 miss
+    outcome("c", ("d", 0.2), ("e", 0.1), ("f", 0.05), ("c", 0.01)),  # escalated, top3 miss
     outcome(None, ("a", 0.95)),  # out of scope, wrongly answered
     outcome(None, ("b", 0.5), ("a", 0.2)),  # out of scope, suggested (not answered)
 ]
@@ -66,8 +66,33 @@ def test_calibration_picks_the_best_answer_threshold() -> None:
     outcomes = [*OUTCOMES, outcome("a", ("a", 0.97))]
     chosen = calibrate_thresholds(outcomes, Thresholds(0.8, 0.4))
     assert chosen.answer == 0.97
-    assert chosen.suggest == pytest.approx(0.57)  # the configured gap of 0.4 is kept
+    # Unanswered lists, most likely first: three hits at 1.0 (capped sums), then misses
+    # at 0.95 and 0.7 (out of scope) and 0.35 (c not among the best three).
+    assert chosen.suggest == 1.0
     assert summarize(outcomes, chosen).score == 0.6
+
+
+def test_suggest_threshold_is_the_lowest_whose_lists_usually_hold_the_answer() -> None:
+    # No right best match, so nothing is answered (answer threshold 1.0); lists by chance:
+    # 0.9 .. 0.5 hit (5/5), 0.4 misses (5/6), 0.3 hits (6/7 = 0.857), 0.2 misses (6/8)
+    hits = [outcome("a", ("b", c - 0.1), ("a", 0.1)) for c in (0.9, 0.8, 0.7, 0.6, 0.5)]
+    outcomes = [
+        *hits,
+        outcome(None, ("b", 0.3), ("a", 0.1)),
+        outcome("a", ("b", 0.2), ("a", 0.1)),
+        outcome(None, ("b", 0.1), ("a", 0.1)),
+    ]
+    chosen = calibrate_thresholds(outcomes, Thresholds(0.5, 0.5))
+    assert chosen.answer == 1.0
+    assert chosen.suggest == pytest.approx(0.3)
+    assert summarize(outcomes, chosen).suggest_hit_rate == pytest.approx(0.8571, abs=1e-4)
+
+
+def test_suggest_threshold_without_good_lists_is_the_most_reliable_one() -> None:
+    misses = [outcome(None, ("b", c)) for c in (0.6, 0.3)]
+    assert calibrate_thresholds(misses, Thresholds(0.5, 0.2)).suggest == 0.6
+    only_answers = [outcome("a", ("a", 0.9)), outcome(None)]
+    assert calibrate_thresholds(only_answers, Thresholds(0.5, 0.2)).suggest == 0.2
 
 
 def test_calibration_prefers_the_careful_threshold_on_ties() -> None:

@@ -79,7 +79,7 @@ def calibration_queries() -> list[Query]:
 def test_calibration_round_trips_through_its_file(sample_kb: KnowledgeBase, tmp_path: Path) -> None:
     fitted = calibrate(sample_kb, calibration_queries(), Thresholds(0.5, 0.3))
     assert fitted.n_queries == 84
-    assert fitted.thresholds.answer - fitted.thresholds.suggest == pytest.approx(0.2)
+    assert 0 < fitted.thresholds.suggest <= 1
     path = tmp_path / CALIBRATION_FILE
     fitted.save(path)
     assert find_calibration([tmp_path / "elsewhere", tmp_path]) == path
