@@ -14,6 +14,7 @@ from bot.config import load_settings
 from bot.demo.cast import TIERS
 from bot.demo.month import DemoClock, seed_month
 from bot.jobs import Jobs
+from storage.db import Database
 from storage.reports import has_activity
 
 __all__ = ["cmd_seed", "register"]
@@ -38,18 +39,17 @@ def cmd_seed(args: argparse.Namespace, console: Console | None = None) -> int:
     settings = configured.model_copy(
         update={"tickets": configured.tickets.model_copy(update={"tiers": TIERS})}
     )
+    if _has_activity(settings.database.url):
+        console.print(
+            "[red]error:[/red] this database already has questions or tickets; "
+            "seed an empty one (e.g. DATABASE_URL=sqlite:///demo.db tier0 demo seed)",
+            highlight=False,
+        )
+        return 1
     end = datetime.now(UTC)
     clock = DemoClock(end)
     app = build_app(settings, clock=clock)
     try:
-        with app.database.session() as session:
-            if has_activity(session):
-                console.print(
-                    "[red]error:[/red] this database already has questions or tickets; "
-                    "seed an empty one (e.g. DATABASE_URL=sqlite:///demo.db tier0 demo seed)",
-                    highlight=False,
-                )
-                return 1
         started = time.monotonic()
         jobs = Jobs(settings, app.database.unit_of_work, clock)
         summary = seed_month(
@@ -72,3 +72,12 @@ def cmd_seed(args: argparse.Namespace, console: Console | None = None) -> int:
         highlight=False,
     )
     return 0
+
+
+def _has_activity(url: str) -> bool:
+    database = Database.open(url)
+    try:
+        with database.session() as session:
+            return has_activity(session)
+    finally:
+        database.close()

@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
 
-from bot.actions import Action, AnswerArticle, AskRating, OfferArticles, PostTicketCard
+from bot.actions import (
+    Action,
+    AnswerArticle,
+    AskRating,
+    OfferArticles,
+    PostTicketCard,
+    Refuse,
+)
 from bot.demo.cast import AGENTS, DISCORD_GAPS, SLACK_GAPS, WEAK_ARTICLES, requester_names
 from bot.engine import Engine
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
@@ -29,7 +36,7 @@ from kb import Article
 __all__ = ["DemoClock", "SeedSummary", "seed_month"]
 
 SWEEP_EVERY = timedelta(minutes=15)
-Step = Callable[[], None]
+Step = Callable[[], object]
 
 
 class DemoClock:
@@ -161,11 +168,9 @@ class Month:
         roll = self.rng.random()
         later = self.clock.now + timedelta(minutes=self.rng.uniform(1, 15))
         if roll < (0.35 if weak else 0.62):
-            self.summary.solved_pressed += 1
-            self.at(later, lambda: self._press(asker, "solved", answer.article.id))
+            self.at(later, lambda: self._feedback(asker, "solved", answer.article.id))
         elif roll < (0.85 if weak else 0.8):
-            self.summary.still_need_help_pressed += 1
-            self.at(later, lambda: self._press(asker, "still_need_help", answer.article.id))
+            self.at(later, lambda: self._feedback(asker, "still_need_help", answer.article.id))
 
     def _offered(self, asker: Asker, offer: OfferArticles) -> None:
         later = self.clock.now + timedelta(minutes=self.rng.uniform(1, 10))
@@ -190,14 +195,23 @@ class Month:
         later = self.clock.now + timedelta(minutes=self.rng.uniform(2, 240))
 
         def rate() -> None:
-            self.summary.ratings.append(stars)
-            self._press(asker, "rate", f"{key}:{stars}")
-            self._press(asker, "skip_comment", key)
+            if self._press(asker, "rate", f"{key}:{stars}"):
+                self.summary.ratings.append(stars)
+                self._press(asker, "skip_comment", key)
 
         self.at(later, rate)
 
-    def _press(self, asker: Asker, action: str, value: str) -> None:
-        self._send(ButtonPressed(asker.person, asker.place, action, value, f"b{next(self._ids)}"))
+    def _feedback(self, asker: Asker, action: str, article_id: str) -> None:
+        if self._press(asker, action, article_id):
+            if action == "solved":
+                self.summary.solved_pressed += 1
+            else:
+                self.summary.still_need_help_pressed += 1
+
+    def _press(self, asker: Asker, action: str, value: str) -> bool:
+        """Press a button; whether the bot took it (a stale button is refused)."""
+        event = ButtonPressed(asker.person, asker.place, action, value, f"b{next(self._ids)}")
+        return self._send(event)
 
     # -- agents ---------------------------------------------------------------------------
 
@@ -286,8 +300,10 @@ class Month:
 
     # -- the engine -----------------------------------------------------------------------
 
-    def _send(self, event: Event) -> None:
-        self._react(self.engine.handle(event))
+    def _send(self, event: Event) -> bool:
+        deliveries = self.engine.handle(event)
+        self._react(deliveries)
+        return not any(isinstance(d.action, Refuse) for d in deliveries)
 
     def _react(self, deliveries: Sequence[Delivery]) -> None:
         """Nothing is sent anywhere: the outbox rows are marked delivered at once, so a
