@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from adapters.discord_adapter.ids import PLATFORM, parse_custom_id, personal_place, place
+from adapters.malformed import ignoring_malformed
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
 
 __all__ = [
@@ -126,6 +127,7 @@ def person_of(payload: Json, locale: str | None = None) -> Person:
     return Person(PLATFORM, str(user.get("id", "")), str(name), locale, roles)
 
 
+@ignoring_malformed(PLATFORM, None)
 def message_event(payload: Json, kind: ChannelKind, layout: Layout) -> MessageReceived | None:
     """A person's message in a support channel, a DM, a ticket thread or a card thread."""
     author: Json = payload.get("author") or {}
@@ -143,6 +145,7 @@ def message_event(payload: Json, kind: ChannelKind, layout: Layout) -> MessageRe
     return MessageReceived(person_of(payload), where, _text(payload), message_id=str(payload["id"]))
 
 
+@ignoring_malformed(PLATFORM, None)
 def interaction_event(
     payload: Json, kind: ChannelKind, layout: Layout
 ) -> Event | ModalRequest | None:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from adapters.malformed import ignoring_malformed
 from adapters.slack.mrkdwn import plain_text
 from bot.actions import Button
 from bot.arguments import split_args
@@ -75,13 +76,14 @@ class Rules:
 # -- messages -----------------------------------------------------------------------------------
 
 
+@ignoring_malformed(PLATFORM, "ignore")
 def message_route(event: JSON, rules: Rules) -> MessageRoute:
     """Whether a ``message`` or ``app_mention`` event is for the bot, before any lookup.
 
     A mention in a channel arrives twice (``message`` and ``app_mention``); each case takes
     exactly one of them so the engine sees every message once.
     """
-    if not _from_a_person(event, rules):
+    if not _from_a_person(event, rules) or not _placed(event):
         return "ignore"
     channel = str(event.get("channel", ""))
     if event.get("type") == "app_mention":
@@ -96,6 +98,7 @@ def message_route(event: JSON, rules: Rules) -> MessageRoute:
     return "thread_check"
 
 
+@ignoring_malformed(PLATFORM, None)
 def message_event(event: JSON, person: Person, rules: Rules) -> Event | None:
     """A person's message as an event (call it once :func:`message_route` said so).
 
@@ -133,6 +136,11 @@ def _from_a_person(event: JSON, rules: Rules) -> bool:
     return isinstance(user, str) and bool(user) and user != rules.bot_user_id
 
 
+def _placed(event: JSON) -> bool:
+    """Whether the event says where it happened (a channel, and its ts for the thread)."""
+    return isinstance(event.get("channel"), str) and isinstance(event.get("ts"), str)
+
+
 def _is_dm(event: JSON) -> bool:
     return event.get("channel_type") == "im" or str(event.get("channel", "")).startswith("D")
 
@@ -166,6 +174,7 @@ def _args(raw: str) -> tuple[str, ...]:
 # -- slash command and shortcut -------------------------------------------------------------------
 
 
+@ignoring_malformed(PLATFORM, None)
 def slash_command(payload: JSON, person: Person, dm_channel: str) -> CommandIssued:
     """``/tier0 new my screen is black``, ``/tier0 mine``, ``/tier0 claim T-4`` ...
 
@@ -191,6 +200,7 @@ def _free_text_args(name: str, rest: str) -> tuple[str, ...]:
     return tuple(a for a in (key, plain_text(text).strip()) if a)
 
 
+@ignoring_malformed(PLATFORM, None)
 def message_shortcut(payload: JSON, person: Person, dm_channel: str) -> CommandIssued | None:
     """ "Create ticket" on a message: a ticket whose question is that message's text."""
     if payload.get("callback_id") != CREATE_TICKET_CALLBACK:
@@ -219,6 +229,7 @@ def command_action_id(name: str) -> str:
     return f"{ACTION_PREFIX}:command:{name}"
 
 
+@ignoring_malformed(PLATFORM, None)
 def block_action(payload: JSON, person: Person) -> Event | None:
     """A click on one of tier0's buttons or menus, as the engine's event."""
     actions: Sequence[JSON] = payload.get("actions") or []
@@ -242,6 +253,7 @@ def block_action(payload: JSON, person: Person) -> Event | None:
     return None
 
 
+@ignoring_malformed(PLATFORM, None)
 def place_of_action(payload: JSON) -> Place | None:
     """The conversation a clicked message belongs to: its thread, or the DM."""
     container = payload.get("container") or {}
