@@ -8,6 +8,7 @@ processed (a redelivered event stops there), acts on it and records what the bot
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -28,7 +29,7 @@ from bot.tickets import TicketDesk
 from bot.turn import Turn
 from kb import KnowledgeBase
 
-__all__ = ["Clock", "Engine", "utc_now"]
+__all__ = ["Clock", "Engine", "HandlingObserver", "utc_now"]
 
 LANGUAGE_COMMANDS = frozenset({"language", "idioma", "lang"})
 AUTO_LANGUAGE = frozenset({"auto", "automatico", "automático"})
@@ -36,6 +37,7 @@ AUTO_LANGUAGE = frozenset({"auto", "automatico", "automático"})
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+HandlingObserver = Callable[[Event, float, list[Delivery]], None]
 
 
 def utc_now() -> datetime:
@@ -62,6 +64,8 @@ class Engine:
         self.outbox = Outbox(unit_of_work, clock, lease=lease)
         self._unit_of_work = unit_of_work
         self._clock = clock
+        self.observers: list[HandlingObserver] = []
+        """Told about each handled event (metrics): it, its seconds and what was decided."""
 
     def handle(self, event: Event) -> list[Delivery]:
         """Act on one event; returns the stored actions for the adapters to send. Never raises.
@@ -69,12 +73,17 @@ class Engine:
         An internal error is answered with a refusal that is not stored (id 0): the event
         stays unprocessed, so a redelivery is handled normally.
         """
+        started = time.perf_counter()
         try:
-            return self._handle(event)
+            deliveries = self._handle(event)
         except Exception:
             log.exception("could not handle %s %s", type(event).__name__, event.event_id)
             locale = pick_locale(event.person.locale, self.settings.default_locale)
-            return [Delivery(0, Refuse(event.person, event.place, say("error.internal", locale)))]
+            refusal = Refuse(event.person, event.place, say("error.internal", locale))
+            deliveries = [Delivery(0, refusal)]
+        for observer in self.observers:
+            observer(event, time.perf_counter() - started, deliveries)
+        return deliveries
 
     def attach_card(self, key: str, card: Card, workspace: Place | None) -> None:
         """An adapter posted a ticket card; ``workspace`` is where agents discuss it."""
