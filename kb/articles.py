@@ -14,11 +14,21 @@ from typing import Any, Literal, cast
 
 import yaml
 
-__all__ = ["AUDIENCES", "Article", "Audience", "LoadError", "LoadResult", "load_articles"]
+__all__ = [
+    "AUDIENCES",
+    "MAX_ID_LENGTH",
+    "Article",
+    "Audience",
+    "LoadError",
+    "LoadResult",
+    "load_articles",
+]
 
 Audience = Literal["internal", "external", "all"]
 AUDIENCES: tuple[Audience, ...] = ("internal", "external", "all")
 
+MAX_ID_LENGTH = 64
+"""Ids ride in button values, and Discord's custom ids hold 100 characters in all."""
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 
@@ -121,6 +131,10 @@ def _parse(path: Path) -> Article:
         article_id = str(article_id)
     if not isinstance(article_id, str) or not article_id.strip():
         raise _Invalid("'id' must be a non-empty string")
+    if len(article_id.strip()) > MAX_ID_LENGTH:
+        length = len(article_id.strip())
+        named = "" if "id" in meta else " (it is the file name: set a shorter 'id')"
+        raise _Invalid(f"'id' is {length} characters: use at most {MAX_ID_LENGTH}{named}")
     title = meta.get("title")
     if title is None:
         raise _Invalid("missing required 'title'")
