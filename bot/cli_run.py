@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.app import build_app
 from bot.config import load_settings
+from bot.health import operations
 from bot.logs import configure_logging
 from bot.service import build_adapters, build_scheduler, check_secrets, serve
 
@@ -45,7 +46,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
             return 1 if errors else 0
         scheduler = build_scheduler(app, adapters)
-        asyncio.run(serve(adapters, settings.service.shutdown_grace_seconds, scheduler))
+        with operations(app):  # /healthz and /metrics, when [service] metrics_port is set
+            asyncio.run(serve(adapters, settings.service.shutdown_grace_seconds, scheduler))
         return 0
     finally:
         app.close()

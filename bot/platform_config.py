@@ -32,6 +32,9 @@ class ServiceSettings(_Section):
     # long after it dies).
     delivery_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
     scheduler_lease_seconds: float = Field(default=30.0, ge=3, le=3600)
+    # /healthz and /metrics (Prometheus) over HTTP; 0 turns them off.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
 
 
 class ConsoleSettings(_Section):
