@@ -55,6 +55,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     ev.add_argument("--queries", required=True, type=Path, metavar="TEST.jsonl")
     ev.add_argument("--calibrate", type=Path, metavar="VAL.jsonl")
     ev.add_argument("--calibration", type=Path, metavar="FILE", help="a calibration file to use")
+    ev.add_argument(
+        "--locale",
+        action="append",
+        metavar="LOCALE",
+        help="only articles in this language, as chat does for a requester (repeatable)",
+    )
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     ev.set_defaults(func=cmd_eval)
 
@@ -129,7 +135,14 @@ def cmd_eval(args: argparse.Namespace, console: Console | None = None) -> int:
         return 2
     build_ms = (time.perf_counter() - start) * 1000
     kb, thresholds = setup
-    report = evaluate(kb, queries, thresholds, calibration=calibration, build_ms=build_ms)
+    report = evaluate(
+        kb,
+        queries,
+        thresholds,
+        calibration=calibration,
+        build_ms=build_ms,
+        locales=getattr(args, "locale", None),
+    )
     if args.json:
         print(json.dumps(report.to_dict()))
         return 0

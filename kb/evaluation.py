@@ -108,13 +108,16 @@ def evaluate(
     *,
     calibration: Sequence[Query] | None = None,
     build_ms: float = 0.0,
+    locales: Sequence[str] | None = None,
 ) -> EvalReport:
     """Rank ``queries`` and report; with ``calibration`` queries, first fit the confidence
-    model and the answer threshold on them (:func:`kb.calibration.calibrate`)."""
+    model and the answer threshold on them (:func:`kb.calibration.calibrate`). ``locales``
+    keeps to articles in those languages, as chat does for a requester."""
     if calibration is not None:
         fitted = calibrate(kb, calibration, thresholds)
         kb, thresholds = kb.calibrated(fitted), fitted.thresholds
-    return summarize(run_queries(kb, queries, thresholds), thresholds, build_ms)
+    outcomes = run_queries(kb, queries, thresholds, locales=locales)
+    return summarize(outcomes, thresholds, build_ms)
 
 
 def _ratio(numerator: int, denominator: int) -> float:

@@ -66,13 +66,20 @@ def load_queries(path: Path) -> list[Query]:
 
 
 def run_queries(
-    kb: KnowledgeBase, queries: Sequence[Query], thresholds: Thresholds
+    kb: KnowledgeBase,
+    queries: Sequence[Query],
+    thresholds: Thresholds,
+    *,
+    locales: Sequence[str] | None = None,
 ) -> list[Outcome]:
-    """Rank and decide every query, timing both as one chat message would be timed."""
+    """Rank and decide every query, timing both as one chat message would be timed.
+
+    ``locales`` limits the articles to those languages, as chat does for a requester.
+    """
     outcomes: list[Outcome] = []
     for query in queries:
         start = time.perf_counter()
-        matches = kb.rank(query.text, limit=RANK_LIMIT)
+        matches = kb.rank(query.text, locales=locales, limit=RANK_LIMIT)
         decide(matches, thresholds)
         ms = (time.perf_counter() - start) * 1000
         outcomes.append(Outcome(query, tuple(matches), ms))
