@@ -26,6 +26,7 @@ from bot.agents import AgentDirectory
 from bot.config import Settings
 from bot.digest import daily_digest
 from bot.engine import Clock, utc_now
+from bot.gaps import weekly_gaps
 from bot.messages import say
 from bot.outbox import Delivery, enqueue_all
 from bot.records import Ticket, TicketClock
@@ -296,6 +297,23 @@ class Jobs:
                         deliveries.extend(enqueue_all(store, actions, now))
                 except Exception:
                     log.exception("SLA sweep of ticket %d failed; retrying next sweep", ticket_id)
+
+    def kb_gaps(self, platforms: Sequence[str]) -> list[Delivery]:
+        """This week's KB gaps for each platform with a ``[kb] gaps_channels`` channel, if it
+        is time and no one has posted them yet."""
+        now = self._clock()
+        deliveries: list[Delivery] = []
+        for platform in platforms:
+            channel = self.settings.kb.gaps_channels.get(platform)
+            if not channel:
+                continue
+            try:
+                with self._unit_of_work() as store:
+                    actions = weekly_gaps(store, now, self.context, platform, channel)
+                    deliveries.extend(enqueue_all(store, actions, now))
+            except Exception:
+                log.exception("%s KB gaps failed; the other platforms' go ahead", platform)
+        return deliveries
 
     def digest(self, platforms: Sequence[str]) -> list[Delivery]:
         """Today's digest for each platform, if it is time and no one has posted it yet."""

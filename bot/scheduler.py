@@ -189,6 +189,7 @@ class JobScheduler:
         if self._replay is not None:
             await self._run("replay of unhandled messages", self._replay)
         await self._run("sweep", self.jobs.sweep)
+        await self._run("KB gaps", lambda: self.jobs.kb_gaps(self.platforms))  # weekly
 
     async def digest(self, platform: str) -> None:
         if not await self.lead():

@@ -25,6 +25,7 @@ from bot.records import (
     UnhandledMessage,
     User,
 )
+from kb.gaps import Asked
 
 __all__ = ["Store", "UnitOfWork"]
 
@@ -188,6 +189,12 @@ class Store(Protocol):
     ) -> None:
         """Note how the conversation's latest question went on (an article picked from a
         list) or ended (solved, still need help, none of these, a ticket)."""
+        ...
+
+    def unsettled_questions(
+        self, since: datetime, until: datetime, platform: str | None = None
+    ) -> Sequence[Asked]:
+        """Questions asked in [since, until) that the KB did not settle, oldest first."""
         ...
 
     # -- outbox and ticket cards ----------------------------------------------------------

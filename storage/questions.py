@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.records import Conversation, User
+from kb.gaps import MAX_QUESTIONS, Asked
 from storage.models import QuestionRow
 
 __all__ = ["QuestionQueries"]
@@ -72,3 +74,30 @@ class QuestionQueries:
                 .values(**changes)
                 .execution_options(synchronize_session=False)
             )
+
+    def unsettled_questions(
+        self, since: datetime, until: datetime, platform: str | None = None
+    ) -> Sequence[Asked]:
+        """Questions the KB did not settle, oldest first: "Still need help", "None of
+        these", or nothing matched and a ticket was opened (asking for a person is not a
+        KB gap). The most recent ``MAX_QUESTIONS`` at most."""
+        query = (
+            select(QuestionRow.text, QuestionRow.article_id, QuestionRow.outcome)
+            .where(
+                QuestionRow.created_at >= since,
+                QuestionRow.created_at < until,
+                or_(
+                    QuestionRow.outcome.in_(("still_need_help", "none_of_these")),
+                    and_(QuestionRow.outcome == "ticket", QuestionRow.decision == "escalate"),
+                ),
+            )
+            .order_by(QuestionRow.id.desc())
+            .limit(MAX_QUESTIONS)
+        )
+        if platform is not None:
+            query = query.where(QuestionRow.platform == platform)
+        rows = self.session.execute(query).all()
+        return [
+            Asked(text, article_id if outcome == "still_need_help" else None)
+            for text, article_id, outcome in reversed(rows)
+        ]
