@@ -16,6 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bot import cli_gaps
 from bot.config import ConfigError, load_settings
 from kb.articles import load_articles
 from kb.calibration import (
@@ -77,6 +78,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     cal.add_argument("--json", action="store_true", help="print the fit's report as JSON")
     cal.set_defaults(func=cmd_calibrate)
+
+    cli_gaps.register(commands)
 
 
 def cmd_validate(args: argparse.Namespace, console: Console | None = None) -> int:

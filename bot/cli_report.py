@@ -17,12 +17,13 @@ from bot.reports.tables import print_report
 from storage.db import Database
 from storage.reports import load_report_data
 
-__all__ = ["cmd_report", "register"]
+__all__ = ["PLATFORMS", "cmd_report", "register", "span_argument"]
 
 PLATFORMS = ("slack", "discord", "console")
 
 
-def _span(text: str) -> Any:
+def span_argument(text: str) -> Any:
+    """``--since 30d`` as a timedelta, or argparse's usage error."""
     try:
         return parse_span(text)
     except ValueError as error:
@@ -34,7 +35,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "report", help="questions, deflection, tickets, SLA, CSAT, articles and agents"
     )
     report.add_argument(
-        "--since", type=_span, default=parse_span("30d"), metavar="SPAN", help="30d, 2w, 12h"
+        "--since",
+        type=span_argument,
+        default=parse_span("30d"),
+        metavar="SPAN",
+        help="30d, 2w, 12h",
     )
     report.add_argument("--platform", choices=PLATFORMS, help="only this platform")
     report.add_argument("--html", type=Path, metavar="FILE", help="also write an HTML report")

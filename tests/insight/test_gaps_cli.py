@@ -1,0 +1,61 @@
+"""``tier0 kb gaps`` on a desk's database: the groups, their sizes and wordings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from bot.cli import build_parser
+from bot.cli_gaps import cmd_gaps
+from bot.config import KBSettings, Settings
+from bot.engine import Engine
+from kb import KnowledgeBase
+from storage.db import Database
+from tests.support.chat import Chat, FakeClock
+
+ASKED = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def run(config: Path, *options: str) -> str:
+    args = build_parser().parse_args(["--config", str(config), "kb", "gaps", *options])
+    console = Console(record=True, width=200)
+    assert cmd_gaps(args, console, now=ASKED.replace(hour=12)) == 0
+    return console.export_text()
+
+
+def test_gaps_lists_the_biggest_groups_with_their_wordings(
+    tmp_path: Path, sample_kb: KnowledgeBase
+) -> None:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    database = Database.open(url)
+    never_sure = Settings(kb=KBSettings(answer_threshold=1.0, suggest_threshold=1.0))
+    clock = FakeClock(ASKED)
+    chat = Chat(Engine(never_sure, sample_kb, database.unit_of_work, clock), clock)
+    for n, text in enumerate(
+        [
+            "how do I book a meeting room in Lisbon",
+            "book meeting room lisbon office",
+            "the coffee machine on floor 2 is broken",
+            "where do I book meeting rooms in lisbon?",
+            "coffee machine on floor 2 is leaking",
+            "my chair is broken",
+        ]
+    ):
+        chat.say(text, f"asker{n}")
+    database.close()
+    config = tmp_path / "tier0.toml"
+    config.write_text(f'[database]\nurl = "{url}"\n')
+
+    shown = run(config, "--since", "1d")
+
+    assert "KB gaps: 6 unanswered questions on all platforms" in shown
+    rows = [line for line in shown.splitlines() if "│" in line and line.split("│")[1].strip()]
+    assert [row.split("│")[1:4] for row in rows] == [
+        [" 1 ", "     3 ", " how do I book a meeting room in Lisbon  "],
+        [" 2 ", "     2 ", " the coffee machine on floor 2 is broken "],
+    ]
+    assert "No repeated unanswered question (0 unanswered on slack)" in run(
+        config, "--platform", "slack"
+    )
