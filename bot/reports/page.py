@@ -24,7 +24,7 @@ th, td { padding: 0.25em 0.8em; border-bottom: 1px solid #eee; text-align: right
 th:first-child, td:first-child { text-align: left; }
 th { background: #f6f6f6; }
 figure { margin: 1.2em 0; }
-figure svg { max-width: 100%; height: auto; }
+figure svg { width: 100%; height: auto; }
 """
 
 
