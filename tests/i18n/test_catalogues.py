@@ -16,6 +16,7 @@ from babel.messages.pofile import write_po
 from bot.i18n import LOCALES_DIR, SOURCE_LOCALE, babel_locale, languages, read_catalogue
 from bot.messages import say
 from bot.records import TicketStatus
+from tests.i18n.english import english_in
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(languages())
@@ -129,3 +130,11 @@ def test_a_new_language_is_a_new_po_file_and_falls_back_to_english(tmp_path: Pat
     assert shipped["fr"].translations.gettext("answer.ask_solved") == (
         "Did this solve your problem?"
     )
+
+
+def test_english_is_told_apart_from_portuguese() -> None:
+    """The check the Portuguese dialogues rely on can fail."""
+    english = [say("ticket.opened", key="T-1", priority="normal", tier="IT"), "Solved"]
+    portuguese = [say("ticket.opened", "pt-BR", key="T-1", priority="normal", tier="TI")]
+    assert len(english_in(english)) >= 2
+    assert english_in([*portuguese, "Resolvido", "1", "T-1"]) == []
