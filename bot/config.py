@@ -26,6 +26,7 @@ __all__ = [
     "ConfigError",
     "DatabaseSettings",
     "KBSettings",
+    "LimitSettings",
     "PrivacySettings",
     "Settings",
     "TicketSettings",
@@ -59,6 +60,14 @@ class KBSettings(_Section):
     calibration: Path | None = None
     # Platform -> channel id where the week's KB gaps are posted on Mondays (none: not posted).
     gaps_channels: dict[str, str] = Field(default_factory=dict)
+
+
+class LimitSettings(_Section):
+    # Longer messages are cut to this many characters (the writer is told).
+    max_message_chars: int = Field(default=4000, ge=100)
+    # Messages one person may send a minute before the bot stops answering them for the
+    # rest of that minute (it says so once; their messages are still kept). 0: no limit.
+    messages_per_minute: int = Field(default=60, ge=0)
 
 
 class PrivacySettings(_Section):
@@ -163,6 +172,7 @@ class Settings(_Section):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     sla: SLASettings = Field(default_factory=SLASettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
 
     def audience_for(self, platform: str) -> Audience:
         """Which articles people on ``platform`` may see; unknown platforms see all."""

@@ -19,6 +19,7 @@ from bot.answering import Answerer
 from bot.config import Settings
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Place
 from bot.i18n import language_name, languages, supported_locale
+from bot.limits import InboundLimits
 from bot.messages import pick_locale, say
 from bot.outbox import Delivery, Outbox, enqueue_all
 from bot.records import Card, Role, Ticket
@@ -60,6 +61,7 @@ class Engine:
         )
         self.commands = AgentCommands(self.desk)
         self.answerer = Answerer(settings, kb, self.desk)
+        self.limits = InboundLimits(settings.limits)
         lease = timedelta(seconds=settings.service.delivery_lease_seconds)
         self.outbox = Outbox(unit_of_work, clock, lease=lease)
         self._unit_of_work = unit_of_work
@@ -149,6 +151,8 @@ class Engine:
 
     def _handle(self, event: Event) -> list[Delivery]:
         now = self._clock()
+        cut = self.limits.cut(event)
+        event = cut.event
         platform = event.place.platform
         inbound = _inbound(event)
         if inbound is not None:
@@ -172,6 +176,8 @@ class Engine:
             if inbound is not None and store.is_inbound_handled(platform, inbound[0]):
                 return []  # the same message under another event id (a replay, a retry)
             turn = self._turn(store, event, now)
+            if cut.length is not None:
+                turn.reply(turn.say("limits.cut", count=self.limits.max_chars, length=cut.length))
             self._dispatch(turn, event)
             store.save_conversation(turn.conversation, now)
             if inbound is not None:
@@ -201,11 +207,27 @@ class Engine:
 
     def _dispatch(self, turn: Turn, event: Event) -> None:
         if isinstance(event, MessageReceived):
-            self._message(turn, event.text)
+            if not self._flooding(turn):
+                self._message(turn, event.text)
         elif isinstance(event, ButtonPressed):
             self._button(turn, event.action, event.value)
         else:
             self._command(turn, event.name.lower(), list(event.args))
+
+    def _flooding(self, turn: Turn) -> bool:
+        """Over the message rate (agents never are): the message stays stored, on the
+        person's ticket if one is open, and they hear once when the bot listens again."""
+        if turn.agent_tier is not None:
+            return False
+        slowdown = self.limits.rate.check(turn.person.ref, turn.now)
+        if slowdown is None:
+            return False
+        ticket = self.desk.current_ticket(turn)
+        if ticket is not None and ticket.active:
+            turn.ticket_id = ticket.id
+        if slowdown.tell:
+            turn.reply(turn.say("limits.slow_down", count=slowdown.seconds))
+        return True
 
     def _message(self, turn: Turn, text: str) -> None:
         ticket = self.desk.current_ticket(turn)

@@ -1,0 +1,86 @@
+"""Floods and huge pastes: cut or slowed down politely, and never lost.
+
+Limits here: 100 characters a message, 3 messages a minute per person.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.actions import RelayToAgents, RelayToRequester
+from bot.config import LimitSettings, Settings
+from storage.db import Database
+from storage.models import MessageRow
+from tests.support.chat import Chat
+
+PASTE = "my laptop shows this error: " + "0xDEADBEEF " * 50
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(limits=LimitSettings(max_message_chars=100, messages_per_minute=3))
+
+
+def stored(database: Database) -> list[tuple[str, int | None]]:
+    """What people wrote, as stored: text and ticket."""
+    with database.session() as session:
+        rows = session.scalars(
+            select(MessageRow).where(MessageRow.direction == "in").order_by(MessageRow.id)
+        )
+        return [(row.text, row.ticket_id) for row in rows]
+
+
+def test_a_huge_paste_is_cut_and_the_writer_told_where(chat: Chat, database: Database) -> None:
+    bot = chat.say(PASTE)
+
+    assert bot.texts()[0] == (
+        f"Your message was {len(PASTE)} characters long, more than I can take; "
+        "I kept the first 100."
+    )
+    assert len(bot.texts()) > 1  # and the first 100 characters are answered as usual
+    assert [text for text, _ in stored(database)] == [PASTE[:100]]
+
+
+def test_a_long_command_is_cut_too(chat: Chat, database: Database) -> None:
+    chat.say("how do I book a meeting room in Lisbon")
+
+    bot = chat.command(f"reply T-1 '{PASTE}'", who="alice")
+
+    assert bot.one(RelayToRequester).text == PASTE[: 100 - len("T-1")]
+
+
+def test_past_the_rate_the_writer_hears_once_when_the_bot_listens_again(chat: Chat) -> None:
+    answered = [chat.say(f"question number {n} about the vpn") for n in range(3)]
+    chat.clock.advance(seconds=20)
+
+    slowed = chat.say("and another question")
+    silent = chat.say("and yet another")
+
+    assert all(turn.actions for turn in answered)
+    assert slowed.texts() == [
+        "You are writing faster than I can follow. I have kept your messages; "
+        "I will answer again in 40 seconds."
+    ]
+    assert silent.actions == []
+    chat.clock.advance(seconds=41)
+    assert chat.say("is the vpn down?").actions
+
+
+def test_messages_past_the_rate_still_join_the_requesters_ticket(
+    chat: Chat, database: Database
+) -> None:
+    chat.say("talk to a human")
+    follow_ups = [chat.say(f"detail {n}") for n in range(4)]
+
+    assert [bool(turn.of(RelayToAgents)) for turn in follow_ups] == [True, True, False, False]
+    assert [ticket for text, ticket in stored(database) if text.startswith("detail")] == [1] * 4
+
+
+def test_agents_are_never_slowed_down(chat: Chat) -> None:
+    chat.say("how do I book a meeting room in Lisbon")
+
+    turns = [chat.command("tickets", who="alice") for _ in range(3)]
+    turns += [chat.say(f"note to self {n}", who="alice") for n in range(5)]
+
+    assert all(turn.actions for turn in turns)
