@@ -100,6 +100,10 @@ class TicketSettings(_Section):
     note_prefix: str = Field(default="!note", min_length=1)
     max_open_per_requester: int = Field(default=3, ge=1)
     new_ticket_cooldown_seconds: int = Field(default=60, ge=0)
+    # A possible incident: this many similar tickets on one platform within incident_minutes
+    # alert the tier's triage channel once; later reporters hear it is known. 0: off.
+    incident_tickets: int = Field(default=0, ge=0)
+    incident_minutes: int = Field(default=30, ge=1)
     human_phrases: list[str] = Field(
         default_factory=lambda: [
             "talk to a human",

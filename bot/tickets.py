@@ -22,6 +22,7 @@ from bot.actions import (
 from bot.agents import AgentDirectory
 from bot.config import TicketSettings
 from bot.i18n import SOURCE_LOCALE
+from bot.incidents import IncidentWatch
 from bot.messages import pick_locale, say
 from bot.records import ACTIVE_STATUSES, ConversationState, Ticket
 from bot.sla import SlaPolicy
@@ -49,6 +50,7 @@ class TicketDesk:
         self.locale = locale
         self.sla = sla or SlaPolicy(SLASettings(enabled=False), settings.reopen_days)
         self._key = re.compile(rf"^{re.escape(settings.key_prefix)}-\d+$", re.IGNORECASE)
+        self.incidents = IncidentWatch(settings, locale)
 
     # -- looking things up ----------------------------------------------------------------
 
@@ -132,7 +134,9 @@ class TicketDesk:
             when = self.sla.desk(ticket.place.platform).describe(back, turn.locale)
             text = f"{text}\n{turn.say('sla.out_of_hours', when=when)}"
         turn.reply(text)
-        turn.emit(PostTicketCard(self.view(ticket)))
+        view = self.view(ticket)
+        turn.emit(PostTicketCard(view))
+        self.incidents.opened(turn, ticket, view)
 
     def _may_open(self, turn: Turn) -> bool:
         limit = self.settings.max_open_per_requester

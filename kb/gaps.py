@@ -24,7 +24,14 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from kb.normalize import normalize
 
-__all__ = ["DEFAULT_THRESHOLD", "MAX_QUESTIONS", "Asked", "GapCluster", "find_gaps"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "MAX_QUESTIONS",
+    "Asked",
+    "GapCluster",
+    "find_gaps",
+    "similarity",
+]
 
 DEFAULT_THRESHOLD = 55.0
 """Average token_set_ratio (0-100) that members of one cluster share, at least. Chosen on
@@ -114,3 +121,8 @@ def _key(text: str) -> str:
     words = normalize(text).split()
     kept = [w for w in words if w not in ENGLISH_STOP_WORDS]
     return " ".join(kept or words)
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two questions are (0-100), as the clustering compares them."""
+    return float(fuzz.token_set_ratio(_key(a), _key(b)))
