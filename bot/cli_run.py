@@ -1,17 +1,21 @@
-"""``tier0 run``: the service. ``--check`` validates configuration, secrets, KB and database."""
+"""``tier0 run``: the service. ``--check`` validates configuration, secrets, KB and database;
+``--workers N`` runs N worker processes on one database (``bot.workers``)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
+import sys
 from typing import Any
 
 from bot.app import build_app
-from bot.config import load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.health import operations
 from bot.logs import configure_logging
 from bot.service import build_adapters, build_scheduler, check_secrets, serve
+from bot.workers import Supervisor
+from storage.db import Database
 
 __all__ = ["register"]
 
@@ -25,6 +29,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="validate configuration, secrets, knowledge base and database, then exit",
     )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run N worker processes sharing the database (and Slack's HTTP port)",
+    )
     run.set_defaults(func=cmd_run)
 
 
@@ -32,6 +43,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     configure_logging(settings.service.log_level, settings.service.log_format)
     check_secrets(settings, os.environ)
+    if args.workers != 1 and not args.check:
+        return _supervise(args, settings)
     app = build_app(
         settings, wait_seconds=0 if args.check else settings.service.database_wait_seconds
     )
@@ -51,3 +64,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 0
     finally:
         app.close()
+
+
+def _supervise(args: argparse.Namespace, settings: Settings) -> int:
+    """Migrate once, then start the workers (each migrating in turn would race)."""
+    if args.workers < 1:
+        raise ConfigError("--workers must be at least 1")
+    if settings.discord.enabled and not settings.slack.enabled:
+        raise ConfigError(
+            "Discord runs in one process (one gateway session per bot token): use --workers 1"
+        )
+    Database.open(
+        settings.database.url,
+        settings.tickets.key_prefix,
+        wait_seconds=settings.service.database_wait_seconds,
+    ).close()
+    command = [sys.executable, "-m", "bot.cli"]
+    if args.config is not None:
+        command += ["--config", str(args.config)]
+    supervisor = Supervisor(
+        [*command, "run"], args.workers, os.environ, settings.service.shutdown_grace_seconds
+    )
+    return supervisor.run()

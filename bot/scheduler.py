@@ -72,6 +72,7 @@ class JobScheduler:
         self._retention = retention
         self._lead_until = 0.0  # monotonic; leading while before it
         self._renew_at = 0.0
+        self._leading = asyncio.Lock()
         self._scheduler: Any = None
         self._running: set[asyncio.Task[Any]] = set()
 
@@ -162,22 +163,26 @@ class JobScheduler:
         """Take or renew the scheduler lease when due; whether this process leads now."""
         if self._leadership is None:
             return True
-        now = time.monotonic()
-        was_leading = self.leading
-        if was_leading and now < self._renew_at:
-            return True  # renewed recently; followers, though, try every time
-        try:
-            held = await asyncio.to_thread(self._leadership.hold)
-        except Exception:
-            log.exception("could not renew the scheduler lease; not leading until it is")
-            held = False
+        async with self._leading:  # the lead job and a sweep may ask at the same moment
+            now = time.monotonic()
+            was_leading = self.leading
+            if was_leading and now < self._renew_at:
+                return True  # renewed recently; followers, though, try every time
+            try:
+                held = await asyncio.to_thread(self._leadership.hold)
+            except Exception:
+                log.exception("could not renew the scheduler lease; not leading until it is")
+                held = False
+            self._note(held, was_leading, now, self._leadership.ttl.total_seconds())
+        return held
+
+    def _note(self, held: bool, was_leading: bool, now: float, ttl: float) -> None:
         # Trust the lease for less than it lasts, so this process stops before another
         # one may start.
-        self._lead_until = now + self._leadership.ttl.total_seconds() * 0.8 if held else 0.0
+        self._lead_until = now + ttl * 0.8 if held else 0.0
         self._renew_at = now + self._renew_every()
         if held != was_leading:
             log.info("scheduler: %s", "leading" if held else "another worker leads")
-        return held
 
     def _renew_every(self) -> float:
         ttl = self._leadership.ttl.total_seconds() if self._leadership else 0.0
