@@ -15,9 +15,13 @@ Baselines (reimplemented here; a baseline's confidence is its own best score):
 * ``tfidf+rapidfuzz``: the 50 nearest phrasings by TF-IDF re-scored as the mean of their
   cosine and ``token_set_ratio``.
 
-tier0 variants: ``tier0`` (the default), and the same with one part taken out: the kNN
-vote, the fuzzy scorer, typo correction, the confidence model (the SVM's margin over the
-runner-up as confidence), calibration on val (the model the KB learns from itself).
+tier0 variants: ``tier0`` (the default); the same with one part taken out: the kNN
+vote, the fuzzy scorer, typo correction, article coverage, the confidence model (the
+SVM's margin over the runner-up as confidence), calibration on val (the model the KB
+learns from itself); and the same with evidence tried and not kept (see
+:class:`_WordEvidence`): the IDF of the rarest known word the article never uses, the
+lowest in-article share of the question's informative words, the question's length, and
+article coverage's lead over the other candidates.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +37,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
+from bench.kb_semantic import SemanticEvidence, load_encoder, minilm_baseline
 from kb.articles import Article, load_articles
 from kb.calibration import calibrate, calibrate_thresholds
 from kb.decision import Thresholds
@@ -41,6 +46,7 @@ from kb.index import EVIDENCE, Candidates
 from kb.normalize import normalize
 from kb.queries import Outcome, Query, load_queries
 from kb.search import KnowledgeBase, Match
+from kb.typos import SpellFixer
 from kb.vectors import Vectorizer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,9 +185,63 @@ class _Margin:
         ]
 
 
+class _WordEvidence:
+    """An index whose candidates carry one more evidence column, computed from which words
+    each article's phrasings use (evidence tried on val and not kept)."""
+
+    def __init__(self, index: Any, kind: str) -> None:
+        self._index = index
+        self._kind = kind
+        users: dict[str, list[int]] = {}
+        for text, article in zip(index.texts, index.owner, strict=True):
+            for word in set(text.split()):
+                users.setdefault(word, []).append(int(article))
+        self._uses = {w: np.bincount(a, minlength=index.n_articles) for w, a in users.items()}
+        self._phrasings = np.bincount(index.owner, minlength=index.n_articles)
+        self._idf = index._words.idf
+        self._coverage = EVIDENCE.index("article_coverage")
+
+    def candidates(self, norm_query: str, allowed: Any) -> Candidates | None:
+        found = self._index.candidates(norm_query, allowed)
+        if found is None:
+            return None
+        top = found.articles
+        words = [w for w in self._index.fixer.fix(norm_query).split() if w in self._idf]
+        if self._kind == "length":
+            column = np.full(len(top), len(norm_query.split()), np.float32)
+        elif self._kind == "coverage lead":
+            cov = found.evidence[:, self._coverage]
+            others = [np.delete(cov, k).max(initial=0.0) for k in range(len(top))]
+            column = (cov - np.array(others)).astype(np.float32)
+        elif self._kind == "missing word":  # IDF of the rarest known word it never uses
+            column = np.array(
+                [
+                    max([self._idf[w] for w in words if not self._uses[w][a]], default=0.0)
+                    for a in top
+                ],
+                np.float32,
+            )
+        else:  # "word share": lowest in-article share of the informative words, log
+            informative = [w for w in words if self._idf[w] > 2.0]
+            column = np.array(
+                [
+                    min(
+                        (
+                            np.log((self._uses[w][a] + 0.5) / (self._phrasings[a] + 1))
+                            for w in informative
+                        ),
+                        default=0.0,
+                    )
+                    for a in top
+                ],
+                np.float32,
+            )
+        return Candidates(top, np.hstack([found.evidence, column[:, None]]))
+
+
 def _no_typo_correction(kb: KnowledgeBase) -> KnowledgeBase:
     index = kb._index  # a bench variant, not an API
-    index.fixer.fix = lambda text: text
+    index.fixer = SpellFixer([])  # knows no words, so corrects none
     return kb
 
 
@@ -196,8 +256,17 @@ def tier0_variants(articles: Sequence[Article]) -> dict[str, Callable[[], Any]]:
 
         return build
 
+    def with_evidence(kind: str) -> Callable[[], KnowledgeBase]:
+        def build() -> KnowledgeBase:
+            kb = KnowledgeBase.build(articles, learn_confidence=False)
+            extended: Any = _WordEvidence(kb._index, kind)
+            return KnowledgeBase(kb.articles, extended, kb.confidence)
+
+        return build
+
     return {
         "tier0": lambda: KnowledgeBase.build(articles, learn_confidence=False),
+        "tier0 without article coverage": masked(["article_coverage"]),
         "tier0 without kNN vote": masked(["knn", "knn_top"]),
         "tier0 without fuzzy scorer": masked(["fuzzy", "fuzzy_lead", "fuzzy_top"]),
         "tier0 without typo correction": lambda: _no_typo_correction(
@@ -207,6 +276,10 @@ def tier0_variants(articles: Sequence[Article]) -> dict[str, Callable[[], Any]]:
             KnowledgeBase.build(articles, learn_confidence=False)
         ),
         "tier0 KB-learnt confidence": lambda: ("fixed model", KnowledgeBase.build(articles)),
+        "tier0 + missing-word IDF": with_evidence("missing word"),
+        "tier0 + lowest word share": with_evidence("word share"),
+        "tier0 + question length": with_evidence("length"),
+        "tier0 + coverage lead": with_evidence("coverage lead"),
     }
 
 
@@ -224,7 +297,7 @@ def measure(
     made: Any,
     build_ms: float,
     val: Sequence[Query],
-    tests: dict[str, Sequence[Query]],
+    tests: Mapping[str, Sequence[Query]],
 ) -> dict[str, Any]:
     """Calibrate on val (model and threshold for a KB, threshold only otherwise), then
     measure on each test file."""
@@ -254,10 +327,10 @@ def table(rows: list[dict[str, Any]], baselines: Sequence[str]) -> str:
     tfidf_p50 = next(r for r in rows if r["matcher"] == "tfidf")["test"]["p50_ms"]
     head = (
         "| matcher | top1 | top3 | deflection | precision | oos_escalation | score "
-        "| score / best baseline | typos score | typos / best baseline | p50 ms | p99 ms "
-        "| p50 / tfidf |"
+        "| score / best baseline | typos score | typos / best baseline | suggest hit "
+        "| p50 ms | p99 ms | p50 / tfidf |"
     )
-    lines = [head, "|" + "---|" * 13]
+    lines = [head, "|" + "---|" * 14]
     for r in rows:
         t, ty = r["test"], r["test-typos"]
         lines.append(
@@ -265,7 +338,8 @@ def table(rows: list[dict[str, Any]], baselines: Sequence[str]) -> str:
             f"| {t['deflection_rate']:.4f} | {t['answer_precision']:.4f} "
             f"| {t['oos_escalation_rate']:.4f} | **{t['score']:.4f}** "
             f"| {t['score'] / best['test']:.3f} | {ty['score']:.4f} "
-            f"| {ty['score'] / best['test-typos']:.3f} | {t['p50_ms']:.2f} | {t['p99_ms']:.2f} "
+            f"| {ty['score'] / best['test-typos']:.3f} | {t['suggest_hit_rate']:.4f} "
+            f"| {t['p50_ms']:.2f} | {t['p99_ms']:.2f} "
             f"| {t['p50_ms'] / max(tfidf_p50, 1e-9):.2f} |"
         )
     return "\n".join(lines) + "\n"
@@ -296,6 +370,21 @@ def main(argv: list[str] | None = None) -> int:
 
     base = baselines()
     matchers = {**base, **tier0_variants(articles)}
+    notes: list[str] = []
+    encoder = load_encoder()
+    if encoder is None:
+        notes.append("minilm rows left out: the bench-minilm extra is not installed")
+    else:
+        encode, startup_s = encoder
+        notes.append(f"MiniLM start-up (import and load, one thread): {startup_s:.1f} s")
+        base["minilm"] = lambda: minilm_baseline(Phrasings(articles), encode)
+
+        def with_minilm() -> KnowledgeBase:
+            kb = KnowledgeBase.build(articles, learn_confidence=False)
+            extended: Any = SemanticEvidence(kb._index, encode)
+            return KnowledgeBase(kb.articles, extended, kb.confidence)
+
+        matchers = {**base, **tier0_variants(articles), "tier0 + MiniLM evidence": with_minilm}
     rows = []
     for name, build in matchers.items():
         if args.only and name not in args.only and name not in base:
@@ -306,8 +395,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(measure(name, made, build_ms, val, tests))
         print(f"{name}: test {rows[-1]['test']['score']}, typos {rows[-1]['test-typos']['score']}")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "kb_quality.json").write_text(json.dumps(rows, indent=2) + "\n")
-    markdown = table(rows, list(base))
+    (args.out / "kb_quality.json").write_text(
+        json.dumps({"notes": notes, "rows": rows}, indent=2) + "\n"
+    )
+    markdown = table(rows, list(base)) + "".join(f"\n{note}\n" for note in notes)
     (args.out / "kb_quality.md").write_text(markdown)
     print(markdown)
     return 0
