@@ -18,13 +18,25 @@ from bot.turn import Turn
 __all__ = ["AGENT_COMMANDS", "AgentCommands"]
 
 AGENT_COMMANDS = frozenset(
-    {"claim", "unclaim", "assign", "reply", "note", "escalate", "priority", "resolve", "tickets"}
+    {
+        "claim",
+        "unclaim",
+        "assign",
+        "reply",
+        "note",
+        "escalate",
+        "priority",
+        "resolve",
+        "link",
+        "tickets",
+    }
 )
 USAGE = {
     "assign": "assign KEY AGENT",
     "reply": "reply KEY TEXT",
     "note": "note KEY TEXT",
     "priority": "priority KEY LEVEL",
+    "link": "link KEY PARENT",
 }
 Handler = Callable[[Turn, Ticket, list[str]], None]
 
@@ -41,6 +53,7 @@ class AgentCommands:
             "escalate": self.escalate,
             "priority": self.priority,
             "resolve": self.resolve,
+            "link": self.link,
         }
 
     def run(self, turn: Turn, name: str, args: list[str]) -> None:
@@ -231,6 +244,21 @@ class AgentCommands:
             turn.refuse(turn.say("agent.not_yours", key=ticket.key, agent=assignee_name(ticket)))
             return
         self.desk.resolve(turn, ticket, " ".join(args))
+
+    def link(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
+        """``/link T-5 T-2``: T-5 is the same problem as T-2, and gets T-2's answer."""
+        parent = turn.store.ticket_by_key(args[0])
+        if parent is None:
+            turn.refuse(turn.say("agent.no_such_ticket", key=args[0].upper()))
+            return
+        if (turn.agent_tier or 0) < parent.tier:
+            tier = self.desk.tier_name(parent)
+            turn.refuse(turn.say("agent.tier_too_low", key=parent.key, tier=tier, verb="link"))
+            return
+        if not ticket.active:
+            self.desk.refuse_inactive(turn, ticket, "linked")
+            return
+        self.desk.duplicates.link(turn, self.desk, ticket, parent)
 
     def list_open(self, turn: Turn) -> None:
         tickets = [

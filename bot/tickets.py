@@ -21,6 +21,7 @@ from bot.actions import (
 )
 from bot.agents import AgentDirectory
 from bot.config import TicketSettings
+from bot.duplicates import Duplicates
 from bot.i18n import SOURCE_LOCALE
 from bot.incidents import IncidentWatch
 from bot.messages import pick_locale, say
@@ -51,6 +52,7 @@ class TicketDesk:
         self.sla = sla or SlaPolicy(SLASettings(enabled=False), settings.reopen_days)
         self._key = re.compile(rf"^{re.escape(settings.key_prefix)}-\d+$", re.IGNORECASE)
         self.incidents = IncidentWatch(settings, locale)
+        self.duplicates = Duplicates(locale)
 
     # -- looking things up ----------------------------------------------------------------
 
@@ -136,6 +138,7 @@ class TicketDesk:
         turn.reply(text)
         view = self.view(ticket)
         turn.emit(PostTicketCard(view))
+        self.duplicates.opened(turn, ticket, view)
         self.incidents.opened(turn, ticket, view)
 
     def _may_open(self, turn: Turn) -> bool:
@@ -261,6 +264,11 @@ class TicketDesk:
         turn.emit(UpdateTicketCard(self.view(updated), "resolved"))
         if turn.conversation.id != updated.conversation_id:
             turn.reply(turn.say("agent.resolved", key=updated.key))
+        for duplicate in self.duplicates.children(turn.store, updated):
+            answer = self.duplicates.answer(turn.store, updated, summary)
+            locale = self.requester_locale(duplicate)
+            told = say("duplicates.resolved", locale, parent=updated.key, answer=answer)
+            self.resolve(turn, duplicate, told)
 
     def reopen(self, turn: Turn, ticket: Ticket) -> None:
         is_requester = turn.user.id == ticket.requester.id

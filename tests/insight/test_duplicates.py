@@ -1,0 +1,99 @@
+"""Duplicate tickets: spotted when opened, linked by an agent, answered with their parent."""
+
+from __future__ import annotations
+
+from bot.actions import AskRating, RelayToRequester, RemindAgents, Reply, UpdateTicketCard
+from bot.events import CommandIssued, Person, Place
+from storage.db import Database
+from tests.support.chat import BotTurn, Chat
+
+
+def open_ticket(chat: Chat, who: str, text: str) -> BotTurn:
+    return chat.command(f"new {text}", who)
+
+
+def status(database: Database, key: str) -> str:
+    with database.unit_of_work() as store:
+        ticket = store.ticket_by_key(key)
+        assert ticket is not None
+        return ticket.status
+
+
+def test_a_new_ticket_like_an_open_one_is_pointed_out_to_the_agents(chat: Chat) -> None:
+    assert not open_ticket(chat, "ann", "the vpn drops every hour").of(RemindAgents)
+    open_ticket(chat, "ben", "printer on floor 2 jammed")
+
+    second = open_ticket(chat, "cat", "vpn keeps dropping every hour")
+
+    hint = second.one(RemindAgents)
+    assert hint.ticket.key == "T-3" and hint.kind == "reminder"
+    assert hint.text == (
+        "Looks like T-1 (1 similar open ticket(s): T-1). Same problem? /link T-3 T-1"
+    )
+
+
+def test_resolved_tickets_and_other_platforms_are_not_duplicates(chat: Chat) -> None:
+    open_ticket(chat, "ann", "the vpn drops every hour")
+    chat.command("resolve T-1 fixed", "alice")
+    customer = Person("discord", "42", "zed")
+    chat.engine.handle(
+        CommandIssued(customer, Place("discord", "c"), "new", ("vpn", "drops", "hourly"), "d1")
+    )
+
+    again = open_ticket(chat, "cat", "vpn keeps dropping every hour")
+
+    assert not again.of(RemindAgents)
+
+
+def test_resolving_the_parent_answers_every_linked_requester(
+    chat: Chat, database: Database
+) -> None:
+    open_ticket(chat, "ann", "the vpn drops every hour")
+    open_ticket(chat, "cat", "vpn keeps dropping every hour")
+
+    linked = chat.command("link T-2 T-1", "alice")
+
+    assert "T-2 is linked to T-1" in linked.text()
+    told = [a for a in linked.shown_in(chat.place("cat")) if isinstance(a, Reply)]
+    assert told[0].text.startswith("Your ticket T-2 is the same problem as T-1")
+    assert linked.one(UpdateTicketCard).change == "duplicate of T-1"
+
+    resolved = chat.command("resolve T-1 restart the VPN client after the update", "alice")
+
+    relayed = [a for a in resolved.of(RelayToRequester) if a.ticket.key == "T-2"]
+    assert [r.text for r in relayed] == [
+        "T-1, the same problem as yours, is resolved: restart the VPN client after the update"
+    ]
+    assert sorted(a.ticket.key for a in resolved.of(AskRating)) == ["T-1", "T-2"]
+    assert (status(database, "T-1"), status(database, "T-2")) == ("resolved", "resolved")
+
+
+def test_without_a_summary_duplicates_get_the_agent_s_last_answer(chat: Chat) -> None:
+    open_ticket(chat, "ann", "the vpn drops every hour")
+    open_ticket(chat, "cat", "vpn keeps dropping every hour")
+    chat.command("link T-2 T-1", "alice")
+    chat.command("reply T-1 update the VPN client to 5.2", "alice")
+
+    resolved = chat.command("resolve T-1", "alice")
+
+    relayed = [a.text for a in resolved.of(RelayToRequester) if a.ticket.key == "T-2"]
+    assert relayed == ["T-1, the same problem as yours, is resolved: update the VPN client to 5.2"]
+
+
+def test_links_stay_one_level_deep_and_need_agents(chat: Chat, database: Database) -> None:
+    for who, text in (("ann", "vpn drops"), ("ben", "vpn drops a lot"), ("cat", "vpn drops!")):
+        open_ticket(chat, who, text)
+    chat.command("link T-2 T-1", "alice")
+
+    assert "T-1 is itself" not in chat.command("link T-3 T-1", "alice").text()
+    assert chat.command("link T-1 T-1", "alice").refusal() == "T-1 can't be a duplicate of itself."
+    assert chat.command("link T-3 T-2", "alice").refusal() == (
+        "T-2 is itself a duplicate of T-1: link to T-1 instead."
+    )
+    open_ticket(chat, "dan", "the printer on floor 2 jammed")
+    assert chat.command("link T-1 T-4", "alice").refusal() == (
+        "Other tickets are linked to T-1, so it can't become a duplicate itself."
+    )
+    assert chat.command("link T-3 T-4", "alice").refusal() == ("T-3 is already a duplicate of T-1.")
+    assert "agent" in chat.command("link T-3 T-1", "ann").refusal().lower()
+    assert status(database, "T-3") == "open"
