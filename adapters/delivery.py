@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from bot.outbox import Delivery, Outbox, lane_of
@@ -50,8 +51,14 @@ class Dispatcher:
             held: set[str] = set()
             finished: set[int] = set()
             sent = 0
+            renew_at = time.monotonic() + self._outbox.lease.total_seconds() / 3
             try:
                 for delivery in claimed:
+                    if time.monotonic() >= renew_at:  # slow platform: keep the claims
+                        left = [d for d in claimed if d.id not in finished]
+                        mine = await asyncio.to_thread(self._outbox.renew, left)
+                        held |= {lane_of(d.action) for d in left if d.id not in mine}
+                        renew_at = time.monotonic() + self._outbox.lease.total_seconds() / 3
                     lane = lane_of(delivery.action)
                     if lane in held:
                         continue

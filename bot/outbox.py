@@ -164,6 +164,15 @@ class Outbox:
             rows = store.claim_deliveries(platform, self.worker, now, now + self.lease, limit)
         return [Delivery(row.id, decode_action(row.payload), row.attempts) for row in rows]
 
+    def renew(self, deliveries: Collection[Delivery]) -> set[int]:
+        """Hold these claims for another lease; returns the ids still this worker's (a
+        claim that ran out may have been taken by another worker: not to be sent here)."""
+        if not deliveries:
+            return set()
+        until = self._clock() + self.lease
+        with self._unit_of_work() as store:
+            return set(store.renew_claims([d.id for d in deliveries], self.worker, until))
+
     def release(self, deliveries: Collection[Delivery]) -> None:
         """Give back claimed actions this worker will not send now (queued behind a failure)."""
         if not deliveries:

@@ -218,6 +218,12 @@ class Store(Protocol):
         one worker at a time, in order. Of N workers claiming at once, one gets each row."""
         ...
 
+    def renew_claims(
+        self, delivery_ids: Collection[int], worker: str, until: datetime
+    ) -> Collection[int]:
+        """Extend ``worker``'s claims on these unsent actions to ``until``; the ids it holds."""
+        ...
+
     def release_deliveries(self, delivery_ids: Collection[int], worker: str) -> None:
         """Give back claims ``worker`` still holds on these actions, unsent."""
         ...

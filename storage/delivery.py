@@ -104,6 +104,24 @@ class DeliveryQueries:
         )
         return [StoredDelivery(row.id, row.lane, row.payload, row.attempts) for row in taken]
 
+    def renew_claims(
+        self, delivery_ids: Collection[int], worker: str, until: datetime
+    ) -> Collection[int]:
+        if not delivery_ids:
+            return set()
+        renewed = self.session.scalars(
+            update(OutboxRow)
+            .where(
+                OutboxRow.id.in_(list(delivery_ids)),
+                OutboxRow.claimed_by == worker,
+                OutboxRow.sent_at.is_(None),
+            )
+            .values(claimed_until=until)
+            .returning(OutboxRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        return set(renewed)
+
     def release_deliveries(self, delivery_ids: Collection[int], worker: str) -> None:
         if not delivery_ids:
             return

@@ -7,8 +7,10 @@ import asyncio
 import threading
 import time
 from collections import Counter, defaultdict
+from datetime import timedelta
 
 from adapters.delivery import Dispatcher, Send
+from bot.engine import utc_now
 from bot.outbox import Delivery, Outbox, lane_of
 from storage.db import Database
 from tests.scale.conftest import LEASE, enqueue, outboxes, replies
@@ -89,3 +91,34 @@ def test_replies_a_dead_worker_claimed_are_sent_by_another_after_its_lease(
     clock.advance(seconds=LEASE.total_seconds() + 1)
     assert asyncio.run(dispatcher.flush()) == len(queued)
     assert sorted(d.id for _, d in platform.received) == queued
+
+
+def test_a_slow_send_keeps_its_claim_so_another_dispatcher_never_sends_it_too(
+    database: Database,
+) -> None:
+    lease = timedelta(seconds=0.6)
+    slow, fast = (
+        Outbox(database.unit_of_work, utc_now, worker=name, lease=lease)
+        for name in ("slow", "fast")
+    )
+    queued = enqueue(database, FakeClock(utc_now()), replies(lanes=1, per_lane=4))
+    received: list[tuple[str, int]] = []
+
+    async def slow_send(delivery: Delivery) -> None:
+        await asyncio.sleep(0.35)  # each send takes over half the lease
+        received.append(("slow", delivery.id))
+
+    async def fast_send(delivery: Delivery) -> None:
+        received.append(("fast", delivery.id))
+
+    async def both() -> None:
+        slowly = asyncio.create_task(Dispatcher(slow, "slack", slow_send).flush())
+        await asyncio.sleep(0.1)  # the slow one has claimed the lane
+        fast_dispatcher = Dispatcher(fast, "slack", fast_send)
+        while not slowly.done():
+            await fast_dispatcher.flush()
+            await asyncio.sleep(0.05)
+
+    asyncio.run(both())
+    assert [delivery_id for _, delivery_id in received] == queued
+    assert received[0] == ("slow", queued[0])

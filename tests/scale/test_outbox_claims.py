@@ -91,3 +91,19 @@ def test_a_failure_holds_back_the_rest_of_its_lane_for_every_worker(
     assert second.claim("slack") == []  # the head waits for its retry; nothing jumps it
     clock.advance(seconds=2)
     assert [d.id for d in second.claim("slack")] == [head, behind]
+
+
+def test_a_renewed_claim_holds_and_one_taken_over_is_not_renewed(
+    database: Database, clock: FakeClock
+) -> None:
+    first, second = outboxes(database, clock, 2)
+    queued = enqueue(database, clock, replies(1, 2))
+    claimed = first.claim("slack")
+    clock.advance(seconds=20)
+    assert first.renew(claimed) == set(queued)
+    clock.advance(seconds=20)  # 40 s after the claim, 20 s after renewing it
+    assert second.claim("slack") == []
+
+    clock.advance(seconds=LEASE.total_seconds())  # the first worker stalled for good
+    assert [d.id for d in second.claim("slack")] == queued
+    assert first.renew(claimed) == set()  # it must not send them now
