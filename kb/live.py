@@ -10,8 +10,9 @@ question is always answered by one complete build, never by half of two.
 
 A file that stops loading (a YAML slip while someone edits it) does not take its article
 away: the last version that loaded is kept, and the problem is logged and listed in
-:attr:`LiveKnowledgeBase.errors`. A deleted file does take its article away. If a whole
-build fails, the previous KB stays and the error is logged.
+:attr:`LiveKnowledgeBase.errors`; so does a configured folder that goes missing. A
+deleted file does take its article away. If a whole build fails, the previous KB stays
+and the error is logged.
 """
 
 from __future__ import annotations
@@ -196,10 +197,12 @@ class LiveKnowledgeBase(KnowledgeBase):
     # -- building ------------------------------------------------------------------------
 
     def _look(self) -> Snapshot:
-        """Name, size and modification time of every file the KB depends on."""
+        """Name, size and modification time of every file the KB depends on, and whether
+        each configured folder exists (one coming back empty is a change too)."""
         entries: list[tuple[str, int, int]] = []
         files: list[Path] = []
         for path in self.paths:
+            entries.append((f"{path} (configured)", int(path.exists()), 0))
             if path.is_dir():
                 files.extend(path.rglob("*.md"))
             elif path.is_file():
@@ -225,15 +228,18 @@ class LiveKnowledgeBase(KnowledgeBase):
         articles = list(loaded.articles)
         good = {a.path: a for a in loaded.articles}
         for error in loaded.errors:
-            previous = self._good.get(error.path)
-            if previous is not None and error.path.is_file() and previous.id not in ids:
-                articles.append(previous)
-                good[error.path] = previous
-                ids.add(previous.id)
+            kept = [a for a in self._last_good(error) if a.id not in ids]
+            for article in kept:
+                articles.append(article)
+                good[article.path] = article
+                ids.add(article.id)
+            if kept:
                 log.warning(
-                    "knowledge base: %s: %s (keeping its last good version)",
+                    "knowledge base: %s: %s (keeping the last good version of %d article%s)",
                     error.path,
                     error.reason,
+                    len(kept),
+                    "" if len(kept) == 1 else "s",
                 )
             else:
                 log.warning("knowledge base: %s: %s", error.path, error.reason)
@@ -247,6 +253,17 @@ class LiveKnowledgeBase(KnowledgeBase):
             time.perf_counter() - start,
         )
         return kb
+
+    def _last_good(self, error: LoadError) -> list[Article]:
+        """What a load error leaves standing: a broken file's last good version, or every
+        last good article of a configured folder that is missing (moved away during a
+        deploy, an unmounted share), until it is back."""
+        if error.path.is_file():
+            previous = self._good.get(error.path)
+            return [previous] if previous is not None else []
+        if error.path in self.paths and not error.path.exists():
+            return [a for path, a in self._good.items() if path.is_relative_to(error.path)]
+        return []
 
     def _load_calibration(self) -> Calibration | None:
         """The calibration file's model; a file that stops loading keeps the last good one."""

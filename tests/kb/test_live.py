@@ -75,11 +75,51 @@ def test_a_broken_edit_keeps_the_last_good_version(
     assert ids(live) == {"vpn", "printer"}
     assert live.rank("printer jammed")[0].article.title == "Fix the printer"
     assert [e.path for e in live.errors] == [broken]
-    assert "keeping its last good version" in caplog.text
+    assert "keeping the last good version of 1 article" in caplog.text
     write(folder, "printer", "Printer help", "the printer is jammed")
     assert live.refresh() is True
     assert live.errors == ()
     assert live.rank("printer jammed")[0].article.title == "Printer help"
+
+
+def test_a_kb_folder_that_goes_missing_keeps_its_articles_until_it_is_back(
+    folder: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    other = tmp_path / "customers"
+    other.mkdir()
+    write(other, "refund", "Ask for a refund", "I want my money back")
+    live = LiveKnowledgeBase([folder, other], build=quick)
+    other.rename(tmp_path / "moved-away")
+    touch(folder / "vpn.md")  # a change elsewhere triggers the rebuild
+
+    with caplog.at_level(logging.WARNING, logger="kb.live"):
+        assert live.refresh() is True
+
+    assert ids(live) == {"vpn", "printer", "refund"}
+    assert [(e.path, e.reason) for e in live.errors] == [(other, "no such file or folder")]
+    assert f"{other}: no such file or folder (keeping the last good version" in caplog.text
+    (tmp_path / "moved-away").rename(other)
+    (other / "refund.md").unlink()
+    assert live.refresh() is True
+    assert ids(live) == {"vpn", "printer"} and live.errors == ()
+
+
+def test_while_watching_an_added_article_goes_live_and_a_broken_one_keeps_answering(
+    folder: Path,
+) -> None:
+    with LiveKnowledgeBase([folder], build=quick, interval=0.05) as live:
+        write(folder, "badge", "Replace a lost badge", "I lost my badge")
+        broken = folder / "vpn.md"
+        broken.write_text("---\nquestions: not closed\n", encoding="utf-8")
+        touch(broken)
+        deadline = time.monotonic() + 20
+        while "badge" not in ids(live):
+            assert time.monotonic() < deadline, "the added article never went live"
+            time.sleep(0.05)
+
+        assert live.rank("lost my badge")[0].article.id == "badge"
+        assert live.rank("my vpn will not connect")[0].article.id == "vpn"
+        assert [e.path for e in live.errors] == [broken]
 
 
 def test_a_deleted_file_takes_its_article_away(folder: Path) -> None:
