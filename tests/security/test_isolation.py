@@ -4,7 +4,6 @@ articles never reach Discord, internal notes never reach a requester."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from bot.actions import AnswerArticle, OfferArticles, RelayToRequester, Reply
 from bot.events import MessageReceived, Person, Place
@@ -17,28 +16,18 @@ from tests.adapters.discord_adapter.conftest import (
     posted,
     text_of,
 )
+from tests.adapters.discord_adapter.test_flows import open_ticket
 from tests.fakes.discord_server import FakeDiscord
 from tests.support.chat import Chat
 
 StartBot = Callable[..., RunningAdapter]
-ALICES_PROBLEM = "the coffee machine on floor three is leaking water"
-
-
-def alices_ticket(fake: FakeDiscord) -> tuple[int, dict[str, Any]]:
-    """Alice asks what the KB cannot answer: her private thread and the ticket's card."""
-    support = fake.channel_id("support")
-    fake.send_message("support", "alice", ALICES_PROBLEM)
-    created = fake.wait_for_request(
-        "POST", rf"/channels/{support}/threads", lambda r: r.status == 201
-    )
-    return int(created.response["id"]), posted(fake, "triage-1", ALICES_PROBLEM).response
 
 
 def test_a_customer_cannot_look_up_someone_elses_ticket(
     fake: FakeDiscord, start_bot: StartBot
 ) -> None:
     start_bot()
-    thread, _ = alices_ticket(fake)
+    thread, _ = open_ticket(fake)
 
     fake.send_command("status", user="carol", channel="support", options={"ticket": "T-1"})
 
@@ -51,7 +40,7 @@ def test_a_customer_cannot_rate_or_reopen_someone_elses_ticket(
     fake: FakeDiscord, start_bot: StartBot
 ) -> None:
     start_bot()
-    thread, card = alices_ticket(fake)
+    thread, card = open_ticket(fake)
     fake.send_component("tier0:resolve:T-1", user="bob", message=int(card["id"]))
     rating = posted(fake, thread, "How would you rate")
 
@@ -68,7 +57,7 @@ def test_a_customer_cannot_act_on_tickets_with_agent_commands(
     fake: FakeDiscord, start_bot: StartBot
 ) -> None:
     start_bot()
-    _, card = alices_ticket(fake)
+    _, card = open_ticket(fake)
 
     fake.send_command("resolve", user="carol", channel="support", options={"ticket": "T-1"})
 
