@@ -224,6 +224,7 @@ class Outcome:
     replied: dict[int, float] = field(default_factory=dict)  # event index -> first reply time
     lost: list[int] = field(default_factory=list)  # acknowledged, never answered
     duplicated: int = 0  # replies beyond the one expected
+    duplicated_by_kind: dict[str, int] = field(default_factory=dict)
     unacknowledged: int = 0  # Slack would have given up after its retries
 
 
@@ -355,10 +356,14 @@ def read_outcome(slack: TimedFakeSlack, sent: Sequence[Expected]) -> Outcome:
             replies = by_thread.get(expected.marker, [])
             # A thread may hold several different messages; the same one twice is a duplicate.
             contents = [json.dumps([p.get("text"), p.get("blocks")]) for _, p in replies]
-            outcome.duplicated += len(contents) - len(set(contents))
+            extra = len(contents) - len(set(contents))
         else:
             replies = by_token.get(expected.marker, [])
-            outcome.duplicated += max(0, len(replies) - 1)
+            extra = max(0, len(replies) - 1)
+        if extra:
+            outcome.duplicated += extra
+            kinds = outcome.duplicated_by_kind
+            kinds[expected.kind] = kinds.get(expected.kind, 0) + extra
         if replies:
             outcome.replied[index] = min(arrived for arrived, _ in replies)
         elif expected.acked_at is not None:
