@@ -70,13 +70,16 @@ class Answerer:
             self._settle(turn, "ticket")
 
     def _match(self, turn: Turn, text: str) -> tuple[Decision, Sequence[Match]]:
-        """Articles in the requester's language first; only when none fits, the desk's
-        default language too (such an answer says it is in another language)."""
+        """Articles in the requester's language first. Without a confident answer there,
+        the desk's default language too: an answer found that way beats suggestions in the
+        requester's language (and says it is in another language)."""
         own = self._own_locales(turn)
         decision, chosen = self._decide(turn, text, own)
         default = self.settings.default_locale
-        if decision == "escalate" and default.casefold() not in map(str.casefold, own):
-            decision, chosen = self._decide(turn, text, [*own, default])
+        if decision != "answer" and default.casefold() not in map(str.casefold, own):
+            wider, found = self._decide(turn, text, [*own, default])
+            if wider == "answer" or decision == "escalate":
+                decision, chosen = wider, found
         return decision, chosen
 
     def _decide(

@@ -131,7 +131,7 @@ def test_events_of_one_conversation_handled_at_once_take_turns(
         start.wait()
         chat.engine.handle(
             MessageReceived(
-                Person("console", f"p{n}"), HERE, "the projector in room 4 is dead", f"c{n}"
+                Person("console", f"p{n}"), HERE, "the kitchen tap is leaking", f"c{n}"
             )
         )
 
