@@ -106,6 +106,14 @@ def test_an_article_only_in_english_is_offered_and_said_to_be_in_english(chat: C
     assert [b.label for b in answer.buttons] == ["Resolvido", "Ainda preciso de ajuda"]
 
 
+def test_a_confident_english_answer_beats_loose_portuguese_suggestions(chat: Chat) -> None:
+    """Asked in English by someone whose platform says pt-BR: Portuguese VPN articles only
+    come close, the English one answers."""
+    answer = chat.say("my vpn won't connect", locale=PT).answer()
+    assert answer.article.id == "vpn-cannot-connect"
+    assert answer.text == f"(Este artigo está em inglês.) {say('answer.ask_solved', PT)}"
+
+
 def test_language_command_outranks_the_platform_until_auto(chat: Chat) -> None:
     assert chat.say("hi", locale="en-US").text() == say("smalltalk.greeting")
 
