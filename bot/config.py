@@ -104,6 +104,8 @@ class TicketSettings(_Section):
     # alert the tier's triage channel once; later reporters hear it is known. 0: off.
     incident_tickets: int = Field(default=0, ge=0)
     incident_minutes: int = Field(default=30, ge=1)
+    # Point out, in a new ticket's card thread, the active tickets it looks like (/link them).
+    duplicate_hints: bool = False
     human_phrases: list[str] = Field(
         default_factory=lambda: [
             "talk to a human",

@@ -138,7 +138,8 @@ class TicketDesk:
         turn.reply(text)
         view = self.view(ticket)
         turn.emit(PostTicketCard(view))
-        self.duplicates.opened(turn, ticket, view)
+        if self.settings.duplicate_hints:
+            self.duplicates.opened(turn, ticket, view)
         self.incidents.opened(turn, ticket, view)
 
     def _may_open(self, turn: Turn) -> bool:

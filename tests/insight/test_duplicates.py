@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.actions import AskRating, RelayToRequester, RemindAgents, Reply, UpdateTicketCard
+from bot.config import Settings, TicketSettings
+from bot.engine import Engine
 from bot.events import CommandIssued, Person, Place
+from kb import KnowledgeBase
 from storage.db import Database
-from tests.support.chat import BotTurn, Chat
+from tests.support.chat import BotTurn, Chat, FakeClock
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(tickets=TicketSettings(duplicate_hints=True))
 
 
 def open_ticket(chat: Chat, who: str, text: str) -> BotTurn:
@@ -30,6 +40,15 @@ def test_a_new_ticket_like_an_open_one_is_pointed_out_to_the_agents(chat: Chat) 
     assert hint.text == (
         "Looks like T-1 (1 similar open ticket(s): T-1). Same problem? /link T-3 T-1"
     )
+
+
+def test_no_hints_unless_configured(
+    database: Database, sample_kb: KnowledgeBase, clock: FakeClock
+) -> None:
+    chat = Chat(Engine(Settings(), sample_kb, database.unit_of_work, clock), clock)
+    open_ticket(chat, "ann", "the vpn drops every hour")
+
+    assert not open_ticket(chat, "cat", "vpn keeps dropping every hour").of(RemindAgents)
 
 
 def test_resolved_tickets_and_other_platforms_are_not_duplicates(chat: Chat) -> None:
