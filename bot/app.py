@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.engine import Clock, Engine, utc_now
+from bot.spool import EventSpool
 from kb import LiveKnowledgeBase, LoadError
 from kb.calibration import find_calibration, load_calibration
 from storage.db import Database
+from storage.spool import SqliteSpool, is_outage
 
 __all__ = ["App", "build_app"]
 
@@ -46,5 +48,6 @@ def build_app(settings: Settings, *, clock: Clock = utc_now, wait_seconds: float
         pool_size=settings.database.pool_size,
         max_overflow=settings.database.max_overflow,
     )
-    engine = Engine(settings, kb, database.unit_of_work, clock)
+    spool = EventSpool(SqliteSpool(settings.service.spool_path), is_outage)
+    engine = Engine(settings, kb, database.unit_of_work, clock, spool=spool)
     return App(settings, database, kb.start(), kb.errors, engine)

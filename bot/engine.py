@@ -25,6 +25,7 @@ from bot.outbox import Delivery, Outbox, enqueue_all
 from bot.records import Card, Role, Ticket
 from bot.replay import REPLAY_AFTER, REPLAY_BATCH, stored_event
 from bot.sla import SlaPolicy
+from bot.spool import EventSpool
 from bot.store import Store, UnitOfWork
 from bot.tickets import TicketDesk
 from bot.turn import Turn
@@ -52,8 +53,12 @@ class Engine:
         kb: KnowledgeBase,
         unit_of_work: UnitOfWork,
         clock: Clock = utc_now,
+        *,
+        spool: EventSpool | None = None,
     ) -> None:
         self.settings = settings
+        self.spool = spool
+        """Where events go while the database is unreachable (``bot.spool``)."""
         self.agents = AgentDirectory(settings.tickets.tiers)
         self.sla = SlaPolicy(settings.sla, settings.tickets.reopen_days)
         self.desk = TicketDesk(
@@ -73,16 +78,22 @@ class Engine:
         """Act on one event; returns the stored actions for the adapters to send. Never raises.
 
         An internal error is answered with a refusal that is not stored (id 0): the event
-        stays unprocessed, so a redelivery is handled normally.
+        stays unprocessed, so a redelivery is handled normally. While the database is
+        unreachable the event is spooled instead, and handled (first) once it is back.
         """
         started = time.perf_counter()
         try:
+            if self.spool is not None:
+                self.spool.drain(self._handle)
             deliveries = self._handle(event)
-        except Exception:
-            log.exception("could not handle %s %s", type(event).__name__, event.event_id)
+        except Exception as error:
             locale = pick_locale(event.person.locale, self.settings.default_locale)
-            refusal = Refuse(event.person, event.place, say("error.internal", locale))
-            deliveries = [Delivery(0, refusal)]
+            if self.spool is not None and self.spool.keep(event, error):
+                said = say("spool.kept", locale)
+            else:
+                log.exception("could not handle %s %s", type(event).__name__, event.event_id)
+                said = say("error.internal", locale)
+            deliveries = [Delivery(0, Refuse(event.person, event.place, said))]
         for observer in self.observers:
             observer(event, time.perf_counter() - started, deliveries)
         return deliveries
@@ -127,11 +138,12 @@ class Engine:
         """Handle messages that were stored but never handled (the process died mid-way,
         or handling failed). Each is handled as the event that carried it, so a later
         redelivery by the platform has no further effect. ``tier0 run`` calls it with every
-        scheduler sweep, the first right at start-up.
+        scheduler sweep, the first right at start-up. Events spooled during a database
+        outage go first.
         """
+        deliveries = self.spool.drain(self._handle) if self.spool is not None else []
         with self._unit_of_work() as store:
             stale = store.unhandled_inbound(self._clock() - older_than, REPLAY_BATCH)
-        deliveries: list[Delivery] = []
         for message in stale:
             log.info("replaying %s message %s left unhandled", message.platform, message.message_id)
             deliveries.extend(self.handle(stored_event(message)))

@@ -6,6 +6,7 @@ talk to Slack's other clouds, to Discord-compatible servers, and to fakes in tes
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,6 +36,9 @@ class ServiceSettings(_Section):
     # /healthz and /metrics (Prometheus) over HTTP; 0 turns them off.
     metrics_port: int = Field(default=0, ge=0, le=65535)
     metrics_host: str = "127.0.0.1"
+    # Events that arrive while the database is unreachable wait here (a SQLite file, made
+    # when first needed) and are handled once it is back.
+    spool_path: Path = Path("tier0-spool.sqlite")
 
 
 class ConsoleSettings(_Section):

@@ -1,0 +1,102 @@
+"""The spool (``bot.spool``) as a SQLite file on local disk, and what counts as an outage.
+
+A plain file the worker owns, independent of the main database by design: it must work
+exactly when that one does not. Each ``put`` commits (and SQLite syncs) before it
+returns, so a spooled event survives the worker being killed right after.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.events import Event
+from bot.spool import SpooledEvent, decode_event, encode_event
+from storage.db import StorageUnavailable
+
+__all__ = ["SqliteSpool", "is_outage"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS spooled (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    platform TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    UNIQUE (platform, event_id)
+)
+"""
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` means the database could not be reached (not a bug in a query)."""
+    if isinstance(error, StorageUnavailable | OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+class SqliteSpool:
+    """Spooled events in ``path`` (created on first use, with its folder). Every tier0
+    process on a host may share the file: any of them drains it, and an event handled
+    twice (two drains at once) has no further effect the second time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+
+    def put(self, event: Event) -> None:
+        with self._lock:
+            connection = self._open()
+            with connection:
+                connection.execute(
+                    "INSERT OR IGNORE INTO spooled (platform, event_id, payload) VALUES (?, ?, ?)",
+                    (event.place.platform, event.event_id, encode_event(event)),
+                )
+
+    def oldest(self, limit: int) -> Sequence[SpooledEvent]:
+        with self._lock:
+            if self._absent():
+                return []
+            rows = self._open().execute(
+                "SELECT id, payload FROM spooled ORDER BY id LIMIT ?", (limit,)
+            )
+            return [SpooledEvent(row[0], decode_event(row[1])) for row in rows]
+
+    def done(self, spooled: SpooledEvent) -> None:
+        with self._lock:
+            connection = self._open()
+            with connection:
+                connection.execute("DELETE FROM spooled WHERE id = ?", (spooled.id,))
+
+    def __len__(self) -> int:
+        """Counted in the file each time: other tier0 processes on this host share it."""
+        with self._lock:
+            if self._absent():
+                return 0
+            return int(self._open().execute("SELECT count(*) FROM spooled").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def _absent(self) -> bool:
+        """Nothing was ever spooled here (the usual case: one stat, no file opened)."""
+        return self._connection is None and not self.path.exists()
+
+    def _open(self) -> sqlite3.Connection:
+        if self._connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(
+                self.path, timeout=30, check_same_thread=False, isolation_level=None
+            )
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute(_SCHEMA)
+            self._connection = connection
+        return self._connection
