@@ -17,14 +17,22 @@ from discord import app_commands
 
 from bot import i18n
 from bot.config import Settings
+from bot.messages import say
 
-__all__ = ["Tier0Client", "intents"]
+__all__ = ["CatalogueTranslator", "Tier0Client", "intents"]
 
 log = logging.getLogger(__name__)
 
 OnMessage = Callable[[discord.Message], Awaitable[None]]
 OnInteraction = Callable[[discord.Interaction], Awaitable[None]]
-TICKET = "Ticket key, e.g. T-12 (default: the ticket of this thread)"
+
+
+def _words(message_id: str) -> app_commands.locale_str:
+    """A command's or option's description: English, translated by :class:`CatalogueTranslator`."""
+    return app_commands.locale_str(say(message_id), id=message_id)
+
+
+TICKET = _words("discord.option.ticket")
 
 
 def intents() -> discord.Intents:
@@ -35,6 +43,23 @@ def intents() -> discord.Intents:
     wanted.dm_messages = True
     wanted.message_content = True  # questions are the messages' text
     return wanted
+
+
+class CatalogueTranslator(app_commands.Translator):
+    """Discord shows people the commands in their client's language: the descriptions come
+    from the same catalogues as everything else the bot says."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        message_id = string.extras.get("id")
+        tag = i18n.supported_locale(locale.value)
+        if message_id is None or tag is None or tag == i18n.SOURCE_LOCALE:
+            return None
+        return say(message_id, tag)
 
 
 class _DeclaringTree(app_commands.CommandTree[discord.Client]):
@@ -64,6 +89,7 @@ class Tier0Client(discord.Client):
         declare_commands(self.tree, settings, self.guild)
 
     async def setup_hook(self) -> None:
+        await self.tree.set_translator(CatalogueTranslator())
         synced = await self.tree.sync(guild=self.guild)
         where = f"guild {self.guild.id}" if self.guild else "globally"
         log.info("discord: %d slash commands synced %s", len(synced), where)
@@ -82,31 +108,32 @@ def declare_commands(
     command = _declarer(tree, guild)
     priorities = [app_commands.Choice(name=p, value=p) for p in settings.tickets.priorities[:25]]
 
-    @command(settings.discord.slash_command, "Ask support a question")
-    @app_commands.describe(question="What do you need help with? (leave empty for a form)")
+    @command(settings.discord.slash_command, _words("discord.command.support"))
+    @app_commands.describe(question=_words("discord.option.question"))
     async def support(interaction: discord.Interaction, question: str | None = None) -> None: ...
 
-    @command("new", "Open a ticket for a person straight away")
+    @command("new", _words("discord.command.new"))
+    @app_commands.describe(description=_words("discord.option.description"))
     async def new(interaction: discord.Interaction, description: str) -> None: ...
 
-    @command("mytickets", "List your tickets")
+    @command("mytickets", _words("discord.command.mytickets"))
     async def mytickets(interaction: discord.Interaction) -> None: ...
 
-    @command("status", "Show one of your tickets")
-    @app_commands.describe(ticket="Ticket key, e.g. T-12")
+    @command("status", _words("discord.command.status"))
+    @app_commands.describe(ticket=_words("discord.option.ticket_key"))
     async def status(interaction: discord.Interaction, ticket: str) -> None: ...
 
-    @command("help", "What the bot can do")
+    @command("help", _words("discord.command.help"))
     async def help(interaction: discord.Interaction) -> None: ...
 
     languages = [app_commands.Choice(name=tag, value=tag) for tag in [*i18n.languages(), "auto"]]
 
-    @command("language", "The language the bot writes to you in")
-    @app_commands.describe(code="A language, or auto to follow your Discord app")
+    @command("language", _words("discord.command.language"))
+    @app_commands.describe(code=_words("discord.option.language"))
     @app_commands.choices(code=languages)
     async def language(interaction: discord.Interaction, code: str | None = None) -> None: ...
 
-    @command("reopen", "Reopen a resolved ticket")
+    @command("reopen", _words("discord.command.reopen"))
     @app_commands.describe(ticket=TICKET)
     async def reopen(interaction: discord.Interaction, ticket: str | None = None) -> None: ...
 
@@ -169,8 +196,8 @@ Declare = Callable[[Callable[..., Awaitable[None]]], Any]
 
 def _declarer(
     tree: app_commands.CommandTree[Any], guild: discord.Object | None
-) -> Callable[[str, str], Declare]:
-    def command(name: str, description: str) -> Declare:
+) -> Callable[[str, str | app_commands.locale_str], Declare]:
+    def command(name: str, description: str | app_commands.locale_str) -> Declare:
         def add(callback: Callable[..., Awaitable[None]]) -> Any:
             declared: app_commands.Command[Any, ..., None] = app_commands.Command(
                 name=name, description=description, callback=cast(Any, callback)

@@ -114,3 +114,21 @@ def test_a_portuguese_customer_goes_from_question_to_ticket_to_rating(
     shown = seen_by(fake, thread, tokens) + seen_by(fake, support, tokens)
     assert len(shown) > 10
     assert english_in(shown) == []
+
+
+def test_slash_commands_are_described_in_the_language_of_each_discord_client(
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
+    start_bot()
+    synced = fake.wait_for_request("PUT", r"/applications/\d+/guilds/\d+/commands")
+    commands = {command["name"]: command for command in synced.json}
+
+    support = commands["support"]
+    assert support["description"] == "Ask support a question"
+    assert support["description_localizations"] == {"pt-BR": "Fazer uma pergunta ao suporte"}
+    (question,) = support["options"]
+    assert question["description_localizations"]["pt-BR"].startswith("Em que podemos ajudar?")
+    assert commands["language"]["description_localizations"]["pt-BR"] == (
+        "O idioma em que o bot escreve para você"
+    )
+    assert not commands["claim"].get("description_localizations")  # staff: the desk's words
