@@ -9,9 +9,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli_report import PLATFORMS, span_argument
+from bot.cli_report import add_period_arguments
 from bot.config import load_settings
-from bot.reports import parse_span
 from kb.gaps import find_gaps
 from storage.db import Database
 
@@ -22,10 +21,7 @@ def register(kb_commands: argparse._SubParsersAction[Any]) -> None:
     gaps = kb_commands.add_parser(
         "gaps", help="the questions that ended in a ticket or 'Still need help', grouped"
     )
-    gaps.add_argument(
-        "--since", type=span_argument, default=parse_span("30d"), metavar="SPAN", help="30d, 2w"
-    )
-    gaps.add_argument("--platform", choices=PLATFORMS, help="only this platform")
+    add_period_arguments(gaps)
     gaps.add_argument("--limit", type=int, default=10, help="how many clusters to show")
     gaps.add_argument("--min-size", type=int, default=2, help="smallest cluster shown")
     gaps.set_defaults(func=cmd_gaps)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +17,12 @@ from bot.reports.tables import print_report
 from storage.db import Database
 from storage.reports import load_report_data
 
-__all__ = ["PLATFORMS", "cmd_report", "register", "span_argument"]
+__all__ = ["add_period_arguments", "cmd_report", "register"]
 
 PLATFORMS = ("slack", "discord", "console")
 
 
-def span_argument(text: str) -> Any:
+def _span(text: str) -> timedelta:
     """``--since 30d`` as a timedelta, or argparse's usage error."""
     try:
         return parse_span(text)
@@ -30,18 +30,19 @@ def span_argument(text: str) -> Any:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def add_period_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--since SPAN`` (default 30d) and ``--platform``: what a report or KB gaps cover."""
+    parser.add_argument(
+        "--since", type=_span, default=parse_span("30d"), metavar="SPAN", help="30d, 2w"
+    )
+    parser.add_argument("--platform", choices=PLATFORMS, help="only this platform")
+
+
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     report = subparsers.add_parser(
         "report", help="questions, deflection, tickets, SLA, CSAT, articles and agents"
     )
-    report.add_argument(
-        "--since",
-        type=span_argument,
-        default=parse_span("30d"),
-        metavar="SPAN",
-        help="30d, 2w, 12h",
-    )
-    report.add_argument("--platform", choices=PLATFORMS, help="only this platform")
+    add_period_arguments(report)
     report.add_argument("--html", type=Path, metavar="FILE", help="also write an HTML report")
     report.add_argument("--png", type=Path, metavar="DIR", help="also write the charts as PNG")
     report.set_defaults(func=cmd_report)

@@ -3,13 +3,11 @@ nothing fetched, so it can be mailed or archived as is."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from html import escape
 
 from bot.reports.charts import report_charts, svg_of
-from bot.reports.durations import describe_duration
 from bot.reports.figures import Report
-from bot.reports.tables import describe_window, percent, summary_rows
+from bot.reports.rows import ReportTable, describe_window, report_tables
 
 __all__ = ["html_report"]
 
@@ -28,78 +26,32 @@ figure svg { width: 100%; height: auto; }
 """
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+def _table(shown: ReportTable) -> str:
+    if not shown.rows and shown.empty:
+        return f"<h2>{escape(shown.title)}</h2><p>{escape(shown.empty)}</p>"
+    head = "".join(f"<th>{escape(h)}</th>" for h in shown.headers)
     body = "".join(
-        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in shown.rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _times(median: str, p90: str) -> str:
-    return f"{median} / {p90}"
+    return (
+        f"<h2>{escape(shown.title)}</h2>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def html_report(report: Report) -> str:
-    csat = report.csat
-    sections = [
-        "<h2>Summary</h2>",
-        _table(("Figure", "Value"), summary_rows(report)),
-        "<h2>Charts</h2>",
-        *(
-            f'<figure aria-label="{escape(chart.title)}">{svg_of(chart.figure)}</figure>'
-            for chart in report_charts(report)
-        ),
-        "<h2>Customer satisfaction</h2>",
-        _table(
-            ("Rating", "Count", "Share"),
-            (
-                (str(rating), str(count), percent(count / csat.count if csat.count else None))
-                for rating, count in csat.distribution
-            ),
-        ),
-        "<h2>Articles, worst first</h2>",
-        _table(
-            ("Article", "Shown", "Solved", "Still need help", "No feedback", "Still need help %"),
-            (
-                (
-                    a.article_id,
-                    str(a.shown),
-                    str(a.solved),
-                    str(a.still_need_help),
-                    str(a.no_feedback),
-                    percent(a.still_need_help_rate),
-                )
-                for a in report.articles
-            ),
-        ),
-        "<h2>Agents</h2>",
-        "<p>Tickets opened in the period that each agent holds now; times are median / p90.</p>",
-        _table(
-            ("Agent", "Tickets", "Active", "Resolved", "First response", "Resolution"),
-            (
-                (
-                    a.agent,
-                    str(a.tickets),
-                    str(a.active),
-                    str(a.resolved),
-                    _times(
-                        describe_duration(a.first_response.median),
-                        describe_duration(a.first_response.p90),
-                    ),
-                    _times(
-                        describe_duration(a.resolution.median), describe_duration(a.resolution.p90)
-                    ),
-                )
-                for a in report.agents
-            ),
-        ),
-    ]
+    summary, *details = report_tables(report)
+    charts = "".join(
+        f'<figure aria-label="{escape(chart.title)}">{svg_of(chart.figure)}</figure>'
+        for chart in report_charts(report)
+    )
     period = escape(describe_window(report.window))
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>tier0 report: {period}</title><style>{STYLE}</style></head><body>"
         f'<h1>tier0 report</h1><p class="period">{period}</p>'
-        + "\n".join(sections)
+        + _table(summary)
+        + f"<h2>Charts</h2>{charts}"
+        + "".join(_table(table) for table in details)
         + "</body></html>\n"
     )
