@@ -14,6 +14,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from bot.outbox import Delivery, Outbox, lane_of
 
@@ -21,6 +23,7 @@ __all__ = ["Dispatcher", "Send"]
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 Send = Callable[[Delivery], Awaitable[None]]
 """Sends one action to the platform; raises if the platform did not take it."""
 
@@ -36,6 +39,12 @@ class Dispatcher:
         self._batch = batch
         self._wake = asyncio.Event()
         self._flushing = asyncio.Lock()
+        # Its own thread: under a backlog of inbound events (which fill the loop's default
+        # executor), replies already decided still go out instead of queueing behind them.
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"{platform}-outbox")
+
+    async def _database(self, call: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, call, *args)
 
     def wake(self) -> None:
         """Something new was stored: send it now rather than at the next tick."""
@@ -47,7 +56,7 @@ class Dispatcher:
         Returns how many deliveries were sent.
         """
         async with self._flushing:
-            claimed = await asyncio.to_thread(self._outbox.claim, self._platform, self._batch)
+            claimed = await self._database(self._outbox.claim, self._platform, self._batch)
             held: set[str] = set()
             finished: set[int] = set()
             sent = 0
@@ -56,7 +65,7 @@ class Dispatcher:
                 for delivery in claimed:
                     if time.monotonic() >= renew_at:  # slow platform: keep the claims
                         left = [d for d in claimed if d.id not in finished]
-                        mine = await asyncio.to_thread(self._outbox.renew, left)
+                        mine = await self._database(self._outbox.renew, left)
                         held |= {lane_of(d.action) for d in left if d.id not in mine}
                         renew_at = time.monotonic() + self._outbox.lease.total_seconds() / 3
                     lane = lane_of(delivery.action)
@@ -68,14 +77,14 @@ class Dispatcher:
                         held.add(lane)
                         await self._failed(delivery, error)
                     else:
-                        await asyncio.to_thread(self._outbox.delivered, [delivery.id])
+                        await self._database(self._outbox.delivered, [delivery.id])
                         sent += 1
                     finished.add(delivery.id)
             finally:
                 # Queued behind a failure, or left by a stop: free for whichever worker
                 # sends the lane next, instead of waiting for the claim to run out.
                 left = [d for d in claimed if d.id not in finished]
-                await asyncio.to_thread(self._outbox.release, left)
+                await self._database(self._outbox.release, left)
             return sent
 
     async def _failed(self, delivery: Delivery, error: Exception) -> None:
@@ -86,7 +95,7 @@ class Dispatcher:
             delivery.attempts + 1,
             error,
         )
-        await asyncio.to_thread(self._outbox.failed, delivery, repr(error))
+        await self._database(self._outbox.failed, delivery, repr(error))
 
     async def run(self, stop: asyncio.Event, interval: float = 1.0) -> None:
         """Flush whenever woken, and every ``interval`` seconds, until ``stop`` is set."""
@@ -101,3 +110,4 @@ class Dispatcher:
             for waiter in waiters:
                 waiter.cancel()
         await self.flush()
+        self._thread.shutdown(wait=False)
