@@ -133,6 +133,8 @@ class TicketRow(Base):
         # (requester, id): a requester's latest tickets without walking everyone's.
         Index("ix_tickets_requester", "requester_id", "id"),
         Index("ix_tickets_sla_next_at", "sla_next_at"),
+        # Reports read the tickets opened in a period, not every ticket ever opened.
+        Index("ix_tickets_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -220,6 +222,8 @@ class FeedbackRow(Base):
     """Answer feedback (solved / still need help) and ticket ratings."""
 
     __tablename__ = "feedback"
+    # Reports read the ratings given in a period.
+    __table_args__ = (Index("ix_feedback_created_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
