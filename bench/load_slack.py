@@ -203,7 +203,7 @@ def run_one(spec: RunSpec, kb_folder: Path, questions: list[str], args: Any) -> 
             drive(traffic, tier0, spec, questions, args.rate, args.seconds)
         )
         # A killed worker's stored, unhandled messages wait REPLAY_AFTER (30 s) + a sweep.
-        outcome = drain(traffic, patience=45.0 if spec.kill else 30.0)
+        outcome = drain(traffic, patience=max(args.patience, 45.0 if spec.kill else 0.0))
         bench_share = (time.process_time() - bench_cpu) / (time.monotonic() - bench_wall)
         pids_after = tier0.worker_pids()
         stats = {pid: proc_stat(pid) for pid in pids_after}
@@ -311,6 +311,12 @@ def markdown(report: dict[str, Any]) -> str:
         f" Python {m['python']}; load average at start {m['load_average_at_start']}"
         f" ({m['note']}).",
         "",
+        *(
+            [f"Runs kept from an earlier invocation: {', '.join(kept)}."]
+            if (kept := report.get("merged_from_earlier_runs"))
+            else []
+        ),
+        "",
         "| run | workers | KB | target/s | achieved/s | ack p50 | ack p99 | reply p50 | reply p99 |"
         " lost | dup | peak RSS/worker MB | worker CPU ms/event | load avg (1 min) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -358,6 +364,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="run names to run (default: all)")
     parser.add_argument("--floor-messages", type=int, default=300)
     parser.add_argument("--ready-timeout", type=float, default=1800.0)
+    parser.add_argument(
+        "--patience",
+        type=float,
+        default=120.0,
+        help="seconds without a new reply after which unanswered events count as lost",
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other runs already in the results file (re-run some of them)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.quick:
@@ -369,13 +386,19 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [],
         "per_message_cost": [],
     }
+    kept: list[dict[str, Any]] = []
+    if args.merge and (args.out / "load_slack.json").is_file():
+        earlier = json.loads((args.out / "load_slack.json").read_text())
+        kept = [r for r in earlier["runs"] if r["name"] not in {s.name for s in runs}]
+        report["per_message_cost"] = earlier["per_message_cost"]
+        report["merged_from_earlier_runs"] = [r["name"] for r in kept]
     with tempfile.TemporaryDirectory() as tmp:
         for articles in sorted({spec.articles for spec in runs}):
             kb_folder = Path(tmp) / f"kb{articles}"
             kb_folder.mkdir()
             products = synthetic_kb(kb_folder, articles, 4)
             questions = _queries(products, 500)
-            if articles == 30:
+            if articles == 30 and not args.merge:
                 kb = KnowledgeBase.build(load_articles([kb_folder]).articles)
                 for backend in ("sqlite", "postgresql"):
                     report["per_message_cost"].append(
@@ -383,16 +406,19 @@ def main(argv: list[str] | None = None) -> int:
                     )
             for spec in (s for s in runs if s.articles == articles):
                 report["runs"].append(run_one(spec, kb_folder, questions, args))
-                _write(report, args.out)
-    _write(report, args.out)
+                _write(report, kept, args.out)
+    _write(report, kept, args.out)
     print(markdown(report))
     return 0
 
 
-def _write(report: dict[str, Any], folder: Path) -> None:
+def _write(report: dict[str, Any], kept: list[dict[str, Any]], folder: Path) -> None:
+    order = {spec.name: n for n, spec in enumerate(RUNS)}
+    runs = sorted([*kept, *report["runs"]], key=lambda run: order.get(run["name"], len(order)))
+    whole = {**report, "runs": runs}
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "load_slack.json").write_text(json.dumps(report, indent=2) + "\n")
-    (folder / "load_slack.md").write_text(markdown(report))
+    (folder / "load_slack.json").write_text(json.dumps(whole, indent=2) + "\n")
+    (folder / "load_slack.md").write_text(markdown(whole))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -73,6 +74,8 @@ class JobScheduler:
         self._lead_until = 0.0  # monotonic; leading while before it
         self._renew_at = 0.0
         self._leading = asyncio.Lock()
+        # Renewing the lease never waits behind a backlog of events in the default executor.
+        self._lease_thread = ThreadPoolExecutor(1, thread_name_prefix="scheduler-lease")
         self._scheduler: Any = None
         self._running: set[asyncio.Task[Any]] = set()
 
@@ -158,6 +161,7 @@ class JobScheduler:
                 self._leadership.let_go()
             except Exception:
                 log.warning("could not hand back the scheduler lease; it runs out by itself")
+        self._lease_thread.shutdown(wait=False)
 
     async def lead(self) -> bool:
         """Take or renew the scheduler lease when due; whether this process leads now."""
@@ -169,7 +173,8 @@ class JobScheduler:
             if was_leading and now < self._renew_at:
                 return True  # renewed recently; followers, though, try every time
             try:
-                held = await asyncio.to_thread(self._leadership.hold)
+                loop = asyncio.get_running_loop()
+                held = await loop.run_in_executor(self._lease_thread, self._leadership.hold)
             except Exception:
                 log.exception("could not renew the scheduler lease; not leading until it is")
                 held = False
