@@ -85,6 +85,9 @@ def test_the_slash_command_answers_in_the_language_slack_gave(socket_bot: SlackB
     bot.say(CAROL, "oi", bot.dm(CAROL))  # Slack told the bot Carol's locale
     bot.posted(bot.dm(CAROL), say("smalltalk.greeting", "pt-BR"))
 
+    bot.command(CAROL, "help", "C0GENERAL")
+    bot.posted(bot.dm(CAROL), "/tier0 language CÓDIGO muda o meu idioma")  # Slack's own syntax
+
     bot.command(CAROL, "idioma en", "C0GENERAL")
 
     bot.posted(bot.dm(CAROL), "I'll write to you in English from now on")
