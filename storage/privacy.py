@@ -188,6 +188,12 @@ class PrivacyQueries:
                 OutboxRow.lane.in_([_lane(c) for c in mine.conversations])
             ),
         }
+        # Their places no longer lead to their tickets: if they write again, they start anew.
+        self.session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.id.in_([c.id for c in mine.conversations]))
+            .values(ticket_id=None, state="idle", offered="", article_id=None)
+        )
         self.session.execute(
             update(UserRow)
             .where(UserRow.id == user_id)

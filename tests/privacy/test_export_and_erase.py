@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bot.actions import PostTicketCard
 from bot.privacy import REMOVED, UnknownPerson
 from storage.privacy import privacy_unit_of_work
 from tests.privacy.conftest import (
@@ -156,7 +157,7 @@ def test_an_erased_person_is_unknown_afterwards_and_starts_afresh_if_they_return
         history.personal_data.erase("console:you", "cli:dpo")
 
     history.chat.clock.advance(days=1)
-    history.chat.say("my laptop will not start")
+    history.chat.say("talk to a human")
 
     data = history.personal_data.export("console:you", "cli:dpo")
     assert [t["key"] for t in data["tickets"]] == ["T-3"]
@@ -170,3 +171,16 @@ def test_nothing_queued_for_an_erased_person_is_sent_any_more(history: History) 
 
     assert counts["outbox"] > 0
     assert [lane for (lane,) in rows(history.database, "outbox", "lane") if "main" in lane] == []
+
+
+def test_someone_erased_while_their_ticket_is_open_starts_anew_if_they_write_again(
+    history: History,
+) -> None:
+    history.chat.say("talk to a human", who="carol")  # carol's T-2 is open
+    history.personal_data.erase("console:carol", "cli:dpo")
+    history.chat.clock.advance(minutes=5)
+
+    bot = history.chat.say("talk to a human", who="carol")
+
+    assert [card.ticket.key for card in bot.of(PostTicketCard)] == ["T-3"]
+    assert "T-2" not in json.dumps(history.personal_data.export("console:carol", "cli:dpo"))
