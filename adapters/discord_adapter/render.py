@@ -195,46 +195,46 @@ def card(
         colour=_COLOURS.get(ticket.status, 0x95A5A6),
         timestamp=ticket.created_at,
     )
-    assignee = _who(ticket.assignee) if ticket.assignee else "unclaimed"
-    for name, value in (
-        ("Status", ticket.status.replace("_", " ")),
-        ("Tier", safe(ticket.tier_name)),
-        ("Priority", safe(ticket.priority)),
-        ("Requester", _who(ticket.requester)),
-        ("Language", f"{language_name(ticket.locale, locale)} · {ticket.locale}"),
-        ("Assignee", assignee),
+    assignee = _who(ticket.assignee) if ticket.assignee else say("ticket.unclaimed", locale)
+    for label, value in (
+        ("card.status", say(f"status.{ticket.status}", locale)),
+        ("card.tier", safe(ticket.tier_name)),
+        ("card.priority", safe(ticket.priority)),
+        ("card.requester", _who(ticket.requester)),
+        ("card.language", f"{language_name(ticket.locale, locale)} · {ticket.locale}"),
+        ("card.assignee", assignee),
     ):
-        embed.add_field(name=name, value=cut(value, FIELD_LIMIT))
+        embed.add_field(name=say(label, locale), value=cut(value, FIELD_LIMIT))
     if change:
-        embed.add_field(name="Last change", value=cut(safe(change), FIELD_LIMIT), inline=False)
-    embed.set_footer(
-        text="Discuss in this card's thread; start a message with the note prefix "
-        "for internal notes."
-    )
+        last = say("card.last_change", locale)
+        embed.add_field(name=last, value=cut(safe(change), FIELD_LIMIT), inline=False)
+    embed.set_footer(text=say("discord.card_footer", locale))
     if card_tier != ticket.tier:
         return MessageSpec("", (embed,), ())
-    return MessageSpec("", (embed,), _card_rows(ticket, top_tier, priorities))
+    return MessageSpec("", (embed,), _card_rows(ticket, top_tier, priorities, locale))
 
 
 def _card_rows(
-    ticket: TicketView, top_tier: int, priorities: Sequence[str]
+    ticket: TicketView, top_tier: int, priorities: Sequence[str], locale: str
 ) -> tuple[tuple[Component, ...], ...]:
     key = ticket.key
     if ticket.status == "resolved":
-        return ((ButtonSpec("Reopen", custom_id("reopen", key)),),)
+        return ((ButtonSpec(say("button.reopen", locale), custom_id("reopen", key)),),)
     if ticket.status == "closed":
         return ()
     claim = (
-        ButtonSpec("Claim", custom_id("claim", key), "primary")
+        ButtonSpec(say("button.claim", locale), custom_id("claim", key), "primary")
         if ticket.status == "open"
-        else ButtonSpec("Unclaim", custom_id("unclaim", key))
+        else ButtonSpec(say("button.unclaim", locale), custom_id("unclaim", key))
     )
     buttons: list[Component] = [claim]
     if ticket.tier < top_tier:
-        buttons.append(ButtonSpec("Escalate", custom_id("escalate", key)))
-    buttons.append(ButtonSpec("Resolve", custom_id("resolve", key), "success"))
+        buttons.append(ButtonSpec(say("button.escalate", locale), custom_id("escalate", key)))
+    resolve = say("button.resolve", locale)
+    buttons.append(ButtonSpec(resolve, custom_id("resolve", key), "success"))
     options = tuple((cut(p, 100), cut(p, 100)) for p in priorities[:25])
-    select = SelectSpec(custom_id("priority", key), "Priority", options, ticket.priority)
+    placeholder = say("card.priority", locale)
+    select = SelectSpec(custom_id("priority", key), placeholder, options, ticket.priority)
     return (tuple(buttons), (select,))
 
 

@@ -146,7 +146,7 @@ def render(action: Action, context: Context) -> list[ApiCall]:
             channel = context.triage_channels.get(tier)
             if channel is None:
                 return []
-            title = f"Daily digest · {tier_name} · {day.isoformat()}"
+            title = say("card.digest_title", context.locale, tier=tier_name, day=day.isoformat())
             body = escaped(text, 2 * SECTION_LIMIT)
             chunks = [body[i : i + SECTION_LIMIT] for i in range(0, len(body), SECTION_LIMIT)]
             blocks = [
@@ -287,10 +287,10 @@ def _name(person: Person) -> str:
     return person.name or person.id
 
 
-def _who(person: Person | None) -> str:
+def _who(person: Person | None, locale: str) -> str:
     """A person on a card: a real Slack mention built from their id, or their escaped name."""
     if person is None:
-        return "_unclaimed_"
+        return f"_{say('ticket.unclaimed', locale)}_"
     if person.platform == "slack" and _SLACK_USER.match(person.id):
         return f"<@{person.id}>"
     return escaped(_name(person), 200)
@@ -307,33 +307,39 @@ def _card_fallback(ticket: TicketView) -> str:
 
 
 def _card_blocks(ticket: TicketView, change: str, card_tier: int, context: Context) -> list[JSON]:
-    status = ticket.status.replace("_", " ")
-    tried = "_no article fit_"
+    """The card, in the agents' language (the desk's ``context.locale``)."""
+    locale = context.locale
+
+    def field(label: str, value: str) -> str:
+        return f"*{say(label, locale)}*\n{value}"
+
+    status = say(f"status.{ticket.status}", locale)
+    tried = f"_{say('card.no_article_fit', locale)}_"
     if ticket.failed_article_id:
         title = context.article_titles.get(ticket.failed_article_id, ticket.failed_article_id)
-        tried = f"{escaped(title, 300)} _(did not help)_"
+        tried = f"{escaped(title, 300)} _({say('card.did_not_help', locale)})_"
     fields = [
-        f"*Requester*\n{_who(ticket.requester)}",
-        f"*Language*\n{escaped(_language(ticket, context.locale), 200)}",
-        f"*Priority*\n{escaped(ticket.priority, 100)}",
-        f"*Status*\n{escaped(status, 100)}",
-        f"*Tier*\n{escaped(ticket.tier_name, 200)}",
-        f"*Assignee*\n{_who(ticket.assignee)}",
-        f"*Opened*\n{_when(ticket.created_at)}",
-        f"*Bot tried*\n{tried}",
+        field("card.requester", _who(ticket.requester, locale)),
+        field("card.language", escaped(_language(ticket, locale), 200)),
+        field("card.priority", escaped(ticket.priority, 100)),
+        field("card.status", escaped(status, 100)),
+        field("card.tier", escaped(ticket.tier_name, 200)),
+        field("card.assignee", _who(ticket.assignee, locale)),
+        field("card.opened", _when(ticket.created_at)),
+        field("card.bot_tried", tried),
     ]
-    sla = _sla(ticket)
+    sla = _sla(ticket, locale)
     if sla:
-        fields.append(f"*SLA*\n{sla}")
+        fields.append(field("card.sla", sla))
     blocks: list[JSON] = [
         _section(f"*{escaped(ticket.key, 50)}* · {escaped(ticket.subject, 2500)}"),
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
     ]
     moved = card_tier < ticket.tier
-    note = f"Last change: {escaped(change, 1500)}"
+    note = f"{say('card.last_change', locale)}: {escaped(change, 1500)}"
     if moved:
         where = context.triage_channels.get(ticket.tier)
-        note += f" · now with {escaped(ticket.tier_name, 200)}"
+        note += f" · {say('card.now_with', locale, tier=escaped(ticket.tier_name, 200))}"
         note += f" in <#{where}>" if where else ""
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
     if not moved:
@@ -348,39 +354,44 @@ def _language(ticket: TicketView, agents_locale: str) -> str:
     return f"{language_name(ticket.locale, agents_locale)} · {ticket.locale}"
 
 
-def _sla(ticket: TicketView) -> str:
+def _sla(ticket: TicketView, locale: str) -> str:
     parts: list[str] = []
     if ticket.first_response_due_at is not None:
-        parts.append(f"first reply by {_when(ticket.first_response_due_at)}")
+        when = _when(ticket.first_response_due_at)
+        parts.append(say("card.first_reply_by", locale, when=when))
     if ticket.resolution_due_at is not None:
-        parts.append(f"resolve by {_when(ticket.resolution_due_at)}")
+        parts.append(say("card.resolve_by", locale, when=_when(ticket.resolution_due_at)))
     if ticket.sla_paused:
-        parts.append("_paused while waiting on the requester_")
+        parts.append(f"_{say('card.sla_paused', locale)}_")
     if ticket.breached:
-        missed = ", ".join(b.replace("_", " ") for b in ticket.breached)
-        parts.append(f":warning: missed: {escaped(missed, 200)}")
+        missed = ", ".join(say(f"card.breach.{b}", locale) for b in ticket.breached)
+        parts.append(f":warning: {say('card.missed', locale, what=escaped(missed, 200))}")
     return "\n".join(parts)
 
 
 def _card_controls(ticket: TicketView, context: Context) -> list[JSON]:
-    key = ticket.key
+    key, locale = ticket.key, context.locale
     active = ticket.status in ("open", "claimed", "waiting_on_user")
     controls: list[JSON] = []
     if ticket.status == "open":
-        controls.append(_button("Claim", button_action_id(Button("", "claim"), 0), key, "primary"))
+        claim = button_action_id(Button("", "claim"), 0)
+        controls.append(_button(say("button.claim", locale), claim, key, "primary"))
     if active and ticket.tier < context.top_tier:
         escalate = f"{key} from the ticket card"
-        controls.append(_button("Escalate", command_action_id("escalate"), escalate))
+        label = say("button.escalate", locale)
+        controls.append(_button(label, command_action_id("escalate"), escalate))
     if active or ticket.status == "resolved":
-        controls.append(_priority_menu(ticket, context.priorities))
+        controls.append(_priority_menu(ticket, context.priorities, locale))
     if active:
-        controls.append(_button("Resolve", button_action_id(Button("", "resolve"), 3), key))
+        resolve = button_action_id(Button("", "resolve"), 3)
+        controls.append(_button(say("button.resolve", locale), resolve, key))
     if ticket.status == "resolved":
-        controls.append(_button("Reopen", button_action_id(Button("", "reopen"), 4), key))
+        reopen = button_action_id(Button("", "reopen"), 4)
+        controls.append(_button(say("button.reopen", locale), reopen, key))
     return [c for c in controls if c]
 
 
-def _priority_menu(ticket: TicketView, priorities: Sequence[str]) -> JSON:
+def _priority_menu(ticket: TicketView, priorities: Sequence[str], locale: str) -> JSON:
     if not priorities:
         return {}
     options = [
@@ -390,7 +401,7 @@ def _priority_menu(ticket: TicketView, priorities: Sequence[str]) -> JSON:
     menu: JSON = {
         "type": "static_select",
         "action_id": command_action_id("priority"),
-        "placeholder": {"type": "plain_text", "text": "Priority"},
+        "placeholder": {"type": "plain_text", "text": say("card.priority", locale)},
         "options": options,
     }
     current = next((o for o in options if o["value"] == f"{ticket.key} {ticket.priority}"), None)
