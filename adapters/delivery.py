@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -57,17 +56,12 @@ class Dispatcher:
         """
         async with self._flushing:
             claimed = await self._database(self._outbox.claim, self._platform, self._batch)
-            held: set[str] = set()
+            held: set[str] = set()  # lanes not to send from now: a failure, or a lost claim
             finished: set[int] = set()
             sent = 0
-            renew_at = time.monotonic() + self._outbox.lease.total_seconds() / 3
+            keeping = asyncio.create_task(self._keep_claims(claimed, finished, held))
             try:
                 for delivery in claimed:
-                    if time.monotonic() >= renew_at:  # slow platform: keep the claims
-                        left = [d for d in claimed if d.id not in finished]
-                        mine = await self._database(self._outbox.renew, left)
-                        held |= {lane_of(d.action) for d in left if d.id not in mine}
-                        renew_at = time.monotonic() + self._outbox.lease.total_seconds() / 3
                     lane = lane_of(delivery.action)
                     if lane in held:
                         continue
@@ -81,11 +75,24 @@ class Dispatcher:
                         sent += 1
                     finished.add(delivery.id)
             finally:
+                keeping.cancel()
                 # Queued behind a failure, or left by a stop: free for whichever worker
                 # sends the lane next, instead of waiting for the claim to run out.
                 left = [d for d in claimed if d.id not in finished]
                 await self._database(self._outbox.release, left)
             return sent
+
+    async def _keep_claims(
+        self, claimed: list[Delivery], finished: set[int], held: set[str]
+    ) -> None:
+        """Renew the claims every third of the lease while sending (a send can be slow:
+        rate limits, a busy process); a lane whose claim was lost anyway is not sent."""
+        every = self._outbox.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            left = [d for d in claimed if d.id not in finished]
+            mine = await self._database(self._outbox.renew, left)
+            held.update(lane_of(d.action) for d in left if d.id not in mine)
 
     async def _failed(self, delivery: Delivery, error: Exception) -> None:
         log.warning(

@@ -105,7 +105,7 @@ def test_a_slow_send_keeps_its_claim_so_another_dispatcher_never_sends_it_too(
     received: list[tuple[str, int]] = []
 
     async def slow_send(delivery: Delivery) -> None:
-        await asyncio.sleep(0.35)  # each send takes over half the lease
+        await asyncio.sleep(0.8)  # each send takes longer than the whole lease
         received.append(("slow", delivery.id))
 
     async def fast_send(delivery: Delivery) -> None:
