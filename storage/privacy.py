@@ -181,19 +181,16 @@ class PrivacyQueries:
             "questions": self._blank_question_log(
                 (QuestionRow.user_id == user_id) | QuestionRow.ticket_id.in_(ticket_ids)
             ),
-            "conversations": self._blank_questions(
-                ConversationRow.id.in_([c.id for c in mine.conversations])
+            # Forgotten, and no longer leading to their tickets: writing again starts anew.
+            "conversations": self._update(
+                update(ConversationRow)
+                .where(ConversationRow.id.in_([c.id for c in mine.conversations]))
+                .values(question=None, ticket_id=None, state="idle", offered="", article_id=None)
             ),
             "outbox": self._delete_outbox(
                 OutboxRow.lane.in_([_lane(c) for c in mine.conversations])
             ),
         }
-        # Their places no longer lead to their tickets: if they write again, they start anew.
-        self.session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.id.in_([c.id for c in mine.conversations]))
-            .values(ticket_id=None, state="idle", offered="", article_id=None)
-        )
         self.session.execute(
             update(UserRow)
             .where(UserRow.id == user_id)
