@@ -96,16 +96,16 @@ def test_replies_a_dead_worker_claimed_are_sent_by_another_after_its_lease(
 def test_a_slow_send_keeps_its_claim_so_another_dispatcher_never_sends_it_too(
     database: Database,
 ) -> None:
-    lease = timedelta(seconds=0.6)
+    lease = timedelta(seconds=2)
     slow, fast = (
         Outbox(database.unit_of_work, utc_now, worker=name, lease=lease)
         for name in ("slow", "fast")
     )
-    queued = enqueue(database, FakeClock(utc_now()), replies(lanes=1, per_lane=4))
+    queued = enqueue(database, FakeClock(utc_now()), replies(lanes=1, per_lane=2))
     received: list[tuple[str, int]] = []
 
     async def slow_send(delivery: Delivery) -> None:
-        await asyncio.sleep(0.8)  # each send takes longer than the whole lease
+        await asyncio.sleep(2.5)  # each send takes longer than the whole lease
         received.append(("slow", delivery.id))
 
     async def fast_send(delivery: Delivery) -> None:
