@@ -9,10 +9,10 @@ until ``claimed_until``; a worker that dies holding one only delays its lanes un
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy import ColumnElement, Exists, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.records import Card, StoredDelivery, Ticket
@@ -40,14 +40,7 @@ class DeliveryQueries:
     def pending_deliveries(
         self, platform: str, now: datetime, limit: int
     ) -> Sequence[StoredDelivery]:
-        earlier = aliased(OutboxRow)
-        waiting_for_retry = exists().where(
-            earlier.platform == OutboxRow.platform,
-            earlier.lane == OutboxRow.lane,
-            earlier.sent_at.is_(None),
-            earlier.id < OutboxRow.id,
-            earlier.next_attempt_at > now,
-        )
+        waiting_for_retry = _queued_behind(lambda earlier: earlier.next_attempt_at > now)
         rows = self.session.scalars(
             select(OutboxRow)
             .where(
@@ -64,13 +57,7 @@ class DeliveryQueries:
     def claim_deliveries(
         self, platform: str, worker: str, now: datetime, until: datetime, limit: int
     ) -> Sequence[StoredDelivery]:
-        earlier = aliased(OutboxRow)
-        behind_another = exists().where(
-            earlier.platform == OutboxRow.platform,
-            earlier.lane == OutboxRow.lane,
-            earlier.sent_at.is_(None),
-            earlier.id < OutboxRow.id,
-        )
+        behind_another = _queued_behind()
         heads = self.session.scalars(
             select(OutboxRow)
             .where(
@@ -172,6 +159,22 @@ class DeliveryQueries:
             .order_by(TicketCardRow.id)
         )
         return [Card(r.platform, r.tier, r.channel, r.message_id, r.thread) for r in rows]
+
+
+def _queued_behind(
+    also: Callable[[type[OutboxRow]], ColumnElement[bool]] | None = None,
+) -> Exists:
+    """An earlier unsent row of the same lane exists (one that is ``also`` ...)."""
+    earlier = aliased(OutboxRow)
+    conditions = [
+        earlier.platform == OutboxRow.platform,
+        earlier.lane == OutboxRow.lane,
+        earlier.sent_at.is_(None),
+        earlier.id < OutboxRow.id,
+    ]
+    if also is not None:
+        conditions.append(also(earlier))
+    return exists().where(*conditions)
 
 
 def _unclaimed(now: datetime) -> ColumnElement[bool]:
