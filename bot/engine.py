@@ -210,6 +210,7 @@ class Engine:
             conversation=store.conversation(event.place, now),
             agent_tier=agent_tier,
             locale=pick_locale(None if agent_tier is not None else user.locale, default),
+            command_prefix=self._command_prefix(event.place.platform),
         )
 
     def _role(self, event: Event) -> Role:
@@ -311,12 +312,12 @@ class Engine:
         elif name in LANGUAGE_COMMANDS:
             self._language(turn, args)
         elif name in ("help", "start"):
-            text = turn.say("help.requester", cmd=self._command_prefix(turn))
+            text = turn.say("help.requester")
             if turn.agent_tier is not None:
                 text = f"{text}\n{turn.say('help.agent')}"
             turn.reply(text)
         else:
-            turn.refuse(turn.say("command.unknown", name=name, cmd=self._command_prefix(turn)))
+            turn.refuse(turn.say("command.unknown", name=name))
 
     def _reopen(self, turn: Turn, args: list[str]) -> None:
         if args and self.desk.looks_like_key(args[0]):
@@ -336,7 +337,7 @@ class Engine:
     def _new_ticket(self, turn: Turn, name: str, text: str) -> None:
         """Skip the bot: open a ticket straight away (a shortcut or slash command)."""
         if not text.strip():
-            turn.refuse(turn.say("ticket.new_usage", name=name, cmd=self._command_prefix(turn)))
+            turn.refuse(turn.say("ticket.new_usage", name=name))
             return
         turn.conversation.question = text
         self.desk.open(turn, text, failed_article_id=None, reason="opened directly")
@@ -362,8 +363,7 @@ class Engine:
         their chat app says; ``/language auto`` follows the app again."""
         available = ", ".join(languages())
         if not args:
-            cmd = self._command_prefix(turn)
-            turn.reply(turn.say("language.usage", cmd=cmd, available=available))
+            turn.reply(turn.say("language.usage", available=available))
             return
         if args[0].lower() in AUTO_LANGUAGE:
             turn.user = turn.store.set_locale(turn.user, turn.person.locale, False, turn.now)
@@ -378,9 +378,9 @@ class Engine:
             turn.locale, message = tag, "language.set"
         turn.reply(turn.say(message, language=language_name(turn.locale, turn.locale)))
 
-    def _command_prefix(self, turn: Turn) -> str:
-        """How people type a command here: ``/tier0 new`` on Slack, ``/new`` elsewhere."""
-        if turn.conversation.place.platform == "slack":
+    def _command_prefix(self, platform: str) -> str:
+        """How people type a command: ``/tier0 new`` on Slack, ``/new`` elsewhere."""
+        if platform == "slack":
             return f"{self.settings.slack.slash_command} "
         return "/"
 

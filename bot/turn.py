@@ -31,6 +31,8 @@ class Turn:
     conversation: Conversation
     agent_tier: int | None
     locale: str = SOURCE_LOCALE
+    command_prefix: str = "/"
+    """How people type a command here (``/tier0 `` on Slack), for hints in what the bot says."""
     actions: list[Action] = field(default_factory=list)
     ticket_id: int | None = None
 
@@ -40,8 +42,9 @@ class Turn:
         return self.conversation.kind == "agents"
 
     def say(self, message_id: str, **values: object) -> str:
-        """A catalogue message in this person's language."""
-        return say(message_id, self.locale, **values)
+        """A catalogue message in this person's language; its ``{cmd}`` hints at commands
+        the way they are typed here."""
+        return say(message_id, self.locale, **{"cmd": self.command_prefix, **values})
 
     def emit(self, action: Action) -> None:
         self.actions.append(action)
