@@ -130,9 +130,7 @@ def test_events_of_one_conversation_handled_at_once_take_turns(
     def write(n: int) -> None:
         start.wait()
         chat.engine.handle(
-            MessageReceived(
-                Person("console", f"p{n}"), HERE, "the kitchen tap is leaking", f"c{n}"
-            )
+            MessageReceived(Person("console", f"p{n}"), HERE, "the kitchen tap is leaking", f"c{n}")
         )
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
