@@ -16,9 +16,19 @@ from bot.actions import Refuse, TicketView
 from bot.agent_commands import AGENT_COMMANDS, AgentCommands
 from bot.agents import AgentDirectory
 from bot.answering import Answerer
+from bot.article_drafts import ArticleDraft
 from bot.config import Settings
-from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Place
+from bot.events import (
+    ArticleSubmitted,
+    ButtonPressed,
+    CommandIssued,
+    Event,
+    MessageReceived,
+    Person,
+    Place,
+)
 from bot.i18n import language_name, languages, supported_locale
+from bot.learning import ArticleLearning, learned_folder
 from bot.limits import InboundLimits
 from bot.messages import pick_locale, say
 from bot.outbox import Delivery, Outbox, enqueue_all
@@ -66,6 +76,7 @@ class Engine:
         )
         self.commands = AgentCommands(self.desk)
         self.answerer = Answerer(settings, kb, self.desk)
+        self.learning = ArticleLearning(self.desk, kb, learned_folder(settings.kb.paths))
         self.limits = InboundLimits(settings.limits)
         lease = timedelta(seconds=settings.service.delivery_lease_seconds)
         self.outbox = Outbox(unit_of_work, clock, lease=lease)
@@ -161,6 +172,13 @@ class Engine:
             ticket = store.ticket_by_key(key)
             return list(store.cards(ticket.id)) if ticket else []
 
+    def draft_article(self, person: Person, key: str) -> ArticleDraft | str:
+        """The article an agent may save from resolved ticket ``key``, for them to review,
+        or why not. Read-only, so an adapter can open a review form within the platform's
+        few seconds for answering a button press; saving is an ``ArticleSubmitted`` event."""
+        with self._unit_of_work() as store:
+            return self.learning.draft(store, person, self.agents.tier_of(person), key)
+
     def _handle(self, event: Event) -> list[Delivery]:
         now = self._clock()
         cut = self.limits.cut(event)
@@ -224,6 +242,8 @@ class Engine:
                 self._message(turn, event.text)
         elif isinstance(event, ButtonPressed):
             self._button(turn, event.action, event.value)
+        elif isinstance(event, ArticleSubmitted):
+            self.learning.save(turn, event)
         else:
             self._command(turn, event.name.lower(), list(event.args))
 

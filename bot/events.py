@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
+    "ArticleSubmitted",
     "ButtonPressed",
     "CommandIssued",
     "Event",
@@ -88,4 +89,18 @@ class CommandIssued:
     event_id: str
 
 
-Event = MessageReceived | ButtonPressed | CommandIssued
+@dataclass(frozen=True)
+class ArticleSubmitted:
+    """An agent approved a knowledge-base article drafted from ``ticket_key``, as they
+    edited it in the review form (``event_id`` is the form submission's id)."""
+
+    person: Person
+    place: Place
+    ticket_key: str
+    title: str
+    questions: tuple[str, ...]
+    answer: str
+    event_id: str
+
+
+Event = MessageReceived | ButtonPressed | CommandIssued | ArticleSubmitted

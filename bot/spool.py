@@ -20,7 +20,7 @@ from typing import Any, Final, Protocol
 
 from pydantic import TypeAdapter
 
-from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived
+from bot.events import ArticleSubmitted, ButtonPressed, CommandIssued, Event, MessageReceived
 from bot.outbox import Delivery
 
 __all__ = ["EventSpool", "Spool", "SpooledEvent", "decode_event", "encode_event"]
@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 BATCH = 100
 
 _KINDS: Final[dict[str, TypeAdapter[Any]]] = {
-    cls.__name__: TypeAdapter(cls) for cls in (MessageReceived, ButtonPressed, CommandIssued)
+    cls.__name__: TypeAdapter(cls)
+    for cls in (MessageReceived, ButtonPressed, CommandIssued, ArticleSubmitted)
 }
 
 
