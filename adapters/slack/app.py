@@ -32,6 +32,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.delivery import Dispatcher
 from adapters.ordering import TurnTaking
 from adapters.runtime import require_secret
+from adapters.slack.article_form import (
+    ARTICLE_FORM_CALLBACK,
+    SAVE_ARTICLE_ACTION,
+    article_form,
+    article_submission,
+)
 from adapters.slack.directory import Directory
 from adapters.slack.render import (
     SHOW_ANSWER_ACTION,
@@ -54,7 +60,7 @@ from adapters.slack.translate import (
     place_of_message,
     slash_command,
 )
-from bot.actions import RelayToAgents, RemindAgents, UpdateTicketCard
+from bot.actions import Refuse, RelayToAgents, RemindAgents, UpdateTicketCard
 from bot.app import App
 from bot.config import Settings
 from bot.events import Event, Place
@@ -261,6 +267,8 @@ class SlackAdapter:
         bolt.event("message")(self._on_message)
         bolt.event("app_mention")(self._on_message)
         bolt.action(SHOW_ANSWER_ACTION)(self._on_show_answer)
+        bolt.action(SAVE_ARTICLE_ACTION)(self._on_save_article)
+        bolt.view(ARTICLE_FORM_CALLBACK)(self._on_article_form)
         bolt.action(_ENGINE_ACTION)(self._on_action)
         bolt.command(self.settings.slash_command)(self._on_command)
         bolt.shortcut(CREATE_TICKET_CALLBACK)(self._on_shortcut)
@@ -306,6 +314,31 @@ class SlackAdapter:
             return
         view = answer_view(title, text, locale)
         await self.client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def _on_save_article(self, ack: AsyncAck, body: JSON) -> None:
+        """Open the review form with the draft at once (the trigger lasts three seconds), or
+        tell the presser, and only them, why not."""
+        await ack()
+        place = place_of_action(body)
+        if place is None:
+            return
+        person = await self.directory.person(str(body["user"]["id"]))
+        key = str(body["actions"][0].get("value", ""))
+        draft = await asyncio.to_thread(self._engine.draft_article, person, key)
+        if isinstance(draft, str):
+            for call in render(Refuse(person, place, draft), self._context):
+                await self._call(call, draft)
+            return
+        view = article_form(draft, place, self._context.locale)
+        await self.client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def _on_article_form(self, ack: AsyncAck, body: JSON) -> None:
+        await ack()
+        await self._tracked(self._article_form(body))
+
+    async def _article_form(self, body: JSON) -> None:
+        person = await self.directory.person(str(body["user"]["id"]))
+        await self._handle(article_submission(body, person))
 
     async def _on_command(self, ack: AsyncAck, command: JSON) -> None:
         user, channel = str(command["user_id"]), str(command.get("channel_id", ""))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+from adapters.slack.article_form import SAVE_ARTICLE_ACTION
 from adapters.slack.mrkdwn import SECTION_LIMIT, escaped, markdown_to_mrkdwn
 from adapters.slack.translate import ACTION_PREFIX, button_action_id, command_action_id
 from bot.actions import (
@@ -388,6 +389,7 @@ def _card_controls(ticket: TicketView, context: Context) -> list[JSON]:
     if ticket.status == "resolved":
         reopen = button_action_id(Button("", "reopen"), 4)
         controls.append(_button(say("button.reopen", locale), reopen, key))
+        controls.append(_button(say("button.save_article", locale), SAVE_ARTICLE_ACTION, key))
     return [c for c in controls if c]
 
 

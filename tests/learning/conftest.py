@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.config import SAMPLE_KB, Settings
+from bot.config import SAMPLE_KB, KBSettings, Settings
 from bot.engine import Engine
 from kb import LiveKnowledgeBase
 from storage.db import Database
+from tests.adapters.slack.conftest import fake_slack, slack
+from tests.adapters.slack.harness import SlackBot, slack_settings
+from tests.fakes.slack_server import FakeSlack
 from tests.support.chat import Chat, FakeClock
+
+__all__ = ["fake_slack", "slack"]
 
 SEED_ARTICLES = ("vpn-cannot-connect", "password-reset", "printer-not-printing")
 
@@ -41,3 +47,22 @@ def chat(
     database: Database, live_kb: LiveKnowledgeBase, learning_settings: Settings, clock: FakeClock
 ) -> Chat:
     return Chat(Engine(learning_settings, live_kb, database.unit_of_work, clock), clock)
+
+
+@pytest.fixture
+def slack_bot(
+    slack: FakeSlack,
+    database: Database,
+    live_kb: LiveKnowledgeBase,
+    kb_folder: Path,
+    clock: FakeClock,
+) -> Iterator[SlackBot]:
+    """The Slack adapter in Socket Mode on the live KB folder."""
+    settings = slack_settings(slack, "socket")
+    settings = settings.model_copy(update={"kb": KBSettings(paths=[kb_folder])})
+    bot = SlackBot(slack, "socket", database, live_kb, clock, settings)
+    bot.start()
+    try:
+        yield bot
+    finally:
+        bot.close()

@@ -108,11 +108,12 @@ class SlackBot:
         database: Database,
         kb: KnowledgeBase,
         clock: FakeClock,
+        settings: Settings | None = None,
     ) -> None:
         self.fake = fake
         self.mode = mode
         self.clock = clock
-        settings = slack_settings(fake, mode)
+        settings = settings or slack_settings(fake, mode)
         self.engine = Engine(settings, kb, database.unit_of_work, clock)
         self.app = App(settings, database, kb, (), self.engine)
         self.adapter = SlackAdapter(

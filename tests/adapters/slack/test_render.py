@@ -159,7 +159,7 @@ def test_card_controls_follow_the_status() -> None:
     assert controls(call.args["blocks"]) == ["Escalate", "Priority", "Resolve"]
     assert "<@U0ALICE>" in json.dumps(call.args["blocks"])
     (call,) = render(PostTicketCard(ticket(status="resolved")), CONTEXT)
-    assert controls(call.args["blocks"]) == ["Priority", "Reopen"]
+    assert controls(call.args["blocks"]) == ["Priority", "Reopen", "Save as article"]
 
 
 def test_an_agents_words_reach_the_requester_under_their_name() -> None:
