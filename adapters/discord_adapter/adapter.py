@@ -21,10 +21,11 @@ from discord.http import Route
 
 from adapters.delivery import Dispatcher
 from adapters.discord_adapter import render, translate, wire
+from adapters.discord_adapter.article_form import article_modal
 from adapters.discord_adapter.client import Tier0Client
 from adapters.discord_adapter.ids import PLATFORM, is_personal
 from adapters.discord_adapter.sender import Pending, Sender
-from adapters.discord_adapter.translate import ChannelKind, Layout, ModalRequest
+from adapters.discord_adapter.translate import ArticleReview, ChannelKind, Layout, ModalRequest
 from adapters.ordering import TurnTaking
 from adapters.runtime import require_secret
 from bot.app import App
@@ -179,6 +180,9 @@ class DiscordAdapter:
             await interaction.response.send_modal(form)
             form.stop()  # the submission is handled from its custom id, like buttons
             return
+        if isinstance(result, ArticleReview):
+            await self._review_article(interaction, result)
+            return
         if result is None:
             await self._not_an_event(interaction, payload)
             return
@@ -204,6 +208,16 @@ class DiscordAdapter:
                 del self._pending[where]
         if kind == "ticket_thread" and _ends_rating(event, payload, deliveries):
             await self.sender.close_thread(where)
+
+    async def _review_article(self, interaction: discord.Interaction, press: ArticleReview) -> None:
+        """Answer the press with the review form, or tell the presser alone why not."""
+        draft = await asyncio.to_thread(self.engine.draft_article, press.person, press.key)
+        if isinstance(draft, str):
+            await interaction.response.send_message(draft, ephemeral=True)
+            return
+        form = article_modal(draft, self.settings.default_locale)
+        await interaction.response.send_modal(form)
+        form.stop()  # the submission is handled from its custom id, like buttons
 
     async def _not_an_event(
         self, interaction: discord.Interaction, payload: dict[str, Any]

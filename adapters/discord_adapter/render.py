@@ -219,7 +219,9 @@ def _card_rows(
 ) -> tuple[tuple[Component, ...], ...]:
     key = ticket.key
     if ticket.status == "resolved":
-        return ((ButtonSpec(say("button.reopen", locale), custom_id("reopen", key)),),)
+        reopen = ButtonSpec(say("button.reopen", locale), custom_id("reopen", key))
+        save = ButtonSpec(say("button.save_article", locale), custom_id("save_article", key))
+        return ((reopen, save),)
     if ticket.status == "closed":
         return ()
     claim = (

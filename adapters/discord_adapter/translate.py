@@ -14,12 +14,21 @@ from typing import Any, Final, Literal
 
 from adapters.discord_adapter.ids import PLATFORM, parse_custom_id, personal_place, place
 from adapters.malformed import ignoring_malformed
-from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
+from bot.events import (
+    ArticleSubmitted,
+    ButtonPressed,
+    CommandIssued,
+    Event,
+    MessageReceived,
+    Person,
+    Place,
+)
 
 __all__ = [
     "ENGINE_COMMANDS",
     "NO_REASON",
     "PANEL_COMMAND",
+    "ArticleReview",
     "Channel",
     "ChannelKind",
     "Layout",
@@ -118,6 +127,14 @@ class ModalRequest:
     """The language of the person's Discord client, for the form's words."""
 
 
+@dataclass(frozen=True)
+class ArticleReview:
+    """An agent pressed "Save as article" on ``key``'s card: answer with the review form."""
+
+    key: str
+    person: Person
+
+
 def person_of(payload: Json, locale: str | None = None) -> Person:
     """The author of a message or the user of an interaction, with their role ids."""
     member: Json = payload.get("member") or {}
@@ -148,7 +165,7 @@ def message_event(payload: Json, kind: ChannelKind, layout: Layout) -> MessageRe
 @ignoring_malformed(PLATFORM, None)
 def interaction_event(
     payload: Json, kind: ChannelKind, layout: Layout
-) -> Event | ModalRequest | None:
+) -> Event | ModalRequest | ArticleReview | None:
     """A slash command, a button or menu press, or a modal submission; None if not tier0's."""
     data: Json = payload.get("data") or {}
     person = person_of(payload, payload.get("locale"))
@@ -206,12 +223,14 @@ def _component(
     person: Person,
     where: Place,
     event_id: str,
-) -> Event | ModalRequest | None:
+) -> Event | ModalRequest | ArticleReview | None:
     picked = str(values[0]) if values else ""
     if action == "priority":
         return (
             CommandIssued(person, where, "priority", (value, picked), event_id) if picked else None
         )
+    if action == "save_article":
+        return ArticleReview(value, person)
     for modal_kind in _MODALS:
         if action == modal_kind:
             return ModalRequest(modal_kind, value, person.locale)
@@ -233,6 +252,10 @@ def _modal(
         return MessageReceived(person, where, text, message_id=event_id)
     if action == "escalate":
         return CommandIssued(person, where, "escalate", (value, text or NO_REASON), event_id)
+    if action == "article":
+        questions = tuple(fields.get("questions", "").splitlines())
+        title, answer = fields.get("title", ""), fields.get("answer", "")
+        return ArticleSubmitted(person, where, value, title, questions, answer, event_id)
     if action == "comment":
         if not text:
             return ButtonPressed(person, where, "skip_comment", value, event_id)

@@ -8,16 +8,20 @@ from pathlib import Path
 
 import pytest
 
+from adapters.discord_adapter import build_discord_adapter
+from bot.app import App
 from bot.config import SAMPLE_KB, KBSettings, Settings
 from bot.engine import Engine
 from kb import LiveKnowledgeBase
 from storage.db import Database
+from tests.adapters.discord_adapter.conftest import RunningAdapter, discord_settings, fake
 from tests.adapters.slack.conftest import fake_slack, slack
 from tests.adapters.slack.harness import SlackBot, slack_settings
+from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_server import FakeSlack
 from tests.support.chat import Chat, FakeClock
 
-__all__ = ["fake_slack", "slack"]
+__all__ = ["fake", "fake_slack", "slack"]
 
 SEED_ARTICLES = ("vpn-cannot-connect", "password-reset", "printer-not-printing")
 
@@ -66,3 +70,19 @@ def slack_bot(
         yield bot
     finally:
         bot.close()
+
+
+@pytest.fixture
+def discord_bot(
+    fake: FakeDiscord, database: Database, live_kb: LiveKnowledgeBase, kb_folder: Path
+) -> Iterator[RunningAdapter]:
+    """The Discord adapter on the live KB folder."""
+    settings = discord_settings(fake).model_copy(update={"kb": KBSettings(paths=[kb_folder])})
+    engine = Engine(settings, live_kb, database.unit_of_work)
+    app = App(settings, database, live_kb, (), engine)
+    adapter = build_discord_adapter(app, {"DISCORD_TOKEN": fake.token}, guild_ready_timeout=0.05)
+    bot = RunningAdapter(adapter).start()
+    try:
+        yield bot
+    finally:
+        bot.stop()

@@ -118,7 +118,7 @@ def test_cards_show_the_buttons_for_the_ticket_state_and_only_on_the_current_tie
     assert old.rows == ()
     assert ids(
         render.card(ticket("resolved"), "", card_tier=1, top_tier=2, priorities=[], locale="en")
-    ) == ["tier0:reopen:T-7"]
+    ) == ["tier0:reopen:T-7", "tier0:save_article:T-7"]
 
 
 def test_long_text_is_cut_to_discord_limits() -> None:
