@@ -63,6 +63,15 @@ class ArticleLearning:
         if not (event.title.strip() and questions and event.answer.strip()):
             turn.refuse(turn.say("learning.incomplete"))
             return
+        # One approval at a time per ticket (a row lock until this event commits), then
+        # look again: another worker may have saved it while this one waited.
+        if turn.store.update_ticket(ticket, LEARNABLE_STATUSES, turn.now) is None:
+            turn.refuse(turn.say("learning.not_resolved", key=ticket.key))  # reopened meanwhile
+            return
+        saved = _saved_as(turn.store, ticket)
+        if saved is not None:
+            turn.refuse(turn.say("learning.already_saved", key=ticket.key, id=saved))
+            return
         article = NewArticle(
             title=" ".join(event.title.split()),
             questions=questions,
@@ -95,9 +104,15 @@ class ArticleLearning:
             return say("agent.tier_too_low", locale, key=key, tier=tier_name, verb="save")
         if ticket.status not in LEARNABLE_STATUSES:
             return say("learning.not_resolved", locale, key=ticket.key)
-        saved = [e.detail for e in store.ticket_events(ticket.id) if e.kind == SAVED_EVENT]
-        if saved:
-            return say("learning.already_saved", locale, key=ticket.key, id=saved[-1])
+        saved = _saved_as(store, ticket)
+        if saved is not None:
+            return say("learning.already_saved", locale, key=ticket.key, id=saved)
         if not isinstance(self.kb, LiveKnowledgeBase):
             return say("learning.kb_fixed", locale)
         return ticket
+
+
+def _saved_as(store: Store, ticket: Ticket) -> str | None:
+    """The id of the article already saved from ``ticket``, if any."""
+    saved = [e.detail for e in store.ticket_events(ticket.id) if e.kind == SAVED_EVENT]
+    return saved[-1] if saved else None

@@ -7,13 +7,19 @@ Specialists (tier 2) agent, as in the default configuration.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
 
 from bot.article_drafts import ArticleDraft, audience_for
+from bot.config import Settings
+from bot.engine import Engine
 from bot.events import ArticleSubmitted
+from bot.outbox import Delivery
 from kb import LiveKnowledgeBase, load_articles
+from storage.db import Database
 from tests.support.chat import BotTurn, Chat
 
 QUESTION = "how do I book a meeting room in Lisbon"
@@ -169,3 +175,32 @@ def test_a_title_taken_by_an_article_gets_the_ticket_key_instead_of_overwriting(
     assert (kb_folder / "vpn-cannot-connect.md").read_text(encoding="utf-8") == before
     loaded = load_articles([kb_folder])
     assert loaded.errors == ()
+
+
+def test_two_agents_approving_at_once_on_two_workers_write_one_file(
+    chat: Chat,
+    database: Database,
+    live_kb: LiveKnowledgeBase,
+    learning_settings: Settings,
+    kb_folder: Path,
+) -> None:
+    resolved_ticket(chat)
+    other_worker = Engine(learning_settings, live_kb, database.unit_of_work, chat.clock)
+    start = threading.Barrier(2)
+
+    def approve(engine: Engine, who: str) -> list[Delivery]:
+        start.wait()
+        return engine.handle(
+            ArticleSubmitted(
+                chat.person(who), chat.place(who), "T-1", "Book a room", (QUESTION,), ANSWER, who
+            )
+        )
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(
+            pool.map(approve, (chat.engine, other_worker), ("alice", "bob"), timeout=30)
+        )
+
+    said = sorted(type(d.action).__name__ for outcome in outcomes for d in outcome)
+    assert said == ["Refuse", "Reply"]
+    assert len(learned(kb_folder)) == 1
