@@ -39,6 +39,7 @@ from adapters.slack.article_form import (
     article_submission,
 )
 from adapters.slack.directory import Directory
+from adapters.slack.live_articles import ArticleField
 from adapters.slack.render import (
     SHOW_ANSWER_ACTION,
     ApiCall,
@@ -156,8 +157,8 @@ class SlackAdapter:
                 for name, channel in self.settings.triage_channels.items()
             },
             top_tier=len(tickets.tiers),
-            article_titles={a.id: a.title for a in app.kb.articles},
-            article_bodies={a.id: a.body for a in app.kb.articles},
+            article_titles=ArticleField(app.kb, lambda article: article.title),
+            article_bodies=ArticleField(app.kb, lambda article: article.body),
             tier_groups={
                 n: tuple(r.removeprefix("slack:") for r in tier.roles if r.startswith("slack:"))
                 for n, tier in enumerate(tickets.tiers, start=1)

@@ -19,6 +19,7 @@ from tests.adapters.slack.harness import ALICE, DAN, TRIAGE_1, SlackBot
 JSON = dict[str, Any]
 QUESTION = "how do I book a meeting room in Lisbon"
 REPLY = "Use Room Booker, pick Lisbon and the time."
+AFTERWORD = "Rooms nobody checks into within 10 minutes are freed."
 
 
 def resolved_card(bot: SlackBot) -> JSON:
@@ -70,7 +71,13 @@ def test_an_agent_reviews_the_draft_in_a_modal_and_the_article_answers_at_once(
     view = opened_view(slack_bot)
     initial = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"]}
     assert initial == {"title": QUESTION, "questions": QUESTION, "answer": REPLY}
-    submit(slack_bot, view, title="Book a meeting room", questions=f"{QUESTION}\nreserve a room")
+    submit(
+        slack_bot,
+        view,
+        title="Book a meeting room",
+        questions=f"{QUESTION}\nreserve a room",
+        answer=f"{REPLY}\n\n{AFTERWORD}",
+    )
     slack_bot.posted(TRIAGE_1, "Saved T-1 as the article book-a-meeting-room", thread_ts=card["ts"])
 
     path = kb_folder / "learned" / "en" / "book-a-meeting-room.md"
@@ -80,7 +87,8 @@ def test_an_agent_reviews_the_draft_in_a_modal_and_the_article_answers_at_once(
     assert meta["source_ticket"] == "T-1"
     assert meta["questions"] == [QUESTION, "reserve a room"]
     slack_bot.say(DAN, "reserve a room", slack_bot.dm(DAN))
-    slack_bot.posted(slack_bot.dm(DAN), "Book a meeting room")
+    answer = slack_bot.posted(slack_bot.dm(DAN), "Book a meeting room")
+    assert AFTERWORD in repr(answer["blocks"])  # the whole article, not only its summary
 
 
 def test_a_second_approval_writes_nothing_more(slack_bot: SlackBot, kb_folder: Path) -> None:
