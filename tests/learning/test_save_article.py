@@ -18,9 +18,9 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.events import ArticleSubmitted
 from bot.outbox import Delivery
-from kb import LiveKnowledgeBase, load_articles
+from kb import KnowledgeBase, LiveKnowledgeBase, load_articles
 from storage.db import Database
-from tests.support.chat import BotTurn, Chat
+from tests.support.chat import BotTurn, Chat, FakeClock
 
 QUESTION = "how do I book a meeting room in Lisbon"
 ANSWER = "Open the Rooms app, pick Lisbon, then the floor and the time."
@@ -204,3 +204,30 @@ def test_two_agents_approving_at_once_on_two_workers_write_one_file(
     said = sorted(type(d.action).__name__ for outcome in outcomes for d in outcome)
     assert said == ["Refuse", "Reply"]
     assert len(learned(kb_folder)) == 1
+
+
+def test_when_every_name_is_taken_nothing_is_written_and_the_agent_hears_why(
+    chat: Chat, kb_folder: Path
+) -> None:
+    resolved_ticket(chat)
+    taken = kb_folder / "learned" / "en" / "vpn-cannot-connect-t-1.md"
+    taken.parent.mkdir(parents=True)
+    taken.write_text("someone's draft", encoding="utf-8")
+
+    refusal = submit(chat, title="VPN cannot connect").refusal()
+
+    assert "not saved" in refusal
+    assert taken.read_text(encoding="utf-8") == "someone's draft"
+    assert learned(kb_folder) == [taken]
+
+
+def test_a_knowledge_base_that_does_not_follow_its_folders_is_not_written_to(
+    database: Database, sample_kb: KnowledgeBase, learning_settings: Settings, kb_folder: Path
+) -> None:
+    clock = FakeClock()
+    chat = Chat(Engine(learning_settings, sample_kb, database.unit_of_work, clock), clock)
+    resolved_ticket(chat)
+
+    assert "would not be loaded" in str(draft(chat))
+    assert "would not be loaded" in submit(chat).refusal()
+    assert learned(kb_folder) == []
