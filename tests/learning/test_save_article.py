@@ -16,8 +16,9 @@ import yaml
 from bot.article_drafts import ArticleDraft, audience_for
 from bot.config import Settings
 from bot.engine import Engine
-from bot.events import ArticleSubmitted
+from bot.events import ArticleSubmitted, Person, Place
 from bot.outbox import Delivery
+from bot.spool import decode_event, encode_event
 from kb import KnowledgeBase, LiveKnowledgeBase, load_articles
 from storage.db import Database
 from tests.support.chat import BotTurn, Chat, FakeClock
@@ -231,3 +232,17 @@ def test_a_knowledge_base_that_does_not_follow_its_folders_is_not_written_to(
     assert "would not be loaded" in str(draft(chat))
     assert "would not be loaded" in submit(chat).refusal()
     assert learned(kb_folder) == []
+
+
+def test_an_approval_made_while_the_database_is_away_can_be_spooled_as_it_was() -> None:
+    approval = ArticleSubmitted(
+        Person("slack", "U0ALICE", "Alice", "pt-BR", frozenset({"S0DESK"})),
+        Place("slack", "C0TRIAGE1", "1700000000.000100"),
+        "T-1",
+        "Book a meeting room",
+        (QUESTION, "reserve a room"),
+        ANSWER,
+        "view:V0FORM",
+    )
+
+    assert decode_event(encode_event(approval)) == approval
