@@ -2,17 +2,19 @@
 
 Articles learned from tickets arrive from chat, so nothing about them is trusted: the file
 name is a slug of the title (no path can be smuggled in), a file is never overwritten (it
-is created exclusively), the front matter is dumped by YAML (no field can break out of it),
-and the written file is loaded back with the KB's own loader before it is kept, so a file
-the KB would refuse never stays in the folder.
+is published with a hard link, which fails on an existing name), the front matter is dumped
+by YAML (no field can break out of it), and the file is loaded with the KB's own loader
+before it is published, so a file the KB would refuse never reaches the folder.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
+import uuid
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -61,16 +63,21 @@ def write_article(folder: Path, article: NewArticle, taken_ids: Collection[str])
         if article_id in taken_ids:
             continue
         path = locale_folder / f"{article_id}.md"
+        # Staged under a name the KB does not read, checked, then published with a hard link:
+        # the live KB never reads half a file, and a link never replaces an existing file.
+        staged = locale_folder / f".{article_id}.{uuid.uuid4().hex}.draft"
+        staged.write_text(_markdown(article, article_id), encoding="utf-8")
         try:
-            with path.open("x", encoding="utf-8") as file:
-                file.write(_markdown(article, article_id))
-        except FileExistsError:
-            continue
-        loaded = load_articles([path])
-        if loaded.errors:
-            path.unlink()
-            raise ValueError(loaded.errors[0].reason)
-        return loaded.articles[0]
+            checked = load_articles([staged])
+            if checked.errors:
+                raise ValueError(checked.errors[0].reason)
+            try:
+                os.link(staged, path)
+            except FileExistsError:
+                continue
+            return replace(checked.articles[0], path=path)
+        finally:
+            staged.unlink()
     raise ArticleExists(f"an article named like {article.title!r} exists already")
 
 
