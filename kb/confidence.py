@@ -9,7 +9,10 @@ none, on the KB itself: the KB is split into folds; in each, some phrasings of e
 article and every phrasing of a few whole articles are held out. Held-out phrasings of
 kept articles are questions the KB can answer; those of removed articles are questions it
 cannot, like the ones that should go to a person. Both kinds weigh the same, as they do in
-the project's score.
+the project's score. Each is scored only against the articles chat would search for it (its
+own locale's): scored against all, an English phrasing meets its Portuguese translation,
+which shares words like "vpn", and the model learns to distrust the high scores that chat,
+searching English first, would rightly trust.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import numpy as np
 from kb.index import EVIDENCE, Candidates
 from kb.vectors import FloatArray, IntArray
 
-__all__ = ["ConfidenceModel", "Examples", "fit_confidence", "fit_on_kb"]
+__all__ = ["ConfidenceModel", "Examples", "Score", "fit_confidence", "fit_on_kb"]
 
 FOLDS = 3
 TRAIN_CANDIDATES = 3
@@ -39,7 +42,9 @@ KB_RIDGE = 1.0
 """The KB's own phrasings are a small, unlike-real-life sample: a stronger pull towards
 zero keeps the fallback model from leaning on accidents of a few folds."""
 
-Score = Callable[[str], Candidates | None]
+Score = Callable[[str, int], Candidates | None]
+"""Scores a held-out phrasing of the given article among the articles chat would search
+for someone asking it (the KB's only judge of which those are, e.g. same locale)."""
 
 
 @dataclass(frozen=True)
@@ -217,7 +222,7 @@ def _fold_examples(
         weight = (1.0 if answerable else 2.0) / len(queries)
         for q in queries:
             expected = int(owner[q]) if answerable else None
-            examples.add(score(texts[int(q)]), expected, weight)
+            examples.add(score(texts[int(q)], int(owner[q])), expected, weight)
 
 
 def _sample(items: IntArray, rng: np.random.Generator) -> IntArray:

@@ -8,14 +8,15 @@ come back in that order, so the first match is always the most confident one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from kb.articles import Article
 from kb.calibration import Calibration
-from kb.confidence import ConfidenceModel, fit_on_kb
+from kb.confidence import ConfidenceModel, Score, fit_on_kb
 from kb.decision import Thresholds
 from kb.index import Candidates, Index
 from kb.normalize import normalize
@@ -46,7 +47,7 @@ class KnowledgeBase:
         self.thresholds = thresholds
         """The calibrated thresholds for this KB, if it was built with a calibration."""
         self._audience = np.array([a.audience for a in articles])
-        self._locale = np.array([a.locale.casefold() for a in articles])
+        self._locale = _locales(articles)
 
     @classmethod
     def build(
@@ -75,10 +76,13 @@ class KnowledgeBase:
         if not learn_confidence:
             return cls(arts, index, ConfidenceModel.prior())
 
-        def fold_scorer(keep: IntArray) -> Callable[[str], Candidates | None]:
+        # Chat searches the asker's own language first, so a held-out phrasing competes
+        # only with articles of its article's locale: a translation is not a rival there.
+        locale = _locales(arts)
+
+        def fold_scorer(keep: IntArray) -> Score:
             fold = Index([texts[int(i)] for i in keep], owner[keep], len(arts))
-            everything = np.ones(len(arts), dtype=bool)
-            return lambda text: fold.candidates(text, everything)
+            return lambda text, asked_of: fold.candidates(text, locale == locale[asked_of])
 
         return cls(arts, index, fit_on_kb(texts, owner, len(arts), fold_scorer))
 
@@ -132,3 +136,7 @@ class KnowledgeBase:
             Match(self.articles[int(candidates.articles[k])], round(float(confidence[k]), 4))
             for k in order
         ]
+
+
+def _locales(articles: Sequence[Article]) -> npt.NDArray[np.str_]:
+    return np.array([a.locale.casefold() for a in articles])
