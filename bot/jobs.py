@@ -27,7 +27,7 @@ from bot.config import Settings
 from bot.digest import daily_digest
 from bot.engine import Clock, utc_now
 from bot.gaps import weekly_gaps
-from bot.messages import say
+from bot.messages import priority_label, say
 from bot.outbox import Delivery, enqueue_all
 from bot.records import Ticket, TicketClock
 from bot.sla import RUNNING, SlaPolicy
@@ -128,7 +128,7 @@ class _Sweep:
                 "sla.reminder",
                 self.desk.locale,
                 key=ticket.key,
-                priority=ticket.priority,
+                priority=priority_label(ticket.priority, self.desk.locale),
                 share=share,
                 due=due,
             )

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.i18n import SOURCE_LOCALE, languages, supported_locale
 
-__all__ = ["pick_locale", "say"]
+__all__ = ["pick_locale", "priority_label", "say"]
 
 
 def say(message_id: str, locale: str | None = None, **values: Any) -> str:
@@ -38,3 +38,12 @@ def pick_locale(tag: str | None, default: str) -> str:
     """The language to speak with someone: theirs if a catalogue speaks it, else ``default``
     (the help desk's), else English. Always a shipped tag such as ``pt-BR``."""
     return supported_locale(tag) or supported_locale(default) or SOURCE_LOCALE
+
+
+def priority_label(priority: str, locale: str | None = None) -> str:
+    """A priority as its reader says it: the shipped names (low, normal, high, urgent) are
+    translated; a help desk's own names are configuration and are shown as configured."""
+    message_id = f"priority.{priority}"
+    if message_id not in languages()[SOURCE_LOCALE].catalog:
+        return priority
+    return say(message_id, locale)

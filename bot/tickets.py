@@ -24,7 +24,7 @@ from bot.config import TicketSettings
 from bot.duplicates import Duplicates
 from bot.i18n import SOURCE_LOCALE
 from bot.incidents import IncidentWatch
-from bot.messages import pick_locale, say
+from bot.messages import pick_locale, priority_label, say
 from bot.records import ACTIVE_STATUSES, ConversationState, Ticket
 from bot.sla import SlaPolicy
 from bot.sla_config import SLASettings
@@ -129,7 +129,10 @@ class TicketDesk:
         turn.ticket_id = ticket.id
         message = "ticket.opened_on_request" if reason == "asked for a person" else "ticket.opened"
         text = turn.say(
-            message, key=ticket.key, priority=ticket.priority, tier=self.tier_name(ticket)
+            message,
+            key=ticket.key,
+            priority=priority_label(ticket.priority, turn.locale),
+            tier=self.tier_name(ticket),
         )
         back = self.sla.back_at(ticket.place.platform, turn.now)
         if back is not None:
@@ -166,7 +169,7 @@ class TicketDesk:
             key=ticket.key,
             status=status_label(ticket, locale),
             tier=self.tier_name(ticket),
-            priority=ticket.priority,
+            priority=priority_label(ticket.priority, locale),
             assignee=assignee_name(ticket) if ticket.assignee else say("ticket.unclaimed", locale),
             subject=ticket.subject[:80],
         )

@@ -14,7 +14,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import write_po
 
 from bot.i18n import LOCALES_DIR, SOURCE_LOCALE, babel_locale, languages, read_catalogue
-from bot.messages import say
+from bot.messages import priority_label, say
 from bot.records import TicketStatus
 from tests.i18n.english import english_in
 
@@ -138,3 +138,15 @@ def test_english_is_told_apart_from_portuguese() -> None:
     portuguese = [say("ticket.opened", "pt-BR", key="T-1", priority="normal", tier="TI")]
     assert len(english_in(english)) >= 2
     assert english_in([*portuguese, "Resolvido", "1", "T-1"]) == []
+
+
+def test_shipped_priorities_are_said_in_the_readers_language() -> None:
+    assert priority_label("urgent", "pt-BR") == "urgente"
+    assert priority_label("normal", "en") == "normal"
+    assert "prioridade: alta" in say(
+        "ticket.opened", "pt-BR", key="T-1", priority=priority_label("high", "pt-BR"), tier="TI"
+    )
+
+
+def test_a_desks_own_priority_names_are_shown_as_configured() -> None:
+    assert priority_label("P1-critical", "pt-BR") == "P1-critical"
