@@ -19,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -121,7 +122,7 @@ class JobScheduler:
             )
         if self._leadership is not None:
             scheduler.add_job(
-                self.lead,
+                self.keep_lead,
                 IntervalTrigger(seconds=self._renew_every(), timezone=UTC),
                 id="lead",
                 next_run_time=now,
@@ -163,6 +164,23 @@ class JobScheduler:
                 log.warning("could not hand back the scheduler lease; it runs out by itself")
         self._lease_thread.shutdown(wait=False)
 
+    @contextmanager
+    def _job(self) -> Iterator[None]:
+        """Mark the running job so ``stop`` waits for it: a job cancelled by APScheduler's
+        shutdown (say, while it waits for the lease) would log a traceback on every stop."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def keep_lead(self) -> None:
+        with self._job():
+            await self.lead()
+
     async def lead(self) -> bool:
         """Take or renew the scheduler lease when due; whether this process leads now."""
         if self._leadership is None:
@@ -194,41 +212,38 @@ class JobScheduler:
         return max(ttl / 3, 0.5)
 
     async def sweep(self) -> None:
-        if not await self.lead():
-            return
-        if self._replay is not None:
-            await self._run("replay of unhandled messages", self._replay)
-        await self._run("sweep", self.jobs.sweep)
-        await self._run("KB gaps", lambda: self.jobs.kb_gaps(self.platforms))  # weekly
+        with self._job():
+            if not await self.lead():
+                return
+            if self._replay is not None:
+                await self._run("replay of unhandled messages", self._replay)
+            await self._run("sweep", self.jobs.sweep)
+            await self._run("KB gaps", lambda: self.jobs.kb_gaps(self.platforms))  # weekly
 
     async def digest(self, platform: str) -> None:
-        if not await self.lead():
-            return
-        await self._run(f"digest for {platform}", lambda: self.jobs.digest([platform]))
+        with self._job():
+            if not await self.lead():
+                return
+            await self._run(f"digest for {platform}", lambda: self.jobs.digest([platform]))
 
     async def purge(self) -> None:
         retention = self._retention
-        if retention is None or not await self.lead():
-            return
+        with self._job():
+            if retention is None or not await self.lead():
+                return
 
-        def purge_old_transcripts() -> list[Delivery]:
-            retention()
-            return []  # it stores no actions
+            def purge_old_transcripts() -> list[Delivery]:
+                retention()
+                return []  # it stores no actions
 
-        await self._run("transcript retention", purge_old_transcripts)
+            await self._run("transcript retention", purge_old_transcripts)
 
     async def _run(self, name: str, job: Callable[[], list[Delivery]]) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
         try:
             deliveries = await asyncio.to_thread(job)
         except Exception:
             log.exception("%s failed; it runs again at its next time", name)
             return
-        finally:
-            if task is not None:
-                self._running.discard(task)
         if deliveries:
             log.info("%s stored %d action(s)", name, len(deliveries))
             self._stored()
