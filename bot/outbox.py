@@ -12,21 +12,19 @@ claims to run out and be taken by another.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import uuid
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
-
-from pydantic import TypeAdapter
+from typing import Final
 
 from bot import actions
 from bot.actions import Action
 from bot.events import Place
 from bot.store import Store, UnitOfWork
+from bot.tagged_json import TaggedJson
 
 __all__ = [
     "DELIVERY_LEASE",
@@ -41,9 +39,8 @@ __all__ = [
     "worker_name",
 ]
 
-_KINDS: Final[dict[str, type[Any]]] = {
-    cls.__name__: cls
-    for cls in (
+_ACTIONS: Final = TaggedJson[Action](
+    (
         actions.Reply,
         actions.AnswerArticle,
         actions.OfferArticles,
@@ -56,10 +53,7 @@ _KINDS: Final[dict[str, type[Any]]] = {
         actions.PostDigest,
         actions.Refuse,
     )
-}
-_ADAPTERS: Final[dict[str, TypeAdapter[Any]]] = {
-    name: TypeAdapter(cls) for name, cls in _KINDS.items()
-}
+)
 MAX_BACKOFF = timedelta(minutes=10)
 DELIVERY_LEASE = timedelta(seconds=30)
 """How long a claim holds: well above one send, short enough that a dead worker's
@@ -76,15 +70,11 @@ class Delivery:
 
 
 def encode_action(action: Action) -> str:
-    kind = type(action).__name__
-    data = _ADAPTERS[kind].dump_python(action, mode="json")
-    return json.dumps({"kind": kind, "data": data}, ensure_ascii=False)
+    return _ACTIONS.encode(action)
 
 
 def decode_action(payload: str) -> Action:
-    stored = json.loads(payload)
-    action: Action = _ADAPTERS[stored["kind"]].validate_python(stored["data"])
-    return action
+    return _ACTIONS.decode(payload)
 
 
 def place_of(action: Action) -> Place:

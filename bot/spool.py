@@ -11,17 +11,15 @@ de-duplication makes a second attempt after a crash harmless.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
-
-from pydantic import TypeAdapter
+from typing import Final, Protocol
 
 from bot.events import ArticleSubmitted, ButtonPressed, CommandIssued, Event, MessageReceived
 from bot.outbox import Delivery
+from bot.tagged_json import TaggedJson
 
 __all__ = ["EventSpool", "Spool", "SpooledEvent", "decode_event", "encode_event"]
 
@@ -29,22 +27,17 @@ log = logging.getLogger(__name__)
 
 BATCH = 100
 
-_KINDS: Final[dict[str, TypeAdapter[Any]]] = {
-    cls.__name__: TypeAdapter(cls)
-    for cls in (MessageReceived, ButtonPressed, CommandIssued, ArticleSubmitted)
-}
+_EVENTS: Final = TaggedJson[Event](
+    (MessageReceived, ButtonPressed, CommandIssued, ArticleSubmitted)
+)
 
 
 def encode_event(event: Event) -> str:
-    kind = type(event).__name__
-    data = _KINDS[kind].dump_python(event, mode="json")
-    return json.dumps({"kind": kind, "data": data}, ensure_ascii=False)
+    return _EVENTS.encode(event)
 
 
 def decode_event(payload: str) -> Event:
-    stored = json.loads(payload)
-    event: Event = _KINDS[stored["kind"]].validate_python(stored["data"])
-    return event
+    return _EVENTS.decode(payload)
 
 
 @dataclass(frozen=True)
