@@ -36,12 +36,7 @@ def network() -> Iterator[Unpluggable]:
 def database(network: Unpluggable) -> Iterator[Database]:
     """PostgreSQL reached through the unpluggable cable, in a schema of its own."""
     with ExitStack() as cleanup:
-        try:
-            schema = cleanup.enter_context(databases.fresh_schema("tier0_outage"))
-        except databases.PostgresUnavailable as unavailable:
-            if databases.REQUIRE_POSTGRES:
-                pytest.fail(str(unavailable))
-            pytest.skip(str(unavailable))
+        schema = cleanup.enter_context(databases.fresh_schema_or_skip("tier0_outage"))
         url = make_url(databases.POSTGRES_URL).set(host="127.0.0.1", port=network.port)
         engine = create_engine(
             url, connect_args={"options": f"-csearch_path={schema}"}, pool_pre_ping=True

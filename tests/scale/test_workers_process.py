@@ -36,14 +36,8 @@ QUESTIONS = ["my vpn won't connect", "how do I reset my password", "printer is j
 
 @pytest.fixture
 def postgresql_url() -> Iterator[str]:
-    try:
-        with databases.fresh_schema("tier0_workers") as schema:
-            url = databases.POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://", 1)
-            yield f"{url}?options=-csearch_path%3D{schema}"
-    except databases.PostgresUnavailable as unavailable:
-        if databases.REQUIRE_POSTGRES:
-            pytest.fail(f"TIER0_REQUIRE_POSTGRES is set but {unavailable}")
-        pytest.skip(str(unavailable))
+    with databases.fresh_schema_or_skip("tier0_workers") as schema:
+        yield databases.process_url(schema)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,15 +169,8 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def postgresql_url() -> Iterator[str]:
     """A fresh, empty schema for the process to create its tables in; dropped afterwards."""
-    with ExitStack() as cleanup:
-        try:
-            schema = cleanup.enter_context(databases.fresh_schema("tier0_e2e"))
-        except databases.PostgresUnavailable as unavailable:
-            if databases.REQUIRE_POSTGRES:
-                pytest.fail(f"TIER0_REQUIRE_POSTGRES is set but {unavailable}")
-            pytest.skip(str(unavailable))
-        url = databases.POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://", 1)
-        yield f"{url}?options=-csearch_path%3D{schema}"
+    with databases.fresh_schema_or_skip("tier0_e2e") as schema:
+        yield databases.process_url(schema)
 
 
 # -- the service ------------------------------------------------------------------------------

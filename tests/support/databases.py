@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -69,6 +70,26 @@ def fresh_schema(prefix: str) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def fresh_schema_or_skip(prefix: str) -> Iterator[str]:
+    """``fresh_schema`` for a test: without PostgreSQL the test is skipped, or fails when
+    TIER0_REQUIRE_POSTGRES is set (as in CI), so a missing server never passes silently."""
+    with ExitStack() as cleanup:
+        try:
+            schema = cleanup.enter_context(fresh_schema(prefix))
+        except PostgresUnavailable as unavailable:
+            if REQUIRE_POSTGRES:
+                pytest.fail(f"TIER0_REQUIRE_POSTGRES is set but {unavailable}")
+            pytest.skip(str(unavailable))
+        yield schema
+
+
+def process_url(schema: str) -> str:
+    """The URL a tier0 process (plain ``postgresql://``, as users write it) uses for ``schema``."""
+    url = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://", 1)
+    return f"{url}?options=-csearch_path%3D{schema}"
 
 
 def schema_engine(schema: str) -> Engine:
