@@ -2,14 +2,19 @@
 
 Anything that fails raises, so the dispatcher keeps the action and tries again. Steps
 that create things (a ticket's private thread, a card) check first whether an earlier
-attempt already did, so a retry does not create them twice.
+attempt already did, so a retry does not create them twice. Messages carry a nonce made
+from the delivery's id with ``enforce_nonce``: Discord keeps one message per nonce and
+channel for a few minutes, so a delivery sent again (its worker died after sending it but
+before marking it sent, or Discord's answer was lost) is posted once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -40,6 +45,23 @@ WEEK_MINUTES: Final = 10080
 PlaceNow = Callable[[str], Place | None]
 
 
+class _Nonces:
+    """The nonces of one delivery's messages, the same on every attempt: the delivery id
+    and how many messages this delivery posted into that channel before (at most 25
+    characters, as Discord wants: a 19-digit id leaves room for 99 per channel)."""
+
+    def __init__(self, delivery_id: int) -> None:
+        self._delivery_id = delivery_id
+        self._posted: Counter[str] = Counter()
+
+    def next(self, channel_id: str) -> str:
+        self._posted[channel_id] += 1
+        return f"t0:{self._delivery_id}:{self._posted[channel_id]}"
+
+
+_SENDING: ContextVar[_Nonces | None] = ContextVar("tier0_discord_sending", default=None)
+
+
 @dataclass
 class Pending:
     """An interaction whose answers go back through it rather than into the channel."""
@@ -67,6 +89,14 @@ class Sender:
         self._replied_to = replied_to
 
     async def send(self, delivery: Delivery) -> None:
+        # Unstored deliveries (id 0: an internal error, said once) are never sent again.
+        sending = _SENDING.set(_Nonces(delivery.id) if delivery.id else None)
+        try:
+            await self._send(delivery)
+        finally:
+            _SENDING.reset(sending)
+
+    async def _send(self, delivery: Delivery) -> None:
         action = delivery.action
         if isinstance(action, PostTicketCard):
             await self._new_ticket(action.ticket)
@@ -143,6 +173,9 @@ class Sender:
             else self.client.get_partial_messageable(int(channel_id))
         )
         options: dict[str, Any] = {"allowed_mentions": _NONE, "embeds": list(spec.embeds)}
+        nonces = _SENDING.get()
+        if nonces is not None:
+            options["nonce"] = nonces.next(channel_id)  # discord.py adds enforce_nonce
         if reply_to is not None:
             options["reference"] = discord.MessageReference(
                 message_id=reply_to, channel_id=int(channel_id), fail_if_not_exists=False

@@ -106,11 +106,15 @@ class ChannelsApi(Api):
             if len(str(body.get("content") or "")) > 2000:
                 return invalid_form("content", "Must be 2000 or fewer in length.")
             channel_id = int(channel["id"])
+            repeated = self.world.message_with_nonce(channel_id, body)
+            if repeated is not None:
+                return json_response(repeated)  # enforce_nonce: the first message, no new one
             files = uploaded_attachments(request, channel_id, self.world.ids)
             if files:
                 body = {**body, "attachments": files}
             message = self.world.message_payload(channel_id, self.world.bot, body)
             self.world.messages[int(message["id"])] = message
+            self.world.remember_nonce(channel_id, body, message)
             channel["last_message_id"] = message["id"]
             if channel["type"] in THREAD_TYPES:
                 channel["message_count"] += 1

@@ -70,7 +70,8 @@ class GatewayConnection:
 
 @dataclass
 class FailureRule:
-    """Answer the next ``times`` calls matching ``method``/``path_regex`` with ``status``."""
+    """Answer the next ``times`` calls matching ``method``/``path_regex`` with ``status``;
+    ``after_handling``: the call takes effect first (the answer is lost, not the call)."""
 
     method: str
     path_regex: str
@@ -78,6 +79,7 @@ class FailureRule:
     times: int
     retry_after: float = 0.05
     is_global: bool = False
+    after_handling: bool = False
     hits: list[str] = field(default_factory=list)
 
     def claims(self, method: str, path: str) -> bool:

@@ -182,7 +182,7 @@ class RestApi(Api):
         rule = next((r for r in self.failures if r.claims(request.method, path)), None)
         if not authorised and not _TOKEN_AUTHENTICATED.fullmatch(path):
             response = json_error(401, "401: Unauthorized")
-        elif rule is not None:
+        elif rule is not None and not rule.after_handling:
             response = self._failure(rule, request, path)
         else:
             try:
@@ -191,7 +191,9 @@ class RestApi(Api):
                 response = error.response
             except web.HTTPException as exc:
                 response = json_error(exc.status, f"{exc.status}: {exc.reason}")
-            if response.status != 429:
+            if rule is not None:
+                response = self._failure(rule, request, path)
+            elif response.status != 429:
                 self._add_rate_limit_headers(request, path, response)
         self.requests.append(
             RecordedRequest(

@@ -218,6 +218,13 @@ class FakeDiscord:
         with self.world.lock:
             return dict(self.world.messages[message_id])
 
+    def messages_in(self, channel: Channel) -> list[Json]:
+        """The messages the fake stores in a channel now, oldest first."""
+        with self.world.lock:
+            channel_id = str(self.channel_id(channel))
+            found = [m for m in self.world.messages.values() if m["channel_id"] == channel_id]
+            return [dict(m) for m in sorted(found, key=lambda m: int(m["id"]))]
+
     def dm_channel_id(self, who: Person) -> int:
         """The bot's DM channel with ``who`` (the same one POST /users/@me/channels returns)."""
         with self.world.lock:
@@ -288,9 +295,16 @@ class FakeDiscord:
         times: int = 1,
         retry_after: float = 0.05,
         is_global: bool = False,
+        after_handling: bool = False,
     ) -> FailureRule:
-        """Answer the next ``times`` matching calls with ``status`` (429 carries retry_after)."""
-        rule = FailureRule(method.upper(), path_regex, status, times, retry_after, is_global)
+        """Answer the next ``times`` matching calls with ``status`` (429 carries retry_after).
+
+        ``after_handling``: the call is carried out first (a message is created), then
+        answered with the failure, as when Discord's answer never reaches the client.
+        """
+        rule = FailureRule(
+            method.upper(), path_regex, status, times, retry_after, is_global, after_handling
+        )
 
         async def add() -> None:
             self._rest.failures.append(rule)

@@ -31,6 +31,7 @@ TEXT, DM, CATEGORY, PUBLIC_THREAD, PRIVATE_THREAD = 0, 1, 4, 11, 12
 THREAD_TYPES = (10, PUBLIC_THREAD, PRIVATE_THREAD)
 ADMINISTRATOR = 1 << 3
 EVERYONE_PERMISSIONS = 0x0006_3584_0FB6_4E41  # roughly Discord's default @everyone set
+NONCE_SECONDS = 120.0
 Json = dict[str, Any]
 
 
@@ -142,6 +143,9 @@ class World:
         """How long an interaction may go unanswered before its callback is refused
         ("Unknown interaction", as Discord does after three seconds); None: for ever."""
         self.modals: dict[str, list[Json]] = {}  # custom_id -> components the bot opened
+        self.nonces: dict[tuple[int, str], tuple[int, float]] = {}
+        """(channel id, nonce) -> (message id, when): the bot's messages sent with
+        ``enforce_nonce``, which Discord de-duplicates for a few minutes."""
         self._joined_at = iso()
 
     # -- lookups ---------------------------------------------------------------------
@@ -405,6 +409,21 @@ class World:
             message["guild_id"] = str(self.guild.id)
             message["member"] = self.member_payload(author, with_user=False)
         return message
+
+    def message_with_nonce(self, channel_id: int, body: Json) -> Json | None:
+        """The bot's message already created with this body's nonce, when the body asks for
+        ``enforce_nonce`` and that message is recent enough (Discord: a few minutes)."""
+        if not body.get("enforce_nonce") or body.get("nonce") is None:
+            return None
+        found = self.nonces.get((channel_id, str(body["nonce"])))
+        if found is None or time.monotonic() - found[1] > NONCE_SECONDS:
+            return None
+        return self.messages.get(found[0])
+
+    def remember_nonce(self, channel_id: int, body: Json, message: Json) -> None:
+        if body.get("enforce_nonce") and body.get("nonce") is not None:
+            key = (channel_id, str(body["nonce"]))
+            self.nonces[key] = (int(message["id"]), time.monotonic())
 
     def dm_channel_with(self, member: MemberSpec) -> Json:
         for channel in self.dm_channels.values():
