@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["ConsoleSettings", "DiscordSettings", "ServiceSettings", "SlackSettings"]
 
@@ -72,3 +72,19 @@ class DiscordSettings(_Section):
     support_channels: list[ChannelId] = Field(default_factory=list)
     triage_channels: dict[str, ChannelId] = Field(default_factory=dict)
     slash_command: str = Field(default="support", pattern=r"^[a-z0-9_-]{1,32}$")
+    # Gateway shards (docs/discord.md): shard_count is the total over every host, 0 asks
+    # Discord for its recommendation; shard_ids are those this host runs (empty: all).
+    # `tier0 run --workers N` spreads this host's shards over its workers.
+    shard_count: int = Field(default=0, ge=0, le=65536)
+    shard_ids: list[int] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _shards_within_count(self) -> DiscordSettings:
+        if self.shard_ids and not self.shard_count:
+            raise ValueError("shard_ids needs shard_count (the total over every host)")
+        if len(set(self.shard_ids)) != len(self.shard_ids):
+            raise ValueError("shard_ids lists a shard twice")
+        outside = [s for s in self.shard_ids if not 0 <= s < self.shard_count]
+        if outside:
+            raise ValueError(f"shard_ids {outside} are not below shard_count {self.shard_count}")
+        return self
