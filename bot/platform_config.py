@@ -39,6 +39,9 @@ class ServiceSettings(_Section):
     # Events that arrive while the database is unreachable wait here (a SQLite file, made
     # when first needed) and are handled once it is back.
     spool_path: Path = Path("tier0-spool.sqlite")
+    # Slack payloads are written here (a SQLite file per process) before they are
+    # acknowledged, and adopted by the next process if this one dies before handling them.
+    inbox_path: Path = Path("tier0-inbox")
 
 
 class ConsoleSettings(_Section):

@@ -4,7 +4,9 @@ Every listener acknowledges first and works after: Bolt answers Slack as soon as
 is called (``process_before_response=False``), then the look-ups and the engine (synchronous,
 database-bound, so on a worker thread) run. Slack's 3-second limit is therefore met however
 slow the database or the Web API is, and a redelivered event is dropped by the engine's
-stored de-duplication, not by memory, so it holds across restarts and workers.
+stored de-duplication, not by memory, so it holds across restarts and workers. Before the
+acknowledgement each payload is written to the local inbox (``adapters.slack.received``),
+so a process killed between acknowledging and storing an event loses nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any, Final, Literal
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -40,6 +42,7 @@ from adapters.slack.article_form import (
 )
 from adapters.slack.directory import Directory
 from adapters.slack.live_articles import ArticleField
+from adapters.slack.received import ReceivedPayloads
 from adapters.slack.render import (
     SHOW_ANSWER_ACTION,
     ApiCall,
@@ -68,6 +71,7 @@ from bot.events import Event, Place
 from bot.messages import pick_locale, say
 from bot.outbox import Delivery
 from bot.records import Card
+from storage.inbox import Inbox
 
 __all__ = ["SlackAdapter", "build_slack_adapter", "slack_secrets"]
 
@@ -113,6 +117,7 @@ class SlackAdapter:
         self,
         app: App,
         *,
+        inbox: Inbox,
         bot_token: str,
         app_token: str | None = None,
         signing_secret: str | None = None,
@@ -172,6 +177,8 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._turns = TurnTaking()  # one event at a time per conversation, in order
+        self.received = ReceivedPayloads(inbox)
+        self._adopting: asyncio.Task[None] | None = None
         self._register()
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -199,6 +206,10 @@ class SlackAdapter:
         except BaseException:
             await self.stop()
             raise
+        adopted = await self.received.adopt_orphans(self.bolt)
+        self._adopting = asyncio.create_task(self.received.keep_adopting(self.bolt))
+        if adopted:
+            log.info("slack: handling %d event(s) a stopped process had received", adopted)
         if self.mode == "socket":
             log.info("slack: ready (socket mode, workspace %s)", self.workspace)
         else:
@@ -233,7 +244,13 @@ class SlackAdapter:
             ) from None
 
     async def stop(self) -> None:
-        """Stop taking events, let handling in flight finish, close the connections."""
+        """Stop taking events, let handling in flight finish, close the connections.
+
+        What is still in flight after the grace period stays in the inbox for the next start.
+        """
+        if self._adopting is not None:
+            self._adopting.cancel()
+            self._adopting = None
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
@@ -242,6 +259,7 @@ class SlackAdapter:
             self._runner = None
         if self._in_flight:
             await asyncio.wait(set(self._in_flight), timeout=10)
+        self.received.inbox.close()
 
     async def _serve_http(self) -> None:
         async def endpoint(request: web.Request) -> web.Response:
@@ -264,19 +282,22 @@ class SlackAdapter:
     # -- events in --------------------------------------------------------------------------
 
     def _register(self) -> None:
+        """Listeners that feed the engine keep their payload in the inbox until handled;
+        the two that only open a view (whose trigger expires in seconds) need not."""
         bolt = self.bolt
-        bolt.event("message")(self._on_message)
-        bolt.event("app_mention")(self._on_message)
+        kept = [self.received.record]
+        bolt.event("message", middleware=kept)(self._on_message)
+        bolt.event("app_mention", middleware=kept)(self._on_message)
         bolt.action(SHOW_ANSWER_ACTION)(self._on_show_answer)
         bolt.action(SAVE_ARTICLE_ACTION)(self._on_save_article)
-        bolt.view(ARTICLE_FORM_CALLBACK)(self._on_article_form)
-        bolt.action(_ENGINE_ACTION)(self._on_action)
-        bolt.command(self.settings.slash_command)(self._on_command)
-        bolt.shortcut(CREATE_TICKET_CALLBACK)(self._on_shortcut)
+        bolt.view(ARTICLE_FORM_CALLBACK, middleware=kept)(self._on_article_form)
+        bolt.action(_ENGINE_ACTION, middleware=kept)(self._on_action)
+        bolt.command(self.settings.slash_command, middleware=kept)(self._on_command)
+        bolt.shortcut(CREATE_TICKET_CALLBACK, middleware=kept)(self._on_shortcut)
         bolt.error(self._on_error)
 
-    async def _on_message(self, event: JSON) -> None:
-        await self._tracked(self._message(event))
+    async def _on_message(self, event: JSON, context: AsyncBoltContext) -> None:
+        await self._tracked(self._message(event), context)
 
     async def _message(self, event: JSON) -> None:
         route = message_route(event, self.rules)
@@ -293,9 +314,9 @@ class SlackAdapter:
             person = await self.directory.person(str(event["user"]))
             await self._handle(message_event(event, person, self.rules))
 
-    async def _on_action(self, ack: AsyncAck, body: JSON) -> None:
+    async def _on_action(self, ack: AsyncAck, body: JSON, context: AsyncBoltContext) -> None:
         await ack()
-        await self._tracked(self._action(body))
+        await self._tracked(self._action(body), context)
 
     async def _action(self, body: JSON) -> None:
         place = place_of_action(body)
@@ -333,31 +354,31 @@ class SlackAdapter:
         view = article_form(draft, place, self._context.locale)
         await self.client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    async def _on_article_form(self, ack: AsyncAck, body: JSON) -> None:
+    async def _on_article_form(self, ack: AsyncAck, body: JSON, context: AsyncBoltContext) -> None:
         await ack()
-        await self._tracked(self._article_form(body))
+        await self._tracked(self._article_form(body), context)
 
     async def _article_form(self, body: JSON) -> None:
         person = await self.directory.person(str(body["user"]["id"]))
         await self._handle(article_submission(body, person))
 
-    async def _on_command(self, ack: AsyncAck, command: JSON) -> None:
+    async def _on_command(self, ack: AsyncAck, command: JSON, context: AsyncBoltContext) -> None:
         user, channel = str(command["user_id"]), str(command.get("channel_id", ""))
         if self.directory.known_dm(user) == channel:
             await ack()
         else:
             locale = pick_locale(self.directory.known_locale(user), self._context.locale)
             await ack(text=say("slack.answer_in_dm", locale))
-        await self._tracked(self._command(command))
+        await self._tracked(self._command(command), context)
 
     async def _command(self, command: JSON) -> None:
         user = str(command["user_id"])
         person = await self.directory.person(user)
         await self._handle(slash_command(command, person, await self.directory.dm_channel(user)))
 
-    async def _on_shortcut(self, ack: AsyncAck, shortcut: JSON) -> None:
+    async def _on_shortcut(self, ack: AsyncAck, shortcut: JSON, context: AsyncBoltContext) -> None:
         await ack()
-        await self._tracked(self._shortcut(shortcut))
+        await self._tracked(self._shortcut(shortcut), context)
 
     async def _shortcut(self, shortcut: JSON) -> None:
         user = str(shortcut["user"]["id"])
@@ -368,13 +389,14 @@ class SlackAdapter:
     async def _on_error(self, error: Exception, body: JSON) -> None:
         log.error("slack: listener failed on %s", body.get("type"), exc_info=error)
 
-    async def _tracked(self, work: Awaitable[None]) -> None:
-        """Run ``work`` as part of this listener's task, which ``stop`` waits for."""
+    async def _tracked(self, work: Awaitable[None], context: AsyncBoltContext) -> None:
+        """Run ``work`` as part of this listener's task, which ``stop`` waits for, and
+        forget its payload in the inbox once done."""
         task = asyncio.current_task()
         if task is not None:
             self._in_flight.add(task)
         try:
-            await work
+            await self.received.handled(work, context)
         finally:
             if task is not None:
                 self._in_flight.discard(task)
@@ -456,6 +478,7 @@ def build_slack_adapter(app: App, env: Mapping[str, str]) -> SlackAdapter:
     secrets = slack_secrets(app.settings, env)
     return SlackAdapter(
         app,
+        inbox=Inbox(app.settings.service.inbox_path, PLATFORM),
         bot_token=secrets["bot_token"],
         app_token=secrets.get("app_token"),
         signing_secret=secrets.get("signing_secret"),

@@ -8,10 +8,13 @@ waits on the Web API calls the fake records. Nothing is synchronised with sleeps
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from adapters.slack import SlackAdapter
@@ -22,6 +25,7 @@ from bot.platform_config import SlackSettings
 from bot.records import Card
 from kb import KnowledgeBase
 from storage.db import Database
+from storage.inbox import Inbox
 from tests.fakes.slack_server import FakeSlack, RecordedCall
 from tests.support.chat import FakeClock
 from tests.support.slack_messages import all_text, channel_of, control, posted_message
@@ -109,15 +113,21 @@ class SlackBot:
         kb: KnowledgeBase,
         clock: FakeClock,
         settings: Settings | None = None,
+        inbox_folder: Path | None = None,
     ) -> None:
+        """``inbox_folder``: where Slack payloads wait until handled (a fresh temporary
+        folder, removed at ``close``, unless given)."""
         self.fake = fake
         self.mode = mode
         self.clock = clock
         settings = settings or slack_settings(fake, mode)
         self.engine = Engine(settings, kb, database.unit_of_work, clock)
         self.app = App(settings, database, kb, (), self.engine)
+        self._own_inbox = inbox_folder is None
+        self.inbox_folder = inbox_folder or Path(tempfile.mkdtemp(prefix="tier0-inbox-"))
         self.adapter = SlackAdapter(
             self.app,
+            inbox=Inbox(self.inbox_folder, "slack"),
             bot_token=fake.workspace.bot_token,
             app_token=fake.workspace.app_token if mode == "socket" else None,
             signing_secret=SIGNING_SECRET if mode == "http" else None,
@@ -153,6 +163,8 @@ class SlackBot:
                 self._delivering.result(timeout=10)
         finally:
             self._loop.close()
+            if self._own_inbox:
+                shutil.rmtree(self.inbox_folder, ignore_errors=True)
 
     # -- people acting ----------------------------------------------------------------------
 
