@@ -16,7 +16,7 @@ from bot.spool import EventSpool
 from kb import LiveKnowledgeBase, LoadError
 from kb.calibration import find_calibration, load_calibration
 from storage.db import Database
-from storage.spool import SqliteSpool, is_outage
+from storage.spool import SqliteSpool, is_contention, is_outage
 
 __all__ = ["App", "build_app"]
 
@@ -48,6 +48,6 @@ def build_app(settings: Settings, *, clock: Clock = utc_now, wait_seconds: float
         pool_size=settings.database.pool_size,
         max_overflow=settings.database.max_overflow,
     )
-    spool = EventSpool(SqliteSpool(settings.service.spool_path), is_outage)
+    spool = EventSpool(SqliteSpool(settings.service.spool_path), is_outage, is_contention)
     engine = Engine(settings, kb, database.unit_of_work, clock, spool=spool)
     return App(settings, database, kb.start(), kb.errors, engine)

@@ -32,7 +32,7 @@ from bot.learning import ArticleLearning, learned_folder
 from bot.limits import InboundLimits
 from bot.messages import pick_locale, say
 from bot.outbox import Delivery, Outbox, enqueue_all
-from bot.records import Card, Role, Ticket
+from bot.records import Card, Role, Ticket, User
 from bot.replay import REPLAY_AFTER, REPLAY_BATCH, stored_event
 from bot.sla import SlaPolicy
 from bot.spool import EventSpool
@@ -96,7 +96,9 @@ class Engine:
         try:
             if self.spool is not None:
                 self.spool.drain(self._handle)
-            deliveries = self._handle(event)
+                deliveries = self.spool.attempt(self._handle, event)  # again if the db was busy
+            else:
+                deliveries = self._handle(event)
         except Exception as error:
             locale = pick_locale(event.person.locale, self.settings.default_locale)
             if self.spool is not None and self.spool.keep(event, error):
@@ -185,6 +187,7 @@ class Engine:
         event = cut.event
         platform = event.place.platform
         inbound = _inbound(event)
+        user: User | None = None
         if inbound is not None:
             with self._unit_of_work() as store:
                 if store.is_processed(platform, event.event_id):
@@ -205,7 +208,7 @@ class Engine:
                 return []
             if inbound is not None and store.is_inbound_handled(platform, inbound[0]):
                 return []  # the same message under another event id (a replay, a retry)
-            turn = self._turn(store, event, now)
+            turn = self._turn(store, event, now, user)
             if cut.length is not None:
                 turn.reply(turn.say("limits.cut", count=self.limits.max_chars, length=cut.length))
             self._dispatch(turn, event)
@@ -214,10 +217,14 @@ class Engine:
                 store.mark_inbound_handled(platform, inbound[0], turn.ticket_id, now)
             return enqueue_all(store, turn.actions, now)
 
-    def _turn(self, store: Store, event: Event, now: datetime) -> Turn:
+    def _turn(self, store: Store, event: Event, now: datetime, user: User | None) -> Turn:
         """Agents are answered in the help desk's language, requesters in their own (the one
-        they chose with ``/language``, else their chat app's), else the desk's."""
-        user = store.save_user(event.person, self._role(event), now)
+        they chose with ``/language``, else their chat app's), else the desk's.
+
+        ``user`` is the person as saved with the inbound message a moment ago, if it was.
+        """
+        if user is None:
+            user = store.save_user(event.person, self._role(event), now)
         agent_tier = self.agents.tier_of(event.person)
         default = self.settings.default_locale
         return Turn(

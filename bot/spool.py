@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Protocol
@@ -26,6 +27,10 @@ __all__ = ["EventSpool", "Spool", "SpooledEvent", "decode_event", "encode_event"
 log = logging.getLogger(__name__)
 
 BATCH = 100
+CONTENTION_ATTEMPTS = 3
+"""Tries of an event another transaction kept getting in the way of (lock timeouts,
+deadlocks): handling is idempotent, so trying again is safe."""
+CONTENTION_PAUSE = 0.2  # seconds before the second try, doubled before each next one
 
 _EVENTS: Final = TaggedJson[Event](
     (MessageReceived, ButtonPressed, CommandIssued, ArticleSubmitted)
@@ -60,25 +65,59 @@ class Spool(Protocol):
     def __len__(self) -> int: ...
 
 
+def _never(_error: BaseException) -> bool:
+    return False
+
+
 @dataclass
 class EventSpool:
-    """A spool and the rule for what goes into it: events that failed for an ``outage``."""
+    """A spool and the rules for what goes into it: events that failed for an ``outage``;
+    events that failed for ``contention`` are tried again first, and kept only if the
+    database stays in the way (nothing a person wrote may be lost)."""
 
     spool: Spool
     outage: Callable[[BaseException], bool]
+    contention: Callable[[BaseException], bool] = _never
     _draining: threading.Lock = field(default_factory=threading.Lock)
 
+    def attempt(self, handle: Callable[[Event], list[Delivery]], event: Event) -> list[Delivery]:
+        """``handle(event)``, tried again (after a short pause) while another transaction is
+        in the way, up to ``CONTENTION_ATTEMPTS`` times; the last error is raised."""
+        pause = CONTENTION_PAUSE
+        for tried in range(1, CONTENTION_ATTEMPTS):
+            try:
+                return handle(event)
+            except Exception as error:
+                if not self.contention(error):
+                    raise
+                log.warning(
+                    "event %s: database busy (%s), trying again (%d of %d)",
+                    event.event_id,
+                    type(error).__name__,
+                    tried + 1,
+                    CONTENTION_ATTEMPTS,
+                )
+            time.sleep(pause)
+            pause *= 2
+        return handle(event)
+
     def keep(self, event: Event, error: BaseException) -> bool:
-        """Spool ``event`` if ``error`` is an outage; whether it is now kept."""
-        if not self.outage(error):
+        """Spool ``event`` if ``error`` is an outage, or contention that outlasted the
+        tries; whether it is now kept (a query's own error is not: the caller reports it)."""
+        if self.outage(error):
+            why = "database unreachable"
+        elif self.contention(error):
+            why = "database busy past every try"
+        else:
             return False
         try:
             self.spool.put(event)
         except Exception:
-            log.exception("could not spool %s during a database outage", event.event_id)
+            log.exception("could not spool %s (%s)", event.event_id, why)
             return False
         log.warning(
-            "database unreachable (%s): event %s kept in the spool (%d waiting)",
+            "%s (%s): event %s kept in the spool (%d waiting)",
+            why,
             type(error).__name__,
             event.event_id,
             len(self.spool),
@@ -86,20 +125,24 @@ class EventSpool:
         return True
 
     def drain(self, handle: Callable[[Event], list[Delivery]]) -> list[Delivery]:
-        """Handle the spooled events, oldest first; an outage stops it (and raises)."""
+        """Handle the spooled events, oldest first; an outage, or contention that outlasts
+        its tries, stops it (and raises) with the event still spooled."""
         if not len(self.spool):
             return []
         deliveries: list[Delivery] = []
+        handled = 0
         with self._draining:  # one drain at a time, so the spool's order holds
             while batch := self.spool.oldest(BATCH):
                 for spooled in batch:
                     try:
-                        deliveries.extend(handle(spooled.event))
+                        deliveries.extend(self.attempt(handle, spooled.event))
                     except Exception as error:
-                        if self.outage(error):
+                        if self.outage(error) or self.contention(error):
                             raise
                         # Past the first transaction the message is stored: replay retries it.
                         log.exception("spooled event %s failed", spooled.event.event_id)
                     self.spool.done(spooled)
-            log.info("spool drained: the database is back")
+                    handled += 1
+        if handled:
+            log.info("spool drained (%d events): the database is back", handled)
         return deliveries

@@ -18,7 +18,7 @@ from bot.events import Event
 from bot.spool import SpooledEvent, decode_event, encode_event
 from storage.db import StorageUnavailable
 
-__all__ = ["SqliteSpool", "is_outage"]
+__all__ = ["SqliteSpool", "is_contention", "is_outage"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS spooled (
@@ -31,11 +31,46 @@ CREATE TABLE IF NOT EXISTS spooled (
 """
 
 
+_UNREACHABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+"""PostgreSQL refusing service as a whole: shut down by an administrator, crashed,
+starting up (or recovering), out of connection slots."""
+_CONTENTION_STATES = frozenset({"40001", "40P01", "55P03"})
+"""Serialization failure, deadlock, lock not available: try the transaction again."""
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+_SQLITE_UNREACHABLE = frozenset({10, 14})  # SQLITE_IOERR, SQLITE_CANTOPEN
+
+
 def is_outage(error: BaseException) -> bool:
-    """Whether ``error`` means the database could not be reached (not a bug in a query)."""
-    if isinstance(error, StorageUnavailable | OperationalError):
+    """Whether ``error`` means the database could not be reached: no connection, a lost
+    one, a server shutting down or starting up, a database file that cannot be opened.
+
+    Not an outage: a lock or busy timeout, a deadlock or a serialization failure (another
+    transaction was in the way: ``is_contention``), nor an error in a query.
+    """
+    if isinstance(error, StorageUnavailable):
         return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    original = error.orig
+    if isinstance(original, sqlite3.OperationalError):
+        return (original.sqlite_errorcode & 0xFF) in _SQLITE_UNREACHABLE
+    state = getattr(original, "sqlstate", None)
+    # No SQLSTATE: the client failed to connect or lost the connection (psycopg).
+    return state is None or state.startswith("08") or state in _UNREACHABLE_STATES
+
+
+def is_contention(error: BaseException) -> bool:
+    """Whether ``error`` means another transaction was in the way (worth trying again):
+    SQLite busy or locked past its timeout, or on PostgreSQL a deadlock, a serialization
+    failure or a lock not available."""
+    if not isinstance(error, OperationalError):
+        return False
+    original = error.orig
+    if isinstance(original, sqlite3.OperationalError):
+        return (original.sqlite_errorcode & 0xFF) in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return getattr(original, "sqlstate", None) in _CONTENTION_STATES
 
 
 class SqliteSpool:
