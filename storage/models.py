@@ -198,6 +198,8 @@ class MessageRow(Base):
         Index("ix_messages_ticket", "ticket_id"),
         # Only messages still waiting to be handled: the replay reads it, whatever the history.
         Index("ix_messages_unhandled", "id", **_where("handled_at IS NULL")),
+        # A person's messages of the last minute: the rate limit every worker shares.
+        Index("ix_messages_inbound_by_user", "user_id", "created_at", **_where("direction = 'in'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -214,6 +216,8 @@ class MessageRow(Base):
     text: Mapped[str] = mapped_column(TextWithoutNul)
     created_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]
+    # Times the scheduler's replay took this inbound message up (it gives up after a few).
+    replay_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     user: Mapped[UserRow | None] = relationship(lazy="joined")
 
