@@ -171,9 +171,11 @@ class Outbox:
             store.release_deliveries([d.id for d in deliveries], self.worker)
 
     def delivered(self, delivery_ids: Iterable[int]) -> None:
+        ids = list(delivery_ids)
+        if not ids:
+            return
         with self._unit_of_work() as store:
-            for delivery_id in delivery_ids:
-                store.mark_delivered(delivery_id, self._clock())
+            store.mark_delivered(ids, self._clock())
 
     def failed(self, delivery: Delivery, error: str) -> None:
         """Keep the action and try again later, backing off with each failure."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Exists, exists, or_, select, update
+from sqlalchemy import ColumnElement, Exists, exists, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.records import Card, StoredDelivery, Ticket
@@ -25,17 +25,19 @@ class DeliveryQueries:
     session: Session
 
     def enqueue(self, platform: str, lane: str, payload: str, now: datetime) -> int:
-        row = OutboxRow(
-            platform=platform,
-            lane=lane,
-            payload=payload,
-            attempts=0,
-            created_at=now,
-            next_attempt_at=now,
+        statement = (
+            insert(OutboxRow)
+            .values(
+                platform=platform,
+                lane=lane,
+                payload=payload,
+                attempts=0,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            .returning(OutboxRow.id)
         )
-        self.session.add(row)
-        self.session.flush()
-        return row.id
+        return self.session.execute(statement).scalar_one()
 
     def pending_deliveries(
         self, platform: str, now: datetime, limit: int
@@ -118,11 +120,14 @@ class DeliveryQueries:
             .values(claimed_by=None, claimed_until=None)
         )
 
-    def mark_delivered(self, delivery_id: int, now: datetime) -> None:
+    def mark_delivered(self, delivery_ids: Collection[int], now: datetime) -> None:
+        if not delivery_ids:
+            return
         self.session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == delivery_id)
+            .where(OutboxRow.id.in_(list(delivery_ids)))
             .values(sent_at=now, claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
         )
 
     def mark_failed(self, delivery_id: int, error: str, retry_at: datetime) -> None:

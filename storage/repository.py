@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Insert, Table, select, update
+from sqlalchemy import Insert, Table, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,11 @@ from storage.sla import SlaQueries
 from storage.tickets import TicketQueries
 
 __all__ = ["SqlStore"]
+
+R = TypeVar("R")
+_REFRESH = {"populate_existing": True}
+"""Rows returned by an INSERT or UPDATE replace what this session had loaded of them."""
+_REFRESH_UPDATED = {**_REFRESH, "synchronize_session": False}
 
 
 class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
@@ -61,41 +66,45 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
     # -- people and places ----------------------------------------------------------------
 
     def save_user(self, person: Person, role: Role, now: datetime) -> User:
-        row = self.session.scalar(
-            select(UserRow).where(
-                UserRow.platform == person.platform, UserRow.platform_user_id == person.id
-            )
-        )
+        """One statement for a known person (an UPDATE ... RETURNING), two for a new one:
+        this runs for every event, so it never reads before it writes."""
+        changes: dict[str, Any] = {
+            "role": role,
+            "platform_roles": " ".join(sorted(person.roles)),
+            "updated_at": now,
+        }
+        if person.name:
+            changes["display_name"] = person.name
+        if person.locale:
+            changes["locale"] = case((UserRow.locale_chosen, UserRow.locale), else_=person.locale)
+        row = self._update_user(person, changes)
         if row is None:
-            self._inserted(
-                self._insert_ignoring_duplicates(
-                    UserRow.__table__,
-                    {
-                        "platform": person.platform,
-                        "platform_user_id": person.id,
-                        "display_name": person.name,
-                        "locale": person.locale,
-                        "role": role,
-                        "platform_roles": " ".join(sorted(person.roles)),
-                        "created_at": now,
-                        "updated_at": now,
-                    },
-                )
+            inserted = self._insert_or_nothing(
+                UserRow,
+                {
+                    "platform": person.platform,
+                    "platform_user_id": person.id,
+                    "display_name": person.name,
+                    "locale": person.locale,
+                    "role": role,
+                    "platform_roles": changes["platform_roles"],
+                    "created_at": now,
+                    "updated_at": now,
+                },
             )
-            row = self.session.scalars(
-                select(UserRow).where(
-                    UserRow.platform == person.platform, UserRow.platform_user_id == person.id
-                )
-            ).one()
-        else:
-            row.display_name = person.name or row.display_name
-            if not row.locale_chosen:
-                row.locale = person.locale or row.locale
-            row.role = role
-            row.platform_roles = " ".join(sorted(person.roles))
-            row.updated_at = now
-        self.session.flush()
+            row = self._returned(inserted, UserRow) or self._update_user(person, changes)
+        if row is None:  # inserted by another worker, then deleted at once
+            raise LookupError(f"user {person.platform}:{person.id} vanished while saved")
         return user_of(row)
+
+    def _update_user(self, person: Person, changes: dict[str, Any]) -> UserRow | None:
+        statement = (
+            update(UserRow)
+            .where(UserRow.platform == person.platform, UserRow.platform_user_id == person.id)
+            .values(changes)
+            .returning(UserRow)
+        )
+        return self.session.scalars(statement, execution_options=_REFRESH_UPDATED).first()
 
     def set_locale(self, user: User, locale: str | None, chosen: bool, now: datetime) -> User:
         row = self.session.get_one(UserRow, user.id)
@@ -127,21 +136,21 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
         )
         row = self.session.scalar(query)
         if row is None:
-            self._inserted(
-                self._insert_ignoring_duplicates(
-                    ConversationRow.__table__,
-                    {
-                        "platform": place.platform,
-                        "channel": place.channel,
-                        "thread": thread,
-                        "state": "idle",
-                        "offered": "",
-                        "created_at": now,
-                        "updated_at": now,
-                    },
-                )
+            inserted = self._insert_or_nothing(
+                ConversationRow,
+                {
+                    "platform": place.platform,
+                    "channel": place.channel,
+                    "thread": thread,
+                    "state": "idle",
+                    "offered": "",
+                    "created_at": now,
+                    "updated_at": now,
+                },
             )
-            row = self.session.scalars(query).one()
+            # A row this transaction inserted is its own until commit; one another worker
+            # inserted first is read (and locked) instead.
+            row = self._returned(inserted, ConversationRow) or self.session.scalars(query).one()
         return conversation_of(row)
 
     def save_conversation(self, conversation: Conversation, now: datetime) -> None:
@@ -242,9 +251,13 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
         user: User | None = None,
         ticket_id: int | None = None,
     ) -> None:
-        platform = self.session.get_one(ConversationRow, conversation_id).platform
-        self.session.add(
-            MessageRow(
+        platform = (
+            select(ConversationRow.platform)
+            .where(ConversationRow.id == conversation_id)
+            .scalar_subquery()
+        )
+        self.session.execute(
+            insert(MessageRow).values(
                 platform=platform,
                 platform_message_id=None,
                 conversation_id=conversation_id,
@@ -256,7 +269,6 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
                 handled_at=now,
             )
         )
-        self.session.flush()
 
     def transcript(self, ticket_id: int) -> Sequence[MessageRecord]:
         rows = self.session.scalars(
@@ -314,17 +326,24 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
     # -- helpers --------------------------------------------------------------------------
 
     def _insert_ignoring_duplicates(self, table: Any, values: dict[str, Any]) -> Insert:
-        """INSERT ... ON CONFLICT DO NOTHING: a race with another worker is not an error."""
+        """INSERT ... ON CONFLICT DO NOTHING RETURNING id: a race with another worker is
+        not an error."""
+        return self._insert_or_nothing(table, values).returning(cast(Table, table).c.id)
+
+    def _insert_or_nothing(self, target: Any, values: dict[str, Any]) -> Insert:
+        """INSERT ... ON CONFLICT DO NOTHING into a table or a mapped class (whose RETURNING
+        can then give mapped objects), without RETURNING."""
         dialect = self.session.get_bind().dialect.name
-        target = cast(Table, table)
-        statement: Insert
         if dialect == "postgresql":
-            statement = postgresql.insert(target).values(values).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            statement = sqlite.insert(target).values(values).on_conflict_do_nothing()
-        else:
-            raise NotImplementedError(f"unsupported database dialect: {dialect}")
-        return statement.returning(target.c.id)
+            return postgresql.insert(target).values(values).on_conflict_do_nothing()
+        if dialect == "sqlite":
+            return sqlite.insert(target).values(values).on_conflict_do_nothing()
+        raise NotImplementedError(f"unsupported database dialect: {dialect}")
+
+    def _returned(self, statement: Insert, entity: type[R]) -> R | None:
+        """The row ``statement`` inserted, as ``entity``; None when it conflicted."""
+        returning = statement.returning(entity)
+        return self.session.scalars(returning, execution_options=_REFRESH).first()
 
     def _inserted(self, statement: Insert) -> bool:
         """Whether the insert added a row (RETURNING is reliable where rowcount is not)."""
