@@ -33,7 +33,7 @@ from bot.limits import InboundLimits
 from bot.messages import pick_locale, say
 from bot.outbox import Delivery, Outbox, enqueue_all
 from bot.records import Card, Role, Ticket, User
-from bot.replay import REPLAY_AFTER, REPLAY_BATCH, stored_event
+from bot.replay import REPLAY_AFTER, replay_stale
 from bot.sla import SlaPolicy
 from bot.spool import EventSpool
 from bot.store import Store, UnitOfWork
@@ -155,12 +155,13 @@ class Engine:
         outage go first.
         """
         deliveries = self.spool.drain(self._handle) if self.spool is not None else []
-        with self._unit_of_work() as store:
-            stale = store.unhandled_inbound(self._clock() - older_than, REPLAY_BATCH)
-        for message in stale:
-            log.info("replaying %s message %s left unhandled", message.platform, message.message_id)
-            deliveries.extend(self.handle(stored_event(message)))
-        return deliveries
+        return deliveries + replay_stale(
+            self._unit_of_work,
+            self.handle,
+            self._clock(),
+            older_than=older_than,
+            default_locale=self.settings.default_locale,
+        )
 
     def ticket(self, key: str) -> TicketView | None:
         """The ticket as it is now (adapters use it to find where its conversation went)."""
@@ -259,7 +260,7 @@ class Engine:
         person's ticket if one is open, and they hear once when the bot listens again."""
         if turn.agent_tier is not None:
             return False
-        slowdown = self.limits.rate.check(turn.person.ref, turn.now)
+        slowdown = self.limits.rate.check(turn.store, turn.user.id, turn.now)
         if slowdown is None:
             return False
         ticket = self.desk.current_ticket(turn)

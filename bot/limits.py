@@ -6,24 +6,25 @@ someone wrote without telling them. A long message is cut (and its writer told w
 a message over the rate is stored, on its ticket if there is one, and its writer told once
 per window when the bot will listen again.
 
-The rate is counted per process: with several workers a person may get up to that many
-times the limit through, which still stops a flood.
+The rate is counted over the messages stored for the person (every message is stored
+before it is handled), not in the process: with several workers on one database a person
+still gets ``messages_per_minute`` through, not that many times the number of workers.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import deque
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.config import LimitSettings
 from bot.events import CommandIssued, Event, MessageReceived
 
-__all__ = ["Cut", "InboundLimits", "MessageRate", "Slowdown"]
+__all__ = ["Cut", "InboundLimits", "MessageRate", "RecentMessages", "Slowdown"]
 
 WINDOW = timedelta(minutes=1)
-_PRUNE_AT = 10_000  # people remembered before those quiet for a window are forgotten
 
 
 @dataclass(frozen=True)
@@ -42,42 +43,37 @@ class Slowdown:
     tell: bool
 
 
+class RecentMessages(Protocol):
+    def recent_inbound(
+        self, user_id: int, after: datetime, until: datetime, limit: int
+    ) -> Sequence[datetime]:
+        """When the person's messages stored in (``after``, ``until``] came, newest first."""
+        ...
+
+
 class MessageRate:
     """At most ``per_minute`` messages per person in any minute (0: no limit)."""
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
-        self._accepted: dict[str, deque[datetime]] = {}
-        self._told: dict[str, datetime] = {}
-        self._lock = threading.Lock()
 
-    def check(self, who: str, now: datetime) -> Slowdown | None:
-        """None when ``who`` may send this message now (it is counted); else how long to wait."""
+    def check(self, store: RecentMessages, user_id: int, now: datetime) -> Slowdown | None:
+        """None when the person's message stored at ``now`` may be answered; else how long
+        to wait. Every message counts, refused ones too: a flood keeps the door shut.
+
+        The count is of stored messages up to ``now``, so two workers handling two of one
+        person's messages at once agree on which of them is over the rate.
+        """
         if not self.per_minute:
             return None
-        with self._lock:
-            if len(self._accepted) > _PRUNE_AT:
-                self._prune(now)
-            accepted = self._accepted.setdefault(who, deque())
-            while accepted and now - accepted[0] >= WINDOW:
-                accepted.popleft()
-            if len(accepted) < self.per_minute:
-                accepted.append(now)
-                return None
-            told = self._told.get(who)
-            tell = told is None or told < accepted[0]
-            if tell:
-                self._told[who] = now
-            wait = WINDOW - (now - accepted[0])
-            return Slowdown(max(1, int(wait.total_seconds() + 0.999)), tell)
-
-    def _prune(self, now: datetime) -> None:
-        quiet = [
-            who for who, times in self._accepted.items() if not times or now - times[-1] >= WINDOW
-        ]
-        for who in quiet:
-            del self._accepted[who]
-            self._told.pop(who, None)
+        # This message and those before it, newest first; two more than allowed tell apart
+        # the first refused message (told) from later ones (not told again).
+        recent = store.recent_inbound(user_id, now - WINDOW, now, self.per_minute + 2)
+        if len(recent) <= self.per_minute:
+            return None
+        # Answered again once the per_minute-th newest message is a minute old.
+        wait = recent[self.per_minute - 1] + WINDOW - now
+        return Slowdown(max(1, math.ceil(wait.total_seconds())), len(recent) == self.per_minute + 1)
 
 
 class InboundLimits:

@@ -79,6 +79,17 @@ class Store(Protocol):
         self, platform: str, message_id: str, ticket_id: int | None, now: datetime
     ) -> None: ...
 
+    def count_replay(self, platform: str, message_id: str) -> int:
+        """One more replay of this inbound message (``bot.replay``); how many so far."""
+        ...
+
+    def recent_inbound(
+        self, user_id: int, after: datetime, until: datetime, limit: int
+    ) -> Sequence[datetime]:
+        """When the person's messages (not commands) stored in (``after``, ``until``] came,
+        newest first, at most ``limit``: the rate limit all workers share (``bot.limits``)."""
+        ...
+
     def record_message(
         self,
         conversation_id: int,

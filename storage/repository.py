@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Insert, Table, case, insert, select, update
+from sqlalchemy import Insert, Table, case, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -240,6 +240,30 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
             .where(MessageRow.platform == platform, MessageRow.platform_message_id == message_id)
             .values(handled_at=now, ticket_id=ticket_id)
         )
+
+    def count_replay(self, platform: str, message_id: str) -> int:
+        mine = (MessageRow.platform == platform, MessageRow.platform_message_id == message_id)
+        self.session.execute(
+            update(MessageRow).where(*mine).values(replay_attempts=MessageRow.replay_attempts + 1)
+        )
+        return self.session.scalar(select(MessageRow.replay_attempts).where(*mine)) or 0
+
+    def recent_inbound(
+        self, user_id: int, after: datetime, until: datetime, limit: int
+    ) -> Sequence[datetime]:
+        # Literal 'in', not a parameter: so the partial index's condition is seen to hold.
+        return self.session.scalars(
+            select(MessageRow.created_at)
+            .where(
+                MessageRow.user_id == user_id,
+                MessageRow.direction == literal_column("'in'"),
+                MessageRow.event_kind == "message",
+                MessageRow.created_at > after,
+                MessageRow.created_at <= until,
+            )
+            .order_by(MessageRow.created_at.desc())
+            .limit(limit)
+        ).all()
 
     def record_message(
         self,
