@@ -25,6 +25,7 @@ from adapters.discord_adapter.article_form import article_modal
 from adapters.discord_adapter.client import Tier0Client
 from adapters.discord_adapter.ids import PLATFORM, is_personal
 from adapters.discord_adapter.sender import Pending, Sender
+from adapters.discord_adapter.shards import IdentifyGate, identify_lease
 from adapters.discord_adapter.translate import ArticleReview, ChannelKind, Layout, ModalRequest
 from adapters.ordering import TurnTaking
 from adapters.runtime import require_secret
@@ -45,8 +46,11 @@ READY_TIMEOUT = 60.0
 def build_discord_adapter(
     app: App, env: Mapping[str, str], **client_options: Any
 ) -> DiscordAdapter:
-    """The adapter for ``tier0 run``; the bot token comes from DISCORD_TOKEN."""
-    return DiscordAdapter(app, discord_secrets(app.settings, env)["token"], **client_options)
+    """The adapter for ``tier0 run``; the bot token comes from DISCORD_TOKEN. Its shards
+    start their sessions in turn with every other process's on this database."""
+    gate = IdentifyGate(identify_lease(app.database.engine), app.engine.outbox.worker)
+    token = discord_secrets(app.settings, env)["token"]
+    return DiscordAdapter(app, token, identify_gate=gate, **client_options)
 
 
 def discord_secrets(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
@@ -61,7 +65,13 @@ def discord_secrets(settings: Settings, env: Mapping[str, str]) -> dict[str, str
 class DiscordAdapter:
     platform = PLATFORM
 
-    def __init__(self, app: App, token: str, **client_options: Any) -> None:
+    def __init__(
+        self,
+        app: App,
+        token: str,
+        identify_gate: IdentifyGate | None = None,
+        **client_options: Any,
+    ) -> None:
         self.app = app
         self.settings = app.settings
         self.engine = app.engine
@@ -70,7 +80,7 @@ class DiscordAdapter:
         # that the voice libraries (PyNaCl, davey) are not installed.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         self.client = Tier0Client(
-            app.settings, self._on_message, self._on_interaction, **client_options
+            app.settings, self._on_message, self._on_interaction, identify_gate, **client_options
         )
         self._pending: dict[Place, Pending] = {}
         self._replied_to: OrderedDict[Place, int] = OrderedDict()
@@ -120,7 +130,14 @@ class DiscordAdapter:
             triage_channels=frozenset(discord_settings.triage_channels.values()),
             support_command=discord_settings.slash_command,
         )
-        log.info("discord: ready as %s in %d guild(s)", user, len(self.client.guilds))
+        client = self.client
+        log.info(
+            "discord: ready as %s in %d guild(s), shard(s) %s of %s",
+            user,
+            len(client.guilds),
+            sorted(client.shards),
+            client.shard_count,
+        )
 
     async def stop(self) -> None:
         """Stop taking events, finish those in flight, send what they decided, disconnect."""

@@ -4,6 +4,10 @@ The command tree only declares commands (so Discord shows them with their option
 interaction, commands included, is routed through ``on_interaction`` to one handler that
 translates its raw data. That keeps one path for commands, buttons and modals, and makes
 buttons on old messages work after a restart without registering views.
+
+The client is sharded (``AutoShardedClient``): it runs the shards ``[discord] shard_ids``
+of ``shard_count`` (set per worker by ``tier0 run --workers N``, see :mod:`shards`), or
+as many as Discord recommends.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any, cast
 import discord
 from discord import app_commands
 
+from adapters.discord_adapter.shards import IdentifyGate
 from bot import i18n
 from bot.config import Settings
 from bot.messages import say
@@ -69,30 +74,58 @@ class _DeclaringTree(app_commands.CommandTree[discord.Client]):
         return False
 
 
-class Tier0Client(discord.Client):
+class Tier0Client(discord.AutoShardedClient):
     def __init__(
         self,
         settings: Settings,
         on_message: OnMessage,
         on_interaction: OnInteraction,
+        identify_gate: IdentifyGate | None = None,
         **options: Any,
     ) -> None:
+        sharding: dict[str, Any] = {}  # none: as many shards as Discord recommends
+        if settings.discord.shard_count:
+            sharding["shard_count"] = settings.discord.shard_count
+        if settings.discord.shard_ids:
+            sharding["shard_ids"] = list(settings.discord.shard_ids)
         super().__init__(
-            intents=intents(), allowed_mentions=discord.AllowedMentions.none(), **options
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            **sharding,
+            **options,
         )
         self.settings = settings
         self._on_message = on_message
         self._on_interaction = on_interaction
+        self._identify_gate = identify_gate
         self.tree = _DeclaringTree(self)
         guild_id = settings.discord.guild_id
         self.guild = discord.Object(int(guild_id)) if guild_id else None
         declare_commands(self.tree, settings, self.guild)
 
     async def setup_hook(self) -> None:
+        limits = await self.fetch_session_start_limits()
+        if self._identify_gate is not None:
+            self._identify_gate.max_concurrency = max(1, limits.max_concurrency)
+        if limits.remaining < len(self.shard_ids or [0]):
+            log.warning(
+                "discord: %d session start(s) left until Discord resets the count in %.0f s",
+                limits.remaining,
+                limits.reset_after / 1000,
+            )
+        if self.shard_ids is not None and 0 not in self.shard_ids:
+            return  # one process syncs the commands: the one with shard 0
         await self.tree.set_translator(CatalogueTranslator())
         synced = await self.tree.sync(guild=self.guild)
         where = f"guild {self.guild.id}" if self.guild else "globally"
         log.info("discord: %d slash commands synced %s", len(synced), where)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Keep to Discord's session start rate across every worker (:class:`IdentifyGate`)."""
+        if self._identify_gate is None:
+            await super().before_identify_hook(shard_id, initial=initial)
+        else:
+            await self._identify_gate.wait(shard_id or 0)
 
     async def on_message(self, message: discord.Message) -> None:
         await self._on_message(message)

@@ -402,6 +402,31 @@ def test_rate_limits_and_server_errors_are_retried_by_discord_py(
     assert int(ok.headers.get("X-RateLimit-Limit", "50")) == 50
 
 
+def test_a_repeated_nonce_returns_the_first_message_and_a_lost_answer_still_took_effect(
+    fake_discord: FakeDiscord, run_bot: Callable[[discord.Client], RunningClient[Any]]
+) -> None:
+    client = RecordingBot()
+    bot = run_bot(client)
+    general = fake_discord.channel_id("general")
+    lost = fake_discord.fail_next("POST", MESSAGES, status=503, after_handling=True)
+
+    async def send(nonce: str) -> discord.Message:
+        channel = client.get_channel(general)
+        assert isinstance(channel, discord.TextChannel)
+        return await channel.send("only once", nonce=nonce)
+
+    with pytest.raises(discord.DiscordServerError):
+        bot.call(send("t0:1:1"))
+    again = bot.call(send("t0:1:1"))
+    other = bot.call(send("t0:2:1"))
+
+    assert lost.times == 0
+    stored = [m["id"] for m in fake_discord.messages_in(general)]
+    assert stored == [str(again.id), str(other.id)]  # the lost one, returned; then a new one
+    posts = [r for r in fake_discord.requests if r.method == "POST"]
+    assert [(r.status, r.json["enforce_nonce"]) for r in posts] == [(503, True)] + [(200, True)] * 2
+
+
 def test_a_slowed_down_call_is_answered_late_and_says_when_it_arrived(
     fake_discord: FakeDiscord, run_bot: Callable[[discord.Client], RunningClient[Any]]
 ) -> None:

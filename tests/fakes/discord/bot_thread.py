@@ -41,7 +41,8 @@ def discord_py_pointed_at(fake: FakeDiscord) -> Iterator[None]:
 class RunningClient(Generic[ClientT]):
     """A discord.py client logged in to a FakeDiscord on its own thread and event loop.
 
-    ``start()`` returns once the client is ready *and* the fake's guild is in its cache.
+    ``start()`` returns once the client is ready *and* the fake's guild (or ``guild_id``:
+    a shard of another guild never sees the main one) is in its cache.
     Build the client with a small ``guild_ready_timeout`` (e.g. 0.1): discord.py waits
     that long after the last GUILD_CREATE before it fires ``on_ready`` (default 2 s).
     """
@@ -53,9 +54,11 @@ class RunningClient(Generic[ClientT]):
         *,
         token: str | None = None,
         timeout: float = 10.0,
+        guild_id: int | None = None,
     ) -> None:
         self.client = client
         self.fake = fake
+        self.guild_id = fake.guild_id if guild_id is None else guild_id
         self.token = fake.token if token is None else token
         self.timeout = timeout
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -86,7 +89,7 @@ class RunningClient(Generic[ClientT]):
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        client, guild_id = self.client, self.fake.guild_id
+        client, guild_id = self.client, self.guild_id
         connection: asyncio.Task[None] | None = None
         try:
             await client.login(self.token)

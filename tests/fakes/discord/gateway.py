@@ -3,6 +3,12 @@
 Everything here runs on the fake server's event loop. Sessions outlive connections: a
 dispatch sent while a session has no connection is kept in its history and replayed when
 the client RESUMEs, which is what makes reconnect behaviour testable.
+
+Sessions are shards, as on Discord: IDENTIFY names ``shard: [id, count]`` (none means
+``[0, 1]``); a guild's events go to the sessions whose shard is
+``(guild_id >> 22) % count``, and events outside any guild (direct messages) to shard 0.
+With ``identify_window`` set, IDENTIFYs are paced as Discord paces them: one per bucket
+(``shard_id % max_concurrency``) per window; one too soon gets op 9 and is recorded.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import time
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,11 +26,17 @@ from aiohttp import WSMsgType, web
 from .log import EventLog, GatewayConnection, GatewayFrame
 from .world import World
 
-__all__ = ["Gateway"]
+__all__ = ["Gateway", "shard_of"]
 
 DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, RESUME = 0, 1, 2, 3, 6
 RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 7, 8, 9, 10, 11
 SYNC_FLUSH_SUFFIX = b"\x00\x00\xff\xff"
+INVALID_SHARD = 4010
+
+
+def shard_of(guild_id: int | None, shard_count: int) -> int:
+    """Discord's routing: a guild's shard; events outside guilds go to shard 0."""
+    return 0 if guild_id is None else (guild_id >> 22) % shard_count
 
 
 @dataclass(eq=False)
@@ -56,16 +69,30 @@ class Connection:
 class Session:
     session_id: str
     identify: dict[str, Any]
+    shard: tuple[int, int] = (0, 1)
     seq: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
     connection: Connection | None = None
 
 
 class Gateway:
-    def __init__(self, world: World, *, token: str, heartbeat_interval_ms: int) -> None:
+    def __init__(
+        self,
+        world: World,
+        *,
+        token: str,
+        heartbeat_interval_ms: int,
+        max_concurrency: int = 1,
+        identify_window: float = 0.0,
+    ) -> None:
         self.world = world
         self.token = token
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.max_concurrency = max_concurrency
+        self.identify_window = identify_window
+        self._last_identify: dict[int, float] = {}  # bucket -> when (monotonic)
+        self.refused_identifies: list[tuple[int, int]] = []
+        """Shards ([id, count]) whose IDENTIFY came too soon after another of its bucket."""
         self.resume_url = ""
         self.frames: EventLog[GatewayFrame] = EventLog()
         self.opened: EventLog[GatewayConnection] = EventLog()
@@ -132,16 +159,27 @@ class Gateway:
         if conn.session is not None:
             await conn.ws.close(code=4005, message=b"Already authenticated.")
             return
-        session = Session(secrets.token_hex(16), identify=data, connection=conn)
+        shard_id, shard_count = (int(n) for n in data.get("shard") or (0, 1))
+        if not 0 <= shard_id < shard_count:
+            await conn.ws.close(code=INVALID_SHARD, message=b"Invalid shard.")
+            return
+        if self._too_soon(shard_id):
+            self.refused_identifies.append((shard_id, shard_count))
+            await conn.send({"op": INVALID_SESSION, "d": False, "s": None, "t": None})
+            return
+        session = Session(
+            secrets.token_hex(16), identify=data, shard=(shard_id, shard_count), connection=conn
+        )
         conn.session = session
         self.sessions[session.session_id] = session
         world = self.world
         with world.lock:
+            mine = [g for g in world.guilds if shard_of(g, shard_count) == shard_id]
             ready: dict[str, Any] = {
                 "v": 10,
                 "user": {**world.user_payload(world.bot), "verified": True, "mfa_enabled": False},
                 "user_settings": {},
-                "guilds": [{"id": str(world.guild.id), "unavailable": True}],
+                "guilds": [{"id": str(g), "unavailable": True} for g in mine],
                 "private_channels": [],
                 "relationships": [],
                 "presences": [],
@@ -155,9 +193,22 @@ class Gateway:
             }
             if "shard" in data:
                 ready["shard"] = data["shard"]
-            guild = world.guild_create()
+            guilds = [world.guild_create(g) for g in mine]
         await self._dispatch_to(session, "READY", ready)
-        await self._dispatch_to(session, "GUILD_CREATE", guild)
+        for guild in guilds:
+            await self._dispatch_to(session, "GUILD_CREATE", guild)
+
+    def _too_soon(self, shard_id: int) -> bool:
+        """Whether this IDENTIFY breaks the session start rate (and is refused)."""
+        if not self.identify_window:
+            return False
+        bucket = shard_id % self.max_concurrency
+        now = time.monotonic()
+        last = self._last_identify.get(bucket)
+        if last is not None and now - last < self.identify_window:
+            return True
+        self._last_identify[bucket] = now
+        return False
 
     async def _resume(self, conn: Connection, data: dict[str, Any]) -> None:
         session = self.sessions.get(str(data.get("session_id")))
@@ -186,7 +237,7 @@ class Gateway:
             if limit:
                 members = members[:limit]
             chunk: dict[str, Any] = {
-                "guild_id": str(self.world.guild.id),
+                "guild_id": str(data.get("guild_id") or self.world.guild.id),
                 "members": [self.world.member_payload(m) for m in members],
                 "chunk_index": 0,
                 "chunk_count": 1,
@@ -207,8 +258,13 @@ class Gateway:
             await session.connection.send(frame)
 
     async def dispatch(self, event: str, data: Any) -> int:
-        """Send ``event`` to every identified session; returns how many received it."""
-        sessions = list(self.sessions.values())
+        """Send ``event`` to the sessions of its guild's shard (shard 0 for events outside
+        a guild); returns how many received it."""
+        guild = data.get("guild_id") if isinstance(data, dict) else None
+        guild_id = int(guild) if guild else None
+        sessions = [
+            s for s in self.sessions.values() if shard_of(guild_id, s.shard[1]) == s.shard[0]
+        ]
         for session in sessions:
             await self._dispatch_to(session, event, data)
         return len(sessions)

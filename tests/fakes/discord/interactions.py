@@ -59,13 +59,14 @@ def build_interaction(
         "attachment_size_limit": 10 * 1024 * 1024,
     }
     if in_guild:
+        guild = world.guilds[int(channel["guild_id"])]
         payload.update(
-            guild_id=str(world.guild.id),
-            guild={"id": str(world.guild.id), "locale": world.guild.locale, "features": []},
-            guild_locale=world.guild.locale,
+            guild_id=str(guild.id),
+            guild={"id": str(guild.id), "locale": guild.locale, "features": []},
+            guild_locale=guild.locale,
             member={**world.member_payload(user), "permissions": str(world.permissions_of(user))},
             context=0,
-            authorizing_integration_owners={"0": str(world.guild.id)},
+            authorizing_integration_owners={"0": str(guild.id)},
         )
     else:
         payload.update(
@@ -222,9 +223,10 @@ class InteractionsApi(Api):
             raise ApiError("Unknown Application", 10002)
         if "guild_id" not in request.match_info:
             return None
-        if snowflake(request, "guild_id") != self.world.guild.id:
+        guild_id = snowflake(request, "guild_id")
+        if guild_id not in self.world.guilds:
             raise ApiError("Missing Access", 50001, status=403)
-        return self.world.guild.id
+        return guild_id
 
     async def overwrite_commands(self, request: web.Request) -> web.Response:
         body = body_of(request)

@@ -135,10 +135,12 @@ class RestApi(Api):
         gateway_url: Callable[[], str],
         rate_limit: int = 50,
         rate_limit_window: float = 1.0,
+        recommended_shards: int = 1,
     ) -> None:
         super().__init__(world, gateway, echo_bot_messages=echo_bot_messages)
         self.token = token
         self.gateway_url = gateway_url
+        self.recommended_shards = recommended_shards
         self.requests: EventLog[RecordedRequest] = EventLog()
         self.failures: list[FailureRule] = []
         self.slow: list[SlowRule] = []
@@ -274,8 +276,18 @@ class RestApi(Api):
         return json_response({"url": self.gateway_url()})
 
     async def get_gateway_bot(self, request: web.Request) -> web.Response:
-        limit = {"total": 1000, "remaining": 999, "reset_after": 86_400_000, "max_concurrency": 1}
-        return json_response({"url": self.gateway_url(), "shards": 1, "session_start_limit": limit})
+        limit = {
+            "total": 1000,
+            "remaining": 999,
+            "reset_after": 86_400_000,
+            "max_concurrency": self.gateway.max_concurrency,
+        }
+        body = {
+            "url": self.gateway_url(),
+            "shards": self.recommended_shards,
+            "session_start_limit": limit,
+        }
+        return json_response(body)
 
     async def get_me(self, request: web.Request) -> web.Response:
         with self.world.lock:
@@ -301,27 +313,29 @@ class RestApi(Api):
                 return json_error(400, "Invalid Recipient(s)", 50033)
             return json_response(self.world.dm_channel_with(member))
 
-    def _guild_or_404(self, request: web.Request) -> None:
-        if snowflake(request, "guild_id") != self.world.guild.id:
+    def _guild_or_404(self, request: web.Request) -> int:
+        guild_id = snowflake(request, "guild_id")
+        if guild_id not in self.world.guilds:
             raise web.HTTPNotFound()
+        return guild_id
 
     async def get_guild(self, request: web.Request) -> web.Response:
-        self._guild_or_404(request)
+        guild_id = self._guild_or_404(request)
         with self.world.lock:
-            guild = self.world.guild_create()
+            guild = self.world.guild_create(guild_id)
         for key in ("members", "channels", "threads", "voice_states", "presences", "joined_at"):
             guild.pop(key)
         return json_response(guild)
 
     async def get_guild_channels(self, request: web.Request) -> web.Response:
-        self._guild_or_404(request)
+        guild_id = self._guild_or_404(request)
         with self.world.lock:
-            return json_response(self.world.guild_create()["channels"])
+            return json_response(self.world.guild_create(guild_id)["channels"])
 
     async def get_roles(self, request: web.Request) -> web.Response:
-        self._guild_or_404(request)
+        guild_id = self._guild_or_404(request)
         with self.world.lock:
-            return json_response(self.world.guild_create()["roles"])
+            return json_response(self.world.guild_create(guild_id)["roles"])
 
     async def list_members(self, request: web.Request) -> web.Response:
         self._guild_or_404(request)

@@ -56,11 +56,24 @@ class FakeDiscord:
         heartbeat_interval_ms: int = 1_000,
         echo_bot_messages: bool = True,
         rate_limit: int = 50,
+        more_guilds: Sequence[GuildSpec] = (),
+        recommended_shards: int = 1,
+        max_concurrency: int = 1,
+        identify_window: float = 0.0,
     ) -> None:
+        """``more_guilds`` share the main guild's people and roles. ``GET /gateway/bot``
+        recommends ``recommended_shards`` and ``max_concurrency``; with ``identify_window``
+        (Discord: 5 s) IDENTIFYs of one bucket closer together than that are refused."""
         self.token = token
-        self.world = World(guild or GuildSpec(), bot_name=bot_name, ids=Snowflakes())
+        self.world = World(
+            guild or GuildSpec(), bot_name=bot_name, ids=Snowflakes(), more_guilds=more_guilds
+        )
         self._gateway = Gateway(
-            self.world, token=token, heartbeat_interval_ms=heartbeat_interval_ms
+            self.world,
+            token=token,
+            heartbeat_interval_ms=heartbeat_interval_ms,
+            max_concurrency=max_concurrency,
+            identify_window=identify_window,
         )
         self._rest = RestApi(
             self.world,
@@ -69,6 +82,7 @@ class FakeDiscord:
             echo_bot_messages=echo_bot_messages,
             gateway_url=lambda: self.gateway_url,
             rate_limit=rate_limit,
+            recommended_shards=recommended_shards,
         )
         self._apis = [
             self._rest,
@@ -184,6 +198,11 @@ class FakeDiscord:
         return self.world.guild.id
 
     @property
+    def guild_ids(self) -> list[int]:
+        """Every guild, the main one first."""
+        return list(self.world.guilds)
+
+    @property
     def application_id(self) -> int:
         return self.world.application_id
 
@@ -273,6 +292,22 @@ class FakeDiscord:
     @property
     def gateway_frames(self) -> list[GatewayFrame]:
         return self._gateway.frames.snapshot()
+
+    def session_shards(self) -> list[tuple[int, int]]:
+        """The ``(shard id, shard count)`` of every identified session, oldest first."""
+
+        async def read() -> list[tuple[int, int]]:
+            return [session.shard for session in self._gateway.sessions.values()]
+
+        return self._run(read)
+
+    def refused_identifies(self) -> list[tuple[int, int]]:
+        """Shards whose IDENTIFY came too soon after another of its bucket (op 9)."""
+
+        async def read() -> list[tuple[int, int]]:
+            return list(self._gateway.refused_identifies)
+
+        return self._run(read)
 
     def wait_for_gateway_op(
         self,

@@ -1,4 +1,7 @@
-"""The fake Discord's state: one guild, its people and channels, and everything bots create.
+"""The fake Discord's state: the guilds, their people and channels, and everything bots create.
+
+The first guild is the main one (``World.guild``); more guilds share its people and roles
+and have channels of their own, which is enough to see sharding route each guild's events.
 
 Payload builders live here too, next to the state they read, so every REST answer and
 gateway event is built from the same records and stays consistent (a thread created over
@@ -12,6 +15,7 @@ import itertools
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -109,32 +113,47 @@ class GuildSpec:
 class World:
     """Mutable state shared by the REST handlers and the gateway; guard with ``lock``."""
 
-    def __init__(self, spec: GuildSpec, *, bot_name: str, ids: Snowflakes) -> None:
+    def __init__(
+        self,
+        spec: GuildSpec,
+        *,
+        bot_name: str,
+        ids: Snowflakes,
+        more_guilds: Sequence[GuildSpec] = (),
+    ) -> None:
         self.lock = threading.RLock()
         self.ids = ids
         self.application_id = ids.next()
         self.bot = MemberSpec(bot_name, roles=[bot_name], bot=True, id=self.application_id)
         self.owner_id = 0
         self.guild = spec
-        spec.id = spec.id or ids.next()
+        self.guilds: dict[int, GuildSpec] = {}
+        for guild in (spec, *more_guilds):
+            guild.id = guild.id or ids.next()
+            self.guilds[guild.id] = guild
         self.roles: dict[int, RoleSpec] = {
-            spec.id: RoleSpec("@everyone", EVERYONE_PERMISSIONS, spec.id)
+            guild.id: RoleSpec("@everyone", EVERYONE_PERMISSIONS, guild.id)
+            for guild in self.guilds.values()
         }
-        for role in [*spec.roles, RoleSpec(bot_name, ADMINISTRATOR)]:
+        roles = [role for guild in self.guilds.values() for role in guild.roles]
+        for role in [*roles, RoleSpec(bot_name, ADMINISTRATOR)]:
             role.id = role.id or ids.next()
             self.roles[role.id] = role
         self.members: dict[int, MemberSpec] = {self.bot.id: self.bot}
-        for member in spec.members:
+        for member in (m for guild in self.guilds.values() for m in guild.members):
             member.id = member.id or ids.next()
             self.members[member.id] = member
         self.owner_id = next(iter(m.id for m in spec.members), self.bot.id)
         self.channels: dict[int, Json] = {}
         self.thread_members: dict[int, set[int]] = {}
-        for channel in spec.channels:
-            channel.id = channel.id or ids.next()
-            parent = self._named_channel_id(channel.parent) if channel.parent else None
-            owner = self.member_named(channel.owner).id if channel.owner else self.bot.id
-            self._add_channel(channel.name, channel.type, parent, owner, channel_id=channel.id)
+        for guild in self.guilds.values():
+            for channel in guild.channels:
+                channel.id = channel.id or ids.next()
+                parent = self._named_channel_id(channel.parent) if channel.parent else None
+                owner = self.member_named(channel.owner).id if channel.owner else self.bot.id
+                self._add_channel(
+                    channel.name, channel.type, parent, owner, channel_id=channel.id, guild=guild.id
+                )
         self.messages: dict[int, Json] = {}
         self.dm_channels: dict[int, Json] = {}
         self.commands: dict[int | None, list[Json]] = {}
@@ -239,13 +258,20 @@ class World:
         }
 
     def _add_channel(
-        self, name: str, kind: int, parent_id: int | None, owner_id: int, *, channel_id: int
+        self,
+        name: str,
+        kind: int,
+        parent_id: int | None,
+        owner_id: int,
+        *,
+        channel_id: int,
+        guild: int,
     ) -> Json:
         channel: Json = {
             "id": str(channel_id),
             "id_int": channel_id,
             "type": kind,
-            "guild_id": str(self.guild.id),
+            "guild_id": str(guild),
             "name": name,
             "parent_id": str(parent_id) if parent_id else None,
             "position": len(self.channels),
@@ -281,8 +307,9 @@ class World:
     def add_thread(
         self, parent_id: int, name: str, kind: int, owner_id: int, *, thread_id: int | None = None
     ) -> Json:
+        guild = int(self.channels[parent_id]["guild_id"])
         return self._add_channel(
-            name, kind, parent_id, owner_id, channel_id=thread_id or self.ids.next()
+            name, kind, parent_id, owner_id, channel_id=thread_id or self.ids.next(), guild=guild
         )
 
     def public_channel(self, channel: Json) -> Json:
@@ -300,13 +327,18 @@ class World:
                 }
         return payload
 
-    def guild_create(self) -> Json:
-        all_channels = [self.public_channel(c) for c in self.channels.values()]
+    def guild_create(self, guild_id: int | None = None) -> Json:
+        """The main guild, or guild ``guild_id``, as GUILD_CREATE carries it."""
+        guild = self.guilds[guild_id or self.guild.id]
+        all_channels = [
+            self.public_channel(c) for c in self.channels.values() if c["guild_id"] == str(guild.id)
+        ]
         members = [self.member_payload(m) for m in self.members.values()]
-        roles = [self.role_payload(r, i) for i, r in enumerate(self.roles.values())]
+        everyone = [guild.id, *(r for r in self.roles if r not in self.guilds)]
+        roles = [self.role_payload(self.roles[r], i) for i, r in enumerate(everyone)]
         return {
-            "id": str(self.guild.id),
-            "name": self.guild.name,
+            "id": str(guild.id),
+            "name": guild.name,
             "icon": None,
             "splash": None,
             "discovery_splash": None,
@@ -323,7 +355,7 @@ class World:
             "premium_tier": 0,
             "premium_subscription_count": 0,
             "premium_progress_bar_enabled": False,
-            "preferred_locale": self.guild.locale,
+            "preferred_locale": guild.locale,
             "system_channel_id": None,
             "system_channel_flags": 0,
             "rules_channel_id": None,
@@ -361,6 +393,7 @@ class World:
         """A message as Discord stores it; ``body`` is the create-message JSON."""
         channel = self.channel(channel_id)
         in_guild = channel is not None and "guild_id" in channel
+        guild_id = channel["guild_id"] if channel is not None and in_guild else None
         content = str(body.get("content") or "")
         mentions = [
             self.members[int(uid)]
@@ -402,11 +435,11 @@ class World:
                 "type": 0,
                 "message_id": referenced["id"],
                 "channel_id": referenced["channel_id"],
-                **({"guild_id": str(self.guild.id)} if in_guild else {}),
+                **({"guild_id": guild_id} if in_guild else {}),
             }
             message["referenced_message"] = referenced
         if in_guild:
-            message["guild_id"] = str(self.guild.id)
+            message["guild_id"] = guild_id
             message["member"] = self.member_payload(author, with_user=False)
         return message
 
