@@ -70,10 +70,11 @@ def _supervise(args: argparse.Namespace, settings: Settings) -> int:
     """Migrate once, then start the workers (each migrating in turn would race)."""
     if args.workers < 1:
         raise ConfigError("--workers must be at least 1")
-    if settings.discord.enabled and not settings.slack.enabled:
-        raise ConfigError(
-            "Discord runs in one process (one gateway session per bot token): use --workers 1"
-        )
+    worker_env: list[dict[str, str]] = []
+    if settings.discord.enabled:  # each worker runs its share of the gateway shards
+        from adapters.discord_adapter.shards import worker_environments
+
+        worker_env = worker_environments(settings, os.environ, args.workers)
     Database.open(
         settings.database.url,
         settings.tickets.key_prefix,
@@ -83,6 +84,10 @@ def _supervise(args: argparse.Namespace, settings: Settings) -> int:
     if args.config is not None:
         command += ["--config", str(args.config)]
     supervisor = Supervisor(
-        [*command, "run"], args.workers, os.environ, settings.service.shutdown_grace_seconds
+        [*command, "run"],
+        args.workers,
+        os.environ,
+        settings.service.shutdown_grace_seconds,
+        worker_env,
     )
     return supervisor.run()

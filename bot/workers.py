@@ -8,8 +8,9 @@ SIGTERM/SIGINT stops them all within the grace period.
 
 Slack in HTTP mode: every worker listens on the same port (SO_REUSEPORT) and the kernel
 spreads requests over them. Slack in Socket Mode: each worker opens its own connection and
-Slack spreads events over them. Discord runs in the first worker only: one gateway session
-per bot token is what an unsharded bot gets.
+Slack spreads events over them. Discord is sharded: each worker runs its share of the
+gateway shards, given to it in its environment (``worker_env``, from
+``adapters.discord_adapter.shards``), the same share again when it is started again.
 """
 
 from __future__ import annotations
@@ -22,12 +23,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import FrameType
 
-__all__ = ["FIRST_WORKER_ONLY", "Supervisor"]
+__all__ = ["Supervisor"]
 
 log = logging.getLogger("tier0.workers")
 
-FIRST_WORKER_ONLY: Mapping[str, str] = {"TIER0__DISCORD__ENABLED": "false"}
-"""Settings the workers after the first run with (from the environment)."""
 POLL_SECONDS = 0.2
 QUICK_DEATH_SECONDS = 10.0
 MAX_BACKOFF_SECONDS = 30.0
@@ -36,6 +35,7 @@ MAX_BACKOFF_SECONDS = 30.0
 @dataclass
 class _Slot:
     number: int
+    env: Mapping[str, str]
     process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     restart_at: float = 0.0
@@ -43,7 +43,8 @@ class _Slot:
 
 
 class Supervisor:
-    """Runs ``command`` (a single-process ``tier0 run``) ``count`` times."""
+    """Runs ``command`` (a single-process ``tier0 run``) ``count`` times; worker i also
+    gets ``worker_env[i]`` (its Discord shards) in its environment."""
 
     def __init__(
         self,
@@ -51,11 +52,15 @@ class Supervisor:
         count: int,
         env: Mapping[str, str],
         grace_seconds: float,
+        worker_env: Sequence[Mapping[str, str]] = (),
     ) -> None:
         self._command = list(command)
         self._env = dict(env)
         self._grace = grace_seconds
-        self._slots = [_Slot(number) for number in range(1, count + 1)]
+        extra = list(worker_env) or [{} for _ in range(count)]
+        if len(extra) != count:
+            raise ValueError(f"{len(extra)} worker environments for {count} workers")
+        self._slots = [_Slot(number, extra[number - 1]) for number in range(1, count + 1)]
         self._stopping = False
 
     def run(self) -> int:
@@ -82,9 +87,7 @@ class Supervisor:
         self._stopping = True
 
     def _start(self, slot: _Slot) -> None:
-        env = {**self._env, "TIER0_WORKER": f"{slot.number}/{len(self._slots)}"}
-        if slot.number > 1:
-            env.update(FIRST_WORKER_ONLY)
+        env = {**self._env, **slot.env, "TIER0_WORKER": f"{slot.number}/{len(self._slots)}"}
         slot.process = subprocess.Popen(self._command, env=env, stdin=subprocess.DEVNULL)
         slot.started_at = time.monotonic()
         log.info("worker %d started (pid %d)", slot.number, slot.process.pid)

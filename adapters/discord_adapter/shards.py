@@ -79,10 +79,9 @@ def split(shards: Sequence[int], workers: int) -> list[list[int]]:
 def worker_environments(
     settings: Settings, env: Mapping[str, str], workers: int
 ) -> list[dict[str, str]]:
-    """The settings each of ``workers`` workers gets on top of the host's environment."""
+    """The settings each of ``workers`` workers gets on top of the host's environment:
+    its shards, or Discord turned off where there are more workers than shards."""
     discord = settings.discord
-    if not discord.enabled:
-        return [{} for _ in range(workers)]
     count = discord.shard_count
     if not count:
         token = env.get("DISCORD_TOKEN", "")
