@@ -29,7 +29,7 @@ class PoisonedKnowledgeBase(KnowledgeBase):
 
     down = False
 
-    def rank(self, query: str, **_: object) -> list[Match]:  # type: ignore[override]
+    def rank(self, query: str, **_: object) -> list[Match]:
         if self.down or "poison" in query:
             raise RuntimeError("matching blew up")
         return []
@@ -64,6 +64,7 @@ def test_a_message_failing_every_replay_is_given_up_and_no_longer_starves_newer_
     database: Database, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     kb = PoisonedKnowledgeBase.build([])
+    assert isinstance(kb, PoisonedKnowledgeBase)
     engine = Engine(Settings(), kb, database.unit_of_work, clock)
     engine.handle(message("ann", "poison ivy on the keyboard"))
     engine.handle(message("bob", "poison in the coffee machine"))
