@@ -62,11 +62,17 @@ replies are only that late."""
 
 @dataclass(frozen=True)
 class Delivery:
-    """One stored action waiting to be sent; ``attempts`` counts earlier failures."""
+    """One stored action waiting to be sent; ``attempts`` counts earlier failures.
+
+    ``maybe_sent``: an earlier try may have reached the platform although it was not
+    marked sent (it failed, perhaps after the platform took it, or its worker died while
+    sending it), so an adapter that can look for the earlier copy should.
+    """
 
     id: int
     action: Action
     attempts: int = 0
+    maybe_sent: bool = False
 
 
 def encode_action(action: Action) -> str:
@@ -152,7 +158,12 @@ class Outbox:
         now = self._clock()
         with self._unit_of_work() as store:
             rows = store.claim_deliveries(platform, self.worker, now, now + self.lease, limit)
-        return [Delivery(row.id, decode_action(row.payload), row.attempts) for row in rows]
+        return [
+            Delivery(
+                row.id, decode_action(row.payload), row.attempts, row.attempts > 0 or row.taken_over
+            )
+            for row in rows
+        ]
 
     def renew(self, deliveries: Collection[Delivery]) -> set[int]:
         """Hold these claims for another lease; returns the ids still this worker's (a

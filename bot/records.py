@@ -146,12 +146,14 @@ class UnhandledMessage:
 
 @dataclass(frozen=True)
 class StoredDelivery:
-    """An outbox row as stored: the encoded action and how often sending it failed."""
+    """An outbox row as stored: the encoded action and how often sending it failed;
+    ``taken_over``: claimed from a worker whose claim ran out while it was sending it."""
 
     id: int
     lane: str
     payload: str
     attempts: int
+    taken_over: bool = False
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,10 @@ class DeliveryQueries:
             .values(claimed_by=worker, claimed_until=until)
             .execution_options(synchronize_session=False)
         )
-        return [StoredDelivery(row.id, row.lane, row.payload, row.attempts) for row in taken]
+        return [
+            StoredDelivery(row.id, row.lane, row.payload, row.attempts, row.claimed_by is not None)
+            for row in taken
+        ]
 
     def renew_claims(
         self, delivery_ids: Collection[int], worker: str, until: datetime

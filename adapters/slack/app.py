@@ -24,11 +24,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.delivery import Dispatcher
@@ -42,6 +38,7 @@ from adapters.slack.article_form import (
 )
 from adapters.slack.directory import Directory
 from adapters.slack.live_articles import ArticleField
+from adapters.slack.once import posted_before, tag_of, tagged
 from adapters.slack.received import ReceivedPayloads
 from adapters.slack.render import (
     SHOW_ANSWER_ACTION,
@@ -129,14 +126,13 @@ class SlackAdapter:
         self.mode: Mode = self.settings.mode
         self._app_token = app_token
         self._ping_interval = ping_interval
+        # Only a 429 (refused, so nothing was posted) is retried in place; after a 5xx or a
+        # dropped connection Slack may have posted the message, so the outbox tries again
+        # later and looks for the earlier copy first (adapters.slack.once).
         self.client = AsyncWebClient(
             token=bot_token,
             base_url=self.settings.api_url,
-            retry_handlers=[
-                AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-                AsyncServerErrorRetryHandler(max_retry_count=2),
-                AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            ],
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
         )
         self.bolt = AsyncApp(
             client=self.client,
@@ -428,7 +424,15 @@ class SlackAdapter:
                 "slack: nowhere to show %s (no triage channel or card for its tier?)",
                 type(action).__name__,
             )
+        posts = 0
         for call in calls:
+            if call.method == "chat.postMessage":
+                call = tagged(call, tag_of(delivery.id, posts))
+                posts += 1
+                if delivery.maybe_sent and (earlier := await posted_before(self.client, call)):
+                    log.info("slack: delivery %d was posted before; not again", delivery.id)
+                    await self._posted(call, *earlier)
+                    continue
             await self._call(call, action)
 
     async def _call(self, call: ApiCall, action: object) -> None:
@@ -441,10 +445,13 @@ class SlackAdapter:
                 return
             raise
         channel = str(response.get("channel") or call.args.get("channel", ""))
+        await self._posted(call, channel, str(response.get("ts", "")))
+
+    async def _posted(self, call: ApiCall, channel: str, ts: str) -> None:
+        """Remember the thread Slack put the message in, and where a ticket's card is."""
         if call.method == "chat.postMessage" and call.args.get("thread_ts"):
             self.directory.remember_thread(channel, str(call.args["thread_ts"]))
         if call.card is not None:
-            ts = str(response["ts"])
             self.directory.remember_thread(channel, ts)
             card = Card(PLATFORM, call.card.tier, channel, ts, ts)
             await asyncio.to_thread(

@@ -70,6 +70,25 @@ def test_a_dead_workers_claims_go_to_another_worker_once_they_run_out(
     assert [d.id for d in alive.claim("slack")] == queued
 
 
+def test_what_may_have_been_sent_already_is_handed_out_as_such(
+    database: Database, clock: FakeClock
+) -> None:
+    """A reply whose worker died while sending it, or whose try failed (perhaps after the
+    platform took it), may be on the platform already; a fresh or given-back one is not."""
+    dead, alive = outboxes(database, clock, 2)
+    orphaned, failed, released, fresh = enqueue(database, clock, replies(lanes=4, per_lane=1))
+    claimed = {d.id: d for d in dead.claim("slack", limit=3)}
+    dead.failed(claimed[failed], "503 after posting?")
+    dead.release([claimed[released]])
+    assert sorted(claimed) == [orphaned, failed, released]
+    assert not any(d.maybe_sent for d in claimed.values())
+
+    clock.advance(seconds=LEASE.total_seconds() + 1)
+    handed_out = {d.id: d.maybe_sent for d in alive.claim("slack")}
+
+    assert handed_out == {orphaned: True, failed: True, released: False, fresh: False}
+
+
 def test_released_claims_are_free_at_once(database: Database, clock: FakeClock) -> None:
     first, second = outboxes(database, clock, 2)
     queued = enqueue(database, clock, replies(1, 2))

@@ -100,6 +100,8 @@ class ScriptedFailure:
     status: int = 200
     error: str = "fatal_error"
     headers: dict[str, str] = field(default_factory=dict)
+    # Carry the call out first, then answer with the failure (the answer was lost).
+    after_handling: bool = False
 
     def body(self) -> JSON:
         return {"ok": False, "error": self.error}

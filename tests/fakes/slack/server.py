@@ -161,6 +161,8 @@ class FakeSlack:
             await asyncio.sleep(slow.seconds)
         failure = self._failures.take(method)
         if failure is not None:
+            if failure.after_handling:
+                self._answer(method, params, token)
             status, body, headers = failure.status, failure.body(), failure.headers
         else:
             status, headers = 200, {}
@@ -239,6 +241,13 @@ class FakeSlack:
     def fail_with_status(self, method: str, status: int = 500, *, times: int = 1) -> None:
         """Answer the next ``times`` calls to ``method`` with an HTTP error status (500, 503)."""
         self._failures.add(method, ScriptedFailure(status, "fatal_error"), times)
+
+    def fail_after_handling(self, method: str, status: int = 503, *, times: int = 1) -> None:
+        """Carry out the next ``times`` calls to ``method``, then answer each with an HTTP
+        error status, as when Slack took a message but its answer was lost on the way."""
+        self._failures.add(
+            method, ScriptedFailure(status, "fatal_error", after_handling=True), times
+        )
 
     def fail_with_error(self, method: str, error: str, *, times: int = 1) -> None:
         """Answer the next ``times`` calls with HTTP 200 and ``{"ok": false, "error": error}``."""

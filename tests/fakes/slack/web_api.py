@@ -159,15 +159,32 @@ def conversations_info(world: World, params: JSON) -> JSON:
     return {"ok": True, "channel": world.channel(str(params["channel"]))}
 
 
-def conversations_replies(world: World, params: JSON) -> JSON:
-    _require(params, "channel", "ts")
-    messages = world.thread(str(params["channel"]), str(params["ts"]))
+def _page(messages: list[JSON], params: JSON) -> JSON:
+    """Messages as Slack lists them: ``limit`` at most (default 100), message metadata only
+    with ``include_all_metadata``."""
+    limit = int(params.get("limit") or 100)
+    if not _truthy(params.get("include_all_metadata")):
+        messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
     return {
         "ok": True,
-        "messages": messages,
-        "has_more": False,
+        "messages": messages[:limit],
+        "has_more": len(messages) > limit,
         "response_metadata": {"next_cursor": ""},
     }
+
+
+def conversations_replies(world: World, params: JSON) -> JSON:
+    """The thread's parent, then its replies oldest first."""
+    _require(params, "channel", "ts")
+    return _page(world.thread(str(params["channel"]), str(params["ts"])), params)
+
+
+def conversations_history(world: World, params: JSON) -> JSON:
+    """The channel's top-level messages (thread parents included, replies not), newest first."""
+    _require(params, "channel")
+    channel = world.resolve_channel(str(params["channel"]))
+    top = [m for m in world.history(channel) if m.get("thread_ts", m["ts"]) == m["ts"]]
+    return _page(top[::-1], params)
 
 
 def reactions_add(world: World, params: JSON) -> JSON:
@@ -221,6 +238,7 @@ METHODS: dict[str, Handler] = {
     "conversations.open": conversations_open,
     "conversations.info": conversations_info,
     "conversations.replies": conversations_replies,
+    "conversations.history": conversations_history,
     "reactions.add": reactions_add,
     "views.open": views_open,
 }
