@@ -23,17 +23,16 @@ agree on it, says much more about whether it is right than any single score; tha
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
-from scipy import sparse
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.svm import LinearSVC
 
 from kb.typos import SpellFixer
-from kb.vectors import FloatArray, IntArray, Sparse, Vectorizer
+from kb.vectors import FloatArray, IntArray, Lexicon, Sparse, Vectorizer
 
 __all__ = ["EVIDENCE", "Candidates", "Index"]
 
@@ -49,6 +48,11 @@ _HARD_NEGATIVE_ARTICLES = 10
 _RANDOM_NEGATIVES = 500
 _LOCAL_TOL = 1e-2
 """A looser stopping rule for the many small problems of a large KB (ranking barely moves)."""
+_CLOSENESS_BLOCK = 512
+"""Articles whose centroid similarities are computed at once when looking for each
+article's closest rivals (a dense block of this many x articles floats, not all of it)."""
+PRUNE = 0.0
+"""SVM weights smaller than this share of their article's largest are dropped."""
 _SCORERS = ("linear", "nearest", "profile", "fuzzy")
 EVIDENCE: tuple[str, ...] = (
     *(f"{s}{part}" for s in _SCORERS for part in ("", "_lead", "_top")),
@@ -58,6 +62,8 @@ EVIDENCE: tuple[str, ...] = (
     "article_coverage",
 )
 """Names of the evidence features, in order (stored with a fitted confidence model)."""
+
+Arrays = Mapping[str, npt.NDArray[Any]]
 
 
 @dataclass(frozen=True)
@@ -69,25 +75,68 @@ class Candidates:
 
 
 class Index:
-    """Scorers over one set of phrasings (the whole KB, or a fold of it at build time)."""
+    """Scorers over one set of phrasings (the whole KB, or a fold of it at build time).
+
+    Everything it answers from is a set of flat arrays (:meth:`arrays`): that is what
+    :mod:`kb.index_cache` writes to disk and maps back (:meth:`from_arrays`), shared by
+    every worker, instead of each building its own.
+    """
 
     def __init__(self, texts: list[str], owner: IntArray, n_articles: int) -> None:
         order = np.argsort(owner, kind="stable")
-        self.texts = [texts[int(i)] for i in order]
-        self.owner = owner[order]
-        self.n_articles = n_articles
-        self.fixer = SpellFixer(self.texts)
-        self.vectorizer = Vectorizer(self.texts)
-        self.rows: Sparse = self.vectorizer.rows
-        self._columns: Sparse = sparse.csr_matrix(self.rows.T)  # feature -> phrasings
-        counts = np.bincount(self.owner, minlength=n_articles)
+        texts = [texts[int(i)] for i in order]
+        owner = np.ascontiguousarray(owner[order], dtype=np.int64)
+        vectorizer = Vectorizer(texts)
+        rows = vectorizer.rows
+        weights, bias = _train_linear(rows, owner, n_articles)
+        arrays: dict[str, npt.NDArray[Any]] = {
+            "n_articles": np.array([n_articles], np.int64),
+            "owner": owner,
+            **_pack("text", texts),
+            **_csr("columns", rows.T),  # feature -> phrasings
+            "profile_norms": _profile_norms(rows, owner, n_articles),
+            **_csr("weights", weights),  # feature -> articles
+            "bias": bias,
+            **{f"lexicon.{k}": v for k, v in vectorizer.lexicon.arrays.items()},
+            **_word_table(texts, owner),
+        }
+        counts = SpellFixer(texts).counts
+        arrays.update(_pack("fixer", list(counts)))
+        arrays["fixer_counts"] = np.fromiter(counts.values(), np.int64, len(counts))
+        self._load(arrays)
+
+    @classmethod
+    def from_arrays(cls, arrays: Arrays) -> Index:
+        """An index over arrays from :meth:`arrays` (e.g. mapped from a cache file)."""
+        index = cls.__new__(cls)
+        index._load(arrays)
+        return index
+
+    def arrays(self) -> dict[str, npt.NDArray[Any]]:
+        """Everything the index answers from, as named arrays."""
+        return dict(self._arrays)
+
+    def _load(self, arrays: Arrays) -> None:
+        self._arrays = dict(arrays)
+        self.n_articles = int(arrays["n_articles"][0])
+        self.owner: IntArray = arrays["owner"]
+        self.texts: Sequence[str] = _Strings(arrays["text_bytes"], arrays["text_ends"])
+        words = _Strings(arrays["fixer_bytes"], arrays["fixer_ends"])
+        self.fixer = SpellFixer.from_counts(
+            dict(zip(words, arrays["fixer_counts"].tolist(), strict=True))
+        )
+        self.vectorizer = Lexicon(
+            {k.removeprefix("lexicon."): v for k, v in arrays.items() if k.startswith("lexicon.")}
+        )
+        self._columns = _Csr.named("columns", arrays, len(self.owner))
+        self._weights = _Csr.named("weights", arrays, self.n_articles)
+        self.bias: FloatArray = arrays["bias"]
+        counts = np.bincount(self.owner, minlength=self.n_articles)
         self.present = counts > 0
         self.starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         self.ends = self.starts + counts
-        self._profiles: Sparse = sparse.csr_matrix(_centroids(self.rows, self.owner, n_articles).T)
-        self._words = _WordTable(self.texts, self.owner)
-        self.weights: Sparse
-        self.weights, self.bias = _train_linear(self.rows, self.owner, n_articles)
+        self._profile_norms: FloatArray = arrays["profile_norms"]
+        self._words = _WordTable(arrays, len(self.owner))
 
     def candidates(self, norm_query: str, allowed: npt.NDArray[np.bool_]) -> Candidates | None:
         """The best allowed articles for a normalised question, with their evidence."""
@@ -98,11 +147,15 @@ class Index:
         idx, val = self.vectorizer.transform_one(fixed)
         if len(idx) == 0:
             return None
-        linear = np.asarray(self.weights[idx].T @ val, np.float32) + self.bias
-        sims = np.asarray(self._columns[idx].T @ val, dtype=np.float32)
+        linear = self._weights.times(idx, val) + self.bias
+        sims = self._columns.times(idx, val)
         nearest = np.zeros(self.n_articles, np.float32)
         nearest[self.present] = np.maximum.reduceat(sims, self.starts[self.present])
-        profile = np.asarray(self._profiles[idx].T @ val, dtype=np.float32)
+        # cosine to the article's centroid: its phrasings' similarities, summed, over the
+        # length of their summed vectors (no centroid matrix to keep)
+        profile = np.zeros(self.n_articles, np.float32)
+        profile[self.present] = np.add.reduceat(sims, self.starts[self.present])
+        profile /= self._profile_norms
 
         pool = np.flatnonzero(allowed)
         top = pool[np.argsort(-linear[pool], kind="stable")[:CANDIDATES]]
@@ -152,34 +205,130 @@ class Index:
         return (part + lo).astype(np.int64)
 
 
-class _WordTable:
-    """Which words the KB uses, how rare each is (IDF over phrasings), and which
-    articles use each."""
+class _Csr:
+    """A CSR matrix kept as three arrays (mapped from a cache file, not copied), multiplied
+    by a sparse vector from the left: ``M[idx].T @ val`` (scipy's is twice as fast as
+    the same in numpy, and a worker imports scipy anyway)."""
 
-    def __init__(self, texts: list[str], owner: IntArray) -> None:
-        users: dict[str, set[int]] = {}
-        phrasings: dict[str, int] = {}
-        for text, article in zip(texts, owner, strict=True):
-            for word in set(text.split()):
-                users.setdefault(word, set()).add(int(article))
-                phrasings[word] = phrasings.get(word, 0) + 1
-        n = len(texts)
-        self.idf = {w: float(np.log((1 + n) / (1 + d)) + 1) for w, d in phrasings.items()}
-        self.unknown_idf = float(np.log(1 + n) + 1)
-        self.users = {w: frozenset(a) for w, a in users.items()}
+    def __init__(
+        self,
+        indptr: npt.NDArray[np.int32],
+        indices: npt.NDArray[np.int32],
+        data: FloatArray,
+        width: int,
+    ) -> None:
+        from scipy import sparse
+
+        self.width = width
+        self.matrix = sparse.csr_matrix((data, indices, indptr), (len(indptr) - 1, width))
+
+    @classmethod
+    def named(cls, name: str, arrays: Arrays, width: int) -> _Csr:
+        return cls(
+            arrays[f"{name}_indptr"], arrays[f"{name}_indices"], arrays[f"{name}_data"], width
+        )
+
+    def times(self, idx: IntArray, val: FloatArray) -> FloatArray:
+        return np.asarray(self.matrix[idx].T @ val, dtype=np.float32)
+
+
+class _Strings(Sequence[str]):
+    """Strings kept as one UTF-8 buffer and their end offsets, decoded when read."""
+
+    def __init__(self, data: npt.NDArray[np.uint8], ends: IntArray) -> None:
+        self._data, self._ends = data, ends
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        start = int(self._ends[i - 1]) if i > 0 else 0
+        return bytes(self._data[start : int(self._ends[i])]).decode("utf-8")
+
+    def __iter__(self) -> Iterator[str]:
+        return (self[i] for i in range(len(self)))
+
+
+def _pack(name: str, strings: Sequence[str]) -> dict[str, npt.NDArray[Any]]:
+    encoded = [s.encode("utf-8") for s in strings]
+    return {
+        f"{name}_bytes": np.frombuffer(b"".join(encoded), np.uint8).copy(),
+        f"{name}_ends": np.cumsum([len(e) for e in encoded], dtype=np.int64),
+    }
+
+
+def _csr(name: str, matrix: Sparse) -> dict[str, npt.NDArray[Any]]:
+    from scipy import sparse
+
+    csr = sparse.csr_matrix(matrix, dtype=np.float32)
+    csr.sort_indices()
+    # one index type for both, so scipy maps them as they are instead of converting
+    index = np.int32 if max(csr.nnz, *csr.shape) < np.iinfo(np.int32).max else np.int64
+    return {
+        f"{name}_indptr": csr.indptr.astype(index),
+        f"{name}_indices": csr.indices.astype(index),
+        f"{name}_data": csr.data.astype(np.float32),
+    }
+
+
+class _WordTable:
+    """Which words the KB uses (sorted UTF-8), how rare each is (IDF over phrasings), and
+    which articles use each (sorted article numbers per word, CSR)."""
+
+    def __init__(self, arrays: Arrays, n_phrasings: int) -> None:
+        self._terms = arrays["word_terms"]
+        self._idf: npt.NDArray[np.float64] = arrays["word_idf"]
+        self._indptr: IntArray = arrays["word_users_indptr"]
+        self._users: npt.NDArray[np.int32] = arrays["word_users_indices"]
+        self.unknown_idf = float(np.log(1 + n_phrasings) + 1)
+
+    @property
+    def idf(self) -> dict[str, float]:
+        """Every KB word's IDF (for benches comparing other word evidence)."""
+        return {t.decode("utf-8"): float(v) for t, v in zip(self._terms, self._idf, strict=True)}
 
     def coverage(self, norm_query: str, top: IntArray) -> tuple[float, FloatArray]:
         """Share of the question's IDF the KB knows (a word it never uses weighs the
         most: low when off-topic, however many common words it shares with the KB), and
         for each article in ``top`` the share of that known IDF its phrasings use."""
         words = norm_query.split()
-        known = [(self.idf[w], self.users[w]) for w in words if w in self.idf]
-        known_idf = sum(idf for idf, _ in known)
-        if not known:
+        if not words or len(self._terms) == 0:
             return 0.0, np.zeros(len(top), np.float32)
+        asked = np.array([w.encode("utf-8") for w in words])
+        at = np.searchsorted(self._terms, asked)
+        at[at == len(self._terms)] = 0
+        known = at[self._terms[at] == asked]
+        if len(known) == 0:
+            return 0.0, np.zeros(len(top), np.float32)
+        idf = self._idf[known]
+        known_idf = float(idf.sum())
         total = known_idf + self.unknown_idf * (len(words) - len(known))
-        mine = [sum(idf for idf, users in known if a in users) for a in top.tolist()]
-        return known_idf / total, np.array(mine, np.float32) / np.float32(known_idf)
+        mine = np.zeros(len(top), np.float64)
+        indptr, users = self._indptr, self._users
+        for word, weight in zip(known.tolist(), idf.tolist(), strict=True):
+            row = users[indptr[word] : indptr[word + 1]]
+            at_row = np.minimum(np.searchsorted(row, top), len(row) - 1)
+            mine += weight * (row[at_row] == top)
+        return known_idf / total, (mine / known_idf).astype(np.float32)
+
+
+def _word_table(texts: Sequence[str], owner: IntArray) -> dict[str, npt.NDArray[Any]]:
+    users: dict[str, set[int]] = {}
+    phrasings: dict[str, int] = {}
+    for text, article in zip(texts, owner.tolist(), strict=True):
+        for word in set(text.split()):
+            users.setdefault(word, set()).add(article)
+            phrasings[word] = phrasings.get(word, 0) + 1
+    n = len(texts)
+    words = sorted(phrasings, key=lambda w: w.encode("utf-8"))
+    width = max((len(w.encode("utf-8")) for w in words), default=1)
+    rows = [sorted(users[w]) for w in words]
+    return {
+        "word_terms": np.array([w.encode("utf-8") for w in words], dtype=f"S{width}"),
+        "word_idf": np.array([np.log((1 + n) / (1 + phrasings[w])) + 1 for w in words], np.float64),
+        "word_users_indptr": np.cumsum([0, *map(len, rows)], dtype=np.int64),
+        "word_users_indices": np.array([a for r in rows for a in r], np.int32),
+    }
 
 
 def _lead_and_top(values: FloatArray, among: IntArray, top: IntArray, out: FloatArray) -> None:
@@ -196,15 +345,35 @@ def _lead_and_top(values: FloatArray, among: IntArray, top: IntArray, out: Float
     out[:, 2] = top == best
 
 
-def _centroids(rows: Sparse, owner: IntArray, n_articles: int) -> Sparse:
+def _sums(rows: Sparse, owner: IntArray, n_articles: int) -> Sparse:
+    """Each article's phrasing vectors, summed (articles x features, CSR)."""
+    from scipy import sparse
+
     membership = sparse.csr_matrix(
         (np.ones(len(owner), np.float32), (owner, np.arange(len(owner)))),
         shape=(n_articles, len(owner)),
     )
-    sums = sparse.csr_matrix(membership @ rows)
-    norms = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
+    return sparse.csr_matrix(membership @ rows)
+
+
+def _norms(matrix: Sparse) -> FloatArray:
+    norms: FloatArray = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel()).astype(
+        np.float32
+    )
     norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags((1.0 / norms).astype(np.float32)) @ sums)
+    return norms
+
+
+def _profile_norms(rows: Sparse, owner: IntArray, n_articles: int) -> FloatArray:
+    """Length of each article's summed phrasing vectors (1 for an article without any)."""
+    return _norms(_sums(rows, owner, n_articles))
+
+
+def _centroids(rows: Sparse, owner: IntArray, n_articles: int) -> Sparse:
+    from scipy import sparse
+
+    sums = _sums(rows, owner, n_articles)
+    return sparse.csr_matrix(sparse.diags(1.0 / _norms(sums)) @ sums)
 
 
 def _train_linear(rows: Sparse, owner: IntArray, n_articles: int) -> tuple[Sparse, FloatArray]:
@@ -213,8 +382,11 @@ def _train_linear(rows: Sparse, owner: IntArray, n_articles: int) -> tuple[Spars
     With fewer than two articles there is nothing to tell apart: the weights are then the
     article centroids, which rank exactly like the profile scorer. Up to
     ``_FULL_PROBLEM_ARTICLES`` articles, each article is told apart from every other
-    phrasing (one liblinear call); beyond, see :func:`_train_local`.
+    phrasing (one liblinear call); beyond, see :func:`_train_local`. Either way each
+    article's weights below ``PRUNE`` of its largest are dropped.
     """
+    from scipy import sparse
+
     classes = np.unique(owner)
     if len(classes) < 2:
         return sparse.csr_matrix(_centroids(rows, owner, n_articles).T), np.zeros(
@@ -230,19 +402,68 @@ def _train_linear(rows: Sparse, owner: IntArray, n_articles: int) -> tuple[Spars
         intercept = np.concatenate([-intercept, intercept])
     bias = np.full(n_articles, -10.0, np.float32)
     bias[classes] = intercept
-    to_articles = sparse.csr_matrix(
-        (np.ones(len(classes), np.float32), (np.arange(len(classes)), classes)),
-        shape=(len(classes), n_articles),
+    data: list[FloatArray] = []
+    features: list[IntArray] = []
+    articles: list[IntArray] = []
+    for k, a in enumerate(classes.tolist()):
+        used = _kept(coef[k])
+        data.append(coef[k][used])
+        features.append(used)
+        articles.append(np.full(len(used), a, np.int64))
+    return _assemble(data, features, articles, rows.shape[1], n_articles), bias
+
+
+def _kept(coef: FloatArray) -> IntArray:
+    """Features whose weight matters: nonzero and at least ``PRUNE`` of the largest."""
+    size = np.abs(coef)
+    return np.flatnonzero(size > max(PRUNE * float(size.max(initial=0.0)), 0.0)).astype(np.int64)
+
+
+def _assemble(
+    data: list[FloatArray],
+    features: list[IntArray],
+    articles: list[IntArray],
+    n_features: int,
+    n_articles: int,
+) -> Sparse:
+    from scipy import sparse
+
+    if not data:
+        return sparse.csr_matrix((n_features, n_articles), dtype=np.float32)
+    return sparse.csr_matrix(
+        (np.concatenate(data), (np.concatenate(features), np.concatenate(articles))),
+        shape=(n_features, n_articles),
+        dtype=np.float32,
     )
-    return sparse.csr_matrix(sparse.csr_matrix(coef.T) @ to_articles), bias
 
 
-def _fit_svm(rows: Sparse, labels: IntArray, tol: float = 1e-4) -> LinearSVC:
+def _fit_svm(rows: Sparse, labels: IntArray, tol: float = 1e-4) -> Any:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.svm import LinearSVC
+
     svm = LinearSVC(C=_SVM_C, max_iter=2000, tol=tol)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         svm.fit(rows, labels)
     return svm
+
+
+def _closest_articles(profiles: Sparse, k: int) -> IntArray:
+    """Each article's ``k`` closest other articles by centroid cosine, computed a block of
+    articles at a time (the full articles x articles matrix is 400 MB at 10,000)."""
+    n = profiles.shape[0]
+    k = min(k, max(n - 1, 0))
+    out = np.zeros((n, k), np.int64)
+    columns = profiles.T
+    for lo in range(0, n, _CLOSENESS_BLOCK):
+        hi = min(n, lo + _CLOSENESS_BLOCK)
+        block = np.asarray((profiles[lo:hi] @ columns).toarray(), np.float32)
+        block[np.arange(hi - lo), np.arange(lo, hi)] = -1.0
+        if k:
+            part = np.argpartition(-block, k - 1, axis=1)[:, :k]
+            order = np.argsort(-np.take_along_axis(block, part, 1), axis=1, kind="stable")
+            out[lo:hi] = np.take_along_axis(part, order, 1)
+    return out
 
 
 def _train_local(rows: Sparse, owner: IntArray, n_articles: int) -> tuple[Sparse, FloatArray]:
@@ -255,9 +476,7 @@ def _train_local(rows: Sparse, owner: IntArray, n_articles: int) -> tuple[Sparse
     Weights stay sparse: only features seen in an article's problem get one.
     """
     rng = np.random.default_rng(0)
-    profiles = _centroids(rows, owner, n_articles)
-    closeness = (profiles @ profiles.T).toarray()
-    np.fill_diagonal(closeness, -1.0)
+    closest = _closest_articles(_centroids(rows, owner, n_articles), _HARD_NEGATIVE_ARTICLES)
     counts = np.bincount(owner, minlength=n_articles)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     order = np.argsort(owner, kind="stable")
@@ -267,22 +486,16 @@ def _train_local(rows: Sparse, owner: IntArray, n_articles: int) -> tuple[Sparse
     articles: list[IntArray] = []
     bias = np.full(n_articles, -10.0, np.float32)
     for a in np.flatnonzero(counts):
-        hard = np.argsort(-closeness[a])[:_HARD_NEGATIVE_ARTICLES]
-        negatives = np.concatenate([members[int(b)] for b in hard])
+        negatives = np.concatenate([members[int(b)] for b in closest[a]])
         others = rng.integers(0, len(owner), _RANDOM_NEGATIVES)
         others = others[owner[others] != a]
         picked = np.unique(np.concatenate([members[int(a)], negatives, others]))
         labels = (owner[picked] == a).astype(np.int64)
         svm = _fit_svm(rows[picked], labels, _LOCAL_TOL)
         coef = np.asarray(svm.coef_[0], np.float32)
-        used = np.flatnonzero(coef)
+        used = _kept(coef)
         data.append(coef[used])
         features.append(used)
         articles.append(np.full(len(used), a, np.int64))
         bias[a] = float(svm.intercept_[0])
-    weights = sparse.csr_matrix(
-        (np.concatenate(data), (np.concatenate(features), np.concatenate(articles))),
-        shape=(rows.shape[1], n_articles),
-        dtype=np.float32,
-    )
-    return weights, bias
+    return _assemble(data, features, articles, rows.shape[1], n_articles), bias

@@ -28,6 +28,7 @@ from kb.calibration import Calibration, CalibrationError, find_calibration, load
 from kb.confidence import ConfidenceModel
 from kb.decision import Thresholds
 from kb.index import Candidates
+from kb.index_cache import IndexCache
 from kb.search import KnowledgeBase, Match
 
 __all__ = ["DEFAULT_INTERVAL", "LiveKnowledgeBase"]
@@ -62,12 +63,15 @@ class LiveKnowledgeBase(KnowledgeBase):
         calibration_file: Path | None = None,
         interval: float = DEFAULT_INTERVAL,
         build: Builder = _build,
+        cache: IndexCache | None = None,
     ) -> None:
         # No super().__init__(): every method and attribute reads the current build.
         self.paths = tuple(Path(p) for p in paths)
         self.interval = interval
         self._calibration_file = calibration_file
         self._build = build
+        self.cache = cache
+        """Where builds are kept and shared with other processes (default builder only)."""
         self._good: dict[Path, Article] = {}
         self._calibration: Calibration | None = None
         self._calibration_seen: Snapshot | None = None
@@ -243,7 +247,11 @@ class LiveKnowledgeBase(KnowledgeBase):
                 )
             else:
                 log.warning("knowledge base: %s: %s", error.path, error.reason)
-        kb = self._build(articles, self._load_calibration())
+        calibration = self._load_calibration()
+        if self._build is _build and self.cache is not None:
+            kb = KnowledgeBase.build(articles, calibration=calibration, cache=self.cache)
+        else:
+            kb = self._build(articles, calibration)
         self._good = good
         self._errors = loaded.errors
         self.builds += 1

@@ -19,10 +19,11 @@ from kb.calibration import Calibration
 from kb.confidence import ConfidenceModel, Score, fit_on_kb
 from kb.decision import Thresholds
 from kb.index import Candidates, Index
+from kb.index_cache import IndexCache, Job
 from kb.normalize import normalize
 from kb.vectors import IntArray
 
-__all__ = ["KnowledgeBase", "Match"]
+__all__ = ["KnowledgeBase", "Match", "build_index"]
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,12 @@ class KnowledgeBase:
         *,
         calibration: Calibration | None = None,
         learn_confidence: bool = True,
+        cache: IndexCache | None = None,
     ) -> KnowledgeBase:
         """Index ``articles``. Confidence comes from ``calibration`` if given, else from a
         model learnt on the KB's own phrasings (or a hand-set prior if
-        ``learn_confidence`` is false, for callers about to calibrate anyway)."""
+        ``learn_confidence`` is false, for callers about to calibrate anyway). With a
+        ``cache``, an index built before for the same phrasings is mapped from disk."""
         arts = tuple(articles)
         texts: list[str] = []
         owners: list[int] = []
@@ -69,22 +72,16 @@ class KnowledgeBase:
                 if norm:
                     texts.append(norm)
                     owners.append(i)
-        owner = np.array(owners, dtype=np.int64)
-        index = Index(texts, owner, len(arts))
+        job = Job(
+            texts,
+            np.array(owners, dtype=np.int64),
+            [a.locale.casefold() for a in arts],
+            calibration is None and learn_confidence,
+        )
+        index, learnt = build_index(job) if cache is None else cache.index(job, build_index)
         if calibration is not None:
             return cls(arts, index, calibration.model, calibration.thresholds)
-        if not learn_confidence:
-            return cls(arts, index, ConfidenceModel.prior())
-
-        # Chat searches the asker's own language first, so a held-out phrasing competes
-        # only with articles of its article's locale: a translation is not a rival there.
-        locale = _locales(arts)
-
-        def fold_scorer(keep: IntArray) -> Score:
-            fold = Index([texts[int(i)] for i in keep], owner[keep], len(arts))
-            return lambda text, asked_of: fold.candidates(text, locale == locale[asked_of])
-
-        return cls(arts, index, fit_on_kb(texts, owner, len(arts), fold_scorer))
+        return cls(arts, index, learnt or ConfidenceModel.prior())
 
     def calibrated(self, calibration: Calibration) -> KnowledgeBase:
         """The same index with a calibration's confidence model and thresholds."""
@@ -136,6 +133,23 @@ class KnowledgeBase:
             Match(self.articles[int(candidates.articles[k])], round(float(confidence[k]), 4))
             for k in order
         ]
+
+
+def build_index(job: Job) -> tuple[Index, ConfidenceModel | None]:
+    """The index of ``job``'s phrasings, and the confidence model learnt from the KB's
+    own folds if ``job.learn``."""
+    index = Index(job.texts, job.owner, job.n_articles)
+    if not job.learn:
+        return index, None
+    # Chat searches the asker's own language first, so a held-out phrasing competes
+    # only with articles of its article's locale: a translation is not a rival there.
+    locale = np.array(job.locales)
+
+    def fold_scorer(keep: IntArray) -> Score:
+        fold = Index([job.texts[int(i)] for i in keep], job.owner[keep], job.n_articles)
+        return lambda text, asked_of: fold.candidates(text, locale == locale[asked_of])
+
+    return index, fit_on_kb(job.texts, job.owner, job.n_articles, fold_scorer)
 
 
 def _locales(articles: Sequence[Article]) -> npt.NDArray[np.str_]:

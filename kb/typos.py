@@ -13,7 +13,7 @@ far apart), so an off-topic question does not turn into an on-topic one.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
@@ -43,7 +43,21 @@ class SpellFixer:
     """Replaces unknown words of normalised text by their nearest KB word, if close."""
 
     def __init__(self, norm_texts: Iterable[str]) -> None:
-        counts = Counter(w for text in norm_texts for w in text.split())
+        self._index(Counter(w for text in norm_texts for w in text.split()))
+
+    @classmethod
+    def from_counts(cls, counts: Mapping[str, int]) -> SpellFixer:
+        """The fixer of texts with these word counts (as kept in a cached index)."""
+        fixer = cls.__new__(cls)
+        fixer._index(Counter(counts))
+        return fixer
+
+    @property
+    def counts(self) -> Mapping[str, int]:
+        """How often each KB word occurs."""
+        return self._counts
+
+    def _index(self, counts: Counter[str]) -> None:
         self._known = set(counts)
         self._counts = counts
         self._by_length: dict[int, list[str]] = {}
