@@ -15,10 +15,11 @@ from bot.engine import Clock, Engine, utc_now
 from bot.spool import EventSpool
 from kb import LiveKnowledgeBase, LoadError
 from kb.calibration import find_calibration, load_calibration
+from kb.index_cache import IndexCache, default_cache_dir
 from storage.db import Database
 from storage.spool import SqliteSpool, is_contention, is_outage
 
-__all__ = ["App", "build_app"]
+__all__ = ["App", "build_app", "open_kb"]
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,20 @@ class App:
         self.database.close()
 
 
+def open_kb(settings: Settings) -> LiveKnowledgeBase:
+    """The live KB, its index mapped from the shared cache (built there, in a child
+    process, if no worker built it yet)."""
+    cache = IndexCache(settings.kb.cache_dir or default_cache_dir(), in_child=True)
+    return LiveKnowledgeBase(
+        settings.kb.paths, calibration_file=settings.kb.calibration, cache=cache
+    )
+
+
 def build_app(settings: Settings, *, clock: Clock = utc_now, wait_seconds: float = 0.0) -> App:
     calibration_file = settings.kb.calibration or find_calibration(settings.kb.paths)
     if calibration_file:
         load_calibration(calibration_file)  # a broken file stops start-up, naming itself
-    kb = LiveKnowledgeBase(settings.kb.paths, calibration_file=settings.kb.calibration)
+    kb = open_kb(settings)
     database = Database.open(
         settings.database.url,
         settings.tickets.key_prefix,

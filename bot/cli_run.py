@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Any
 
-from bot.app import build_app
+from bot.app import build_app, open_kb
 from bot.config import ConfigError, Settings, load_settings
 from bot.health import operations
 from bot.logs import configure_logging
@@ -67,7 +67,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _supervise(args: argparse.Namespace, settings: Settings) -> int:
-    """Migrate once, then start the workers (each migrating in turn would race)."""
+    """Migrate and build the KB index once, then start the workers (each migrating in
+    turn would race; each building would take minutes and GBs at 10,000 articles)."""
     if args.workers < 1:
         raise ConfigError("--workers must be at least 1")
     worker_env: list[dict[str, str]] = []
@@ -80,6 +81,7 @@ def _supervise(args: argparse.Namespace, settings: Settings) -> int:
         settings.tickets.key_prefix,
         wait_seconds=settings.service.database_wait_seconds,
     ).close()
+    open_kb(settings)  # builds the KB index once, into the cache every worker maps
     command = [sys.executable, "-m", "bot.cli"]
     if args.config is not None:
         command += ["--config", str(args.config)]

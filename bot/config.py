@@ -58,6 +58,8 @@ class KBSettings(_Section):
     answer_threshold: Probability = 0.35
     suggest_threshold: Probability = 0.15
     calibration: Path | None = None
+    # Where built KB indexes are kept for every worker to map (None: ~/.cache/tier0/kb-index).
+    cache_dir: Path | None = None
     # Platform -> channel id where the week's KB gaps are posted on Mondays (none: not posted).
     gaps_channels: dict[str, str] = Field(default_factory=dict)
 
