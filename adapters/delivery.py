@@ -31,16 +31,26 @@ class Dispatcher:
     """Sends one platform's pending deliveries. One dispatcher per platform per process;
     any number of processes."""
 
-    def __init__(self, outbox: Outbox, platform: str, send: Send, *, batch: int = 50) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        platform: str,
+        send: Send,
+        *,
+        batch: int = 50,
+        lanes_at_once: int = 16,
+    ) -> None:
         self._outbox = outbox
         self._platform = platform
         self._send = send
         self._batch = batch
         self._wake = asyncio.Event()
         self._flushing = asyncio.Lock()
+        self._lanes_at_once = asyncio.Semaphore(lanes_at_once)
         # Its own thread: under a backlog of inbound events (which fill the loop's default
         # executor), replies already decided still go out instead of queueing behind them.
         self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"{platform}-outbox")
+        self._marks = _GroupMarks(lambda ids: self._database(self._outbox.delivered, ids))
 
     async def _database(self, call: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, call, *args)
@@ -52,35 +62,60 @@ class Dispatcher:
     async def flush(self) -> int:
         """Send what is due; a failure holds back the rest of its lane until the next try.
 
-        Returns how many deliveries were sent.
+        Lanes are independent, so up to ``lanes_at_once`` of them are sent at the same time
+        (sent one after another, a flush took a network round trip and a transaction per
+        delivery); within a lane, each action waits until the one before it was taken.
+        Deliveries sent at about the same time are marked sent in one transaction. Returns
+        how many deliveries were sent.
         """
         async with self._flushing:
             claimed = await self._database(self._outbox.claim, self._platform, self._batch)
+            lanes: dict[str, list[Delivery]] = {}
+            for delivery in claimed:
+                lanes.setdefault(lane_of(delivery.action), []).append(delivery)
             held: set[str] = set()  # lanes not to send from now: a failure, or a lost claim
             finished: set[int] = set()
-            sent = 0
             keeping = asyncio.create_task(self._keep_claims(claimed, finished, held))
             try:
-                for delivery in claimed:
-                    lane = lane_of(delivery.action)
-                    if lane in held:
-                        continue
-                    try:
-                        await self._send(delivery)
-                    except Exception as error:
-                        held.add(lane)
-                        await self._failed(delivery, error)
-                    else:
-                        await self._database(self._outbox.delivered, [delivery.id])
-                        sent += 1
-                    finished.add(delivery.id)
+                # Every lane runs to its end before claims are given back, even when one
+                # raised: a claim released while its lane is still sending could be taken.
+                outcomes = await asyncio.gather(
+                    *(
+                        self._send_lane(lane, queued, held, finished)
+                        for lane, queued in lanes.items()
+                    ),
+                    return_exceptions=True,
+                )
             finally:
                 keeping.cancel()
                 # Queued behind a failure, or left by a stop: free for whichever worker
                 # sends the lane next, instead of waiting for the claim to run out.
                 left = [d for d in claimed if d.id not in finished]
                 await self._database(self._outbox.release, left)
-            return sent
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+            return sum(n for n in outcomes if isinstance(n, int))
+
+    async def _send_lane(
+        self, lane: str, queued: list[Delivery], held: set[str], finished: set[int]
+    ) -> int:
+        """One lane's claimed deliveries, in order, until one fails or the claim is lost."""
+        sent = 0
+        async with self._lanes_at_once:
+            for delivery in queued:
+                if lane in held:
+                    break
+                try:
+                    await self._send(delivery)
+                except Exception as error:
+                    held.add(lane)
+                    await self._failed(delivery, error)
+                else:
+                    await self._marks.add(delivery.id)
+                    sent += 1
+                finished.add(delivery.id)
+        return sent
 
     async def _keep_claims(
         self, claimed: list[Delivery], finished: set[int], held: set[str]
@@ -118,3 +153,26 @@ class Dispatcher:
                 waiter.cancel()
         await self.flush()
         self._thread.shutdown(wait=False)
+
+
+class _GroupMarks:
+    """Marks sent deliveries in as few transactions as possible: while one is written,
+    those sent meanwhile wait and go together in the next (a group commit). ``add``
+    returns once its delivery is recorded as sent."""
+
+    def __init__(self, write: Callable[[list[int]], Awaitable[None]]) -> None:
+        self._write = write
+        self._waiting: list[int] = []
+        self._writing = asyncio.Lock()
+
+    async def add(self, delivery_id: int) -> None:
+        self._waiting.append(delivery_id)
+        async with self._writing:
+            if delivery_id not in self._waiting:
+                return  # written by the caller that held the lock before
+            batch, self._waiting = self._waiting, []
+            try:
+                await self._write(batch)
+            except BaseException:
+                self._waiting[:0] = [i for i in batch if i != delivery_id]
+                raise

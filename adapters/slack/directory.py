@@ -7,6 +7,7 @@ that make someone an agent. These change rarely, so answers are kept for a few m
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -67,6 +68,7 @@ class Directory:
         self._groups: TtlCache[str, frozenset[str]] = TtlCache(clock=clock)
         self._dms: TtlCache[str, str] = TtlCache(clock=clock)
         self._threads: TtlCache[tuple[str, str], bool] = TtlCache(clock=clock)
+        self._asking: dict[str, asyncio.Task[tuple[Person, float]]] = {}
         self.bot_user_id = ""
         self.bot_id = ""
 
@@ -74,10 +76,21 @@ class Directory:
         """Name and locale from users.info, roles = the configured user groups they are in."""
         known = self._people.get(user_id)
         if known is None:
-            known, ttl = await self._look_up(user_id)
-            self._people.put(user_id, known, ttl)
+            known = await self._look_up_once(user_id)
         roles = frozenset([g for g in self._group_ids if user_id in await self._members(g)])
         return Person(known.platform, known.id, known.name, known.locale, roles)
+
+    async def _look_up_once(self, user_id: str) -> Person:
+        """One users.info call per person at a time: a burst of their messages (a new
+        person's first minutes) waits for the same answer instead of asking again each."""
+        asking = self._asking.get(user_id)
+        if asking is None:
+            asking = asyncio.ensure_future(self._look_up(user_id))
+            self._asking[user_id] = asking
+            asking.add_done_callback(lambda _: self._asking.pop(user_id, None))
+        known, ttl = await asyncio.shield(asking)
+        self._people.put(user_id, known, ttl)
+        return known
 
     async def _look_up(self, user_id: str) -> tuple[Person, float]:
         try:
