@@ -58,7 +58,7 @@ class Duplicates:
             key=alike[0].key,
             count=len(alike),
             keys=", ".join(t.key for t in alike[:5]),
-            link=f"/link {ticket.key} {alike[0].key}",
+            link=f"{turn.command_prefix}link {ticket.key} {alike[0].key}",
         )
         turn.emit(RemindAgents(view, text))
 

@@ -42,6 +42,19 @@ def test_a_new_ticket_like_an_open_one_is_pointed_out_to_the_agents(chat: Chat) 
     )
 
 
+def test_the_hint_spells_the_command_as_agents_type_it_on_the_platform(chat: Chat) -> None:
+    def new_on_slack(who: str, text: str) -> list[RemindAgents]:
+        requester, dm = Person("slack", who, who), Place("slack", f"D{who}")
+        command = CommandIssued(requester, dm, "new", tuple(text.split()), f"e{who}")
+        handled = [d.action for d in chat.engine.handle(command)]
+        return [action for action in handled if isinstance(action, RemindAgents)]
+
+    new_on_slack("U1", "the vpn drops every hour")
+    (hint,) = new_on_slack("U2", "vpn keeps dropping every hour")
+
+    assert hint.text.endswith("Same problem? /tier0 link T-2 T-1")
+
+
 def test_no_hints_unless_configured(
     database: Database, sample_kb: KnowledgeBase, clock: FakeClock
 ) -> None:
