@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+import discord
 from sqlalchemy import Engine
 
 from bot.config import ConfigError, Settings
@@ -37,7 +38,8 @@ log = logging.getLogger(__name__)
 IDENTIFY_WINDOW = timedelta(seconds=5.5)
 """Discord's window is 5 s; the half second is for the IDENTIFY's own trip."""
 POLL_SECONDS = 0.25
-USER_AGENT = "DiscordBot (https://github.com/tier0, 1) tier0"
+USER_AGENT = f"DiscordBot (https://github.com/Rapptz/discord.py, {discord.__version__}) tier0"
+"""Discord asks for ``DiscordBot (url, version)``: the library the workers will run."""
 Take = Callable[[str, str], bool]
 """Take the lease ``name`` for ``holder`` if it is free or ran out; whether it was taken."""
 
