@@ -114,7 +114,8 @@ class Tier0Client(discord.AutoShardedClient):
                 limits.reset_after / 1000,
             )
         if self.shard_ids is not None and 0 not in self.shard_ids:
-            return  # one process syncs the commands: the one with shard 0
+            log.info("discord: shard 0 (direct messages, command sync) runs in another process")
+            return
         await self.tree.set_translator(CatalogueTranslator())
         synced = await self.tree.sync(guild=self.guild)
         where = f"guild {self.guild.id}" if self.guild else "globally"
