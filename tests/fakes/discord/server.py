@@ -363,7 +363,8 @@ class FakeDiscord:
     # -- events towards the client ----------------------------------------------------------
 
     def dispatch(self, event: str, data: Any) -> None:
-        """Send a raw gateway dispatch to every session (buffered while disconnected)."""
+        """Send a raw gateway dispatch to the sessions of its guild's shard (shard 0 without
+        a ``guild_id``), buffered while disconnected."""
         self._run(lambda: self._gateway.dispatch(event, data))
 
     def send_message(
