@@ -12,32 +12,34 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Exists, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, Exists, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.records import Card, StoredDelivery, Ticket
 from storage.models import OutboxRow, TicketCardRow
+from storage.statements import HotStatements
 
 __all__ = ["DeliveryQueries"]
 
 
 class DeliveryQueries:
     session: Session
+    _hot: HotStatements
 
     def enqueue(self, platform: str, lane: str, payload: str, now: datetime) -> int:
-        statement = (
-            insert(OutboxRow)
-            .values(
-                platform=platform,
-                lane=lane,
-                payload=payload,
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now,
-            )
-            .returning(OutboxRow.id)
-        )
-        return self.session.execute(statement).scalar_one()
+        values = {
+            "platform": platform,
+            "lane": lane,
+            "payload": payload,
+            "attempts": 0,
+            "last_error": None,
+            "created_at": now,
+            "next_attempt_at": now,
+            "sent_at": None,
+            "claimed_by": None,
+            "claimed_until": None,
+        }
+        return int(self.session.execute(self._hot.enqueue, values).scalar_one())
 
     def pending_deliveries(
         self, platform: str, now: datetime, limit: int
@@ -127,10 +129,13 @@ class DeliveryQueries:
         if not delivery_ids:
             return
         self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(list(delivery_ids)))
-            .values(sent_at=now, claimed_by=None, claimed_until=None)
-            .execution_options(synchronize_session=False)
+            self._hot.mark_delivered,
+            {
+                "b_ids": list(delivery_ids),
+                "sent_at": now,
+                "claimed_by": None,
+                "claimed_until": None,
+            },
         )
 
     def mark_failed(self, delivery_id: int, error: str, retry_at: datetime) -> None:

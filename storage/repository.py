@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
-from sqlalchemy import Insert, Table, case, insert, literal_column, select, update
+from sqlalchemy import Insert, Table, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from bot.events import Person, Place
 from bot.records import (
@@ -23,20 +24,15 @@ from storage.models import (
     ConversationRow,
     FeedbackRow,
     MessageRow,
-    ProcessedEventRow,
     UserRow,
 )
 from storage.questions import QuestionQueries
 from storage.rows import conversation_of, place_of, user_of
 from storage.sla import SlaQueries
+from storage.statements import hot_statements
 from storage.tickets import TicketQueries
 
 __all__ = ["SqlStore"]
-
-R = TypeVar("R")
-_REFRESH = {"populate_existing": True}
-"""Rows returned by an INSERT or UPDATE replace what this session had loaded of them."""
-_REFRESH_UPDATED = {**_REFRESH, "synchronize_session": False}
 
 
 class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
@@ -45,23 +41,19 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
     def __init__(self, session: Session, key_prefix: str = "T") -> None:
         self.session = session
         self.key_prefix = key_prefix
+        self._hot = hot_statements(session.get_bind().dialect.name)
 
     # -- de-duplication -------------------------------------------------------------------
 
     def is_processed(self, platform: str, event_id: str) -> bool:
         found = self.session.scalar(
-            select(ProcessedEventRow.id).where(
-                ProcessedEventRow.platform == platform, ProcessedEventRow.event_id == event_id
-            )
+            self._hot.is_processed, {"b_platform": platform, "b_event_id": event_id}
         )
         return found is not None
 
     def mark_processed(self, platform: str, event_id: str, now: datetime) -> bool:
-        statement = self._insert_ignoring_duplicates(
-            ProcessedEventRow.__table__,
-            {"platform": platform, "event_id": event_id, "processed_at": now},
-        )
-        return self._inserted(statement)
+        values = {"platform": platform, "event_id": event_id, "processed_at": now}
+        return self.session.execute(self._hot.mark_processed, values).first() is not None
 
     # -- people and places ----------------------------------------------------------------
 
@@ -69,42 +61,36 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
         """One statement for a known person (an UPDATE ... RETURNING), two for a new one:
         this runs for every event, so it never reads before it writes."""
         changes: dict[str, Any] = {
+            "b_platform": person.platform,
+            "b_platform_user_id": person.id,
             "role": role,
             "platform_roles": " ".join(sorted(person.roles)),
             "updated_at": now,
         }
         if person.name:
             changes["display_name"] = person.name
+        update = self._hot.update_user
         if person.locale:
-            changes["locale"] = case((UserRow.locale_chosen, UserRow.locale), else_=person.locale)
-        row = self._update_user(person, changes)
+            update, changes["b_locale"] = self._hot.update_user_and_locale, person.locale
+        row = self.session.execute(update, changes).first()
         if row is None:
-            inserted = self._insert_or_nothing(
-                UserRow,
-                {
-                    "platform": person.platform,
-                    "platform_user_id": person.id,
-                    "display_name": person.name,
-                    "locale": person.locale,
-                    "role": role,
-                    "platform_roles": changes["platform_roles"],
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
-            row = self._returned(inserted, UserRow) or self._update_user(person, changes)
+            values = {
+                "platform": person.platform,
+                "platform_user_id": person.id,
+                "display_name": person.name,
+                "locale": person.locale,
+                "locale_chosen": False,
+                "role": role,
+                "platform_roles": changes["platform_roles"],
+                "created_at": now,
+                "updated_at": now,
+            }
+            row = self.session.execute(self._hot.insert_user, values).first()
+            row = row or self.session.execute(update, changes).first()  # another worker's
         if row is None:  # inserted by another worker, then deleted at once
             raise LookupError(f"user {person.platform}:{person.id} vanished while saved")
+        self._forget_loaded(UserRow, row.id)
         return user_of(row)
-
-    def _update_user(self, person: Person, changes: dict[str, Any]) -> UserRow | None:
-        statement = (
-            update(UserRow)
-            .where(UserRow.platform == person.platform, UserRow.platform_user_id == person.id)
-            .values(changes)
-            .returning(UserRow)
-        )
-        return self.session.scalars(statement, execution_options=_REFRESH_UPDATED).first()
 
     def set_locale(self, user: User, locale: str | None, chosen: bool, now: datetime) -> User:
         row = self.session.get_one(UserRow, user.id)
@@ -125,48 +111,40 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
         BEGIN IMMEDIATE already serialises), so two events of one conversation handled
         by two threads or workers at once take turns instead of overwriting each other."""
         thread = place.thread or ""
-        query = (
-            select(ConversationRow)
-            .where(
-                ConversationRow.platform == place.platform,
-                ConversationRow.channel == place.channel,
-                ConversationRow.thread == thread,
-            )
-            .with_for_update()
-        )
-        row = self.session.scalar(query)
+        where = {"b_platform": place.platform, "b_channel": place.channel, "b_thread": thread}
+        row = self.session.execute(self._hot.conversation, where).first()
         if row is None:
-            inserted = self._insert_or_nothing(
-                ConversationRow,
-                {
-                    "platform": place.platform,
-                    "channel": place.channel,
-                    "thread": thread,
-                    "state": "idle",
-                    "offered": "",
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
+            values = {
+                "platform": place.platform,
+                "channel": place.channel,
+                "thread": thread,
+                "kind": "requester",
+                "state": "idle",
+                "offered": "",
+                "created_at": now,
+                "updated_at": now,
+            }
             # A row this transaction inserted is its own until commit; one another worker
             # inserted first is read (and locked) instead.
-            row = self._returned(inserted, ConversationRow) or self.session.scalars(query).one()
+            row = self.session.execute(self._hot.insert_conversation, values).first()
+            row = row or self.session.execute(self._hot.conversation, where).one()
         return conversation_of(row)
 
     def save_conversation(self, conversation: Conversation, now: datetime) -> None:
         self.session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.id == conversation.id)
-            .values(
-                state=conversation.state,
-                question=conversation.question,
-                article_id=conversation.article_id,
-                offered="\n".join(conversation.offered),
-                ticket_id=conversation.ticket_id,
-                kind=conversation.kind,
-                updated_at=now,
-            )
+            self._hot.save_conversation,
+            {
+                "b_id": conversation.id,
+                "state": conversation.state,
+                "question": conversation.question,
+                "article_id": conversation.article_id,
+                "offered": "\n".join(conversation.offered),
+                "ticket_id": conversation.ticket_id,
+                "kind": conversation.kind,
+                "updated_at": now,
+            },
         )
+        self._forget_loaded(ConversationRow, conversation.id)
 
     # -- messages -------------------------------------------------------------------------
 
@@ -181,31 +159,24 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
         event_id: str | None = None,
         kind: str = "message",
     ) -> bool:
-        statement = self._insert_ignoring_duplicates(
-            MessageRow.__table__,
-            {
-                "platform": conversation.place.platform,
-                "platform_message_id": message_id,
-                "conversation_id": conversation.id,
-                "user_id": user.id,
-                "ticket_id": None,
-                "direction": "in",
-                "event_id": event_id,
-                "event_kind": kind,
-                "text": text,
-                "created_at": now,
-                "handled_at": None,
-            },
-        )
-        return self._inserted(statement)
+        values = {
+            "platform": conversation.place.platform,
+            "platform_message_id": message_id,
+            "conversation_id": conversation.id,
+            "user_id": user.id,
+            "ticket_id": None,
+            "direction": "in",
+            "event_id": event_id,
+            "event_kind": kind,
+            "text": text,
+            "created_at": now,
+            "handled_at": None,
+        }
+        return self.session.execute(self._hot.record_inbound, values).first() is not None
 
     def is_inbound_handled(self, platform: str, message_id: str) -> bool:
-        handled = self.session.scalar(
-            select(MessageRow.handled_at).where(
-                MessageRow.platform == platform, MessageRow.platform_message_id == message_id
-            )
-        )
-        return handled is not None
+        where = {"b_platform": platform, "b_message_id": message_id}
+        return self.session.scalar(self._hot.is_inbound_handled, where) is not None
 
     def unhandled_inbound(self, before: datetime, limit: int) -> Sequence[UnhandledMessage]:
         rows = self.session.scalars(
@@ -236,9 +207,13 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
         self, platform: str, message_id: str, ticket_id: int | None, now: datetime
     ) -> None:
         self.session.execute(
-            update(MessageRow)
-            .where(MessageRow.platform == platform, MessageRow.platform_message_id == message_id)
-            .values(handled_at=now, ticket_id=ticket_id)
+            self._hot.mark_inbound_handled,
+            {
+                "b_platform": platform,
+                "b_message_id": message_id,
+                "handled_at": now,
+                "ticket_id": ticket_id,
+            },
         )
 
     def count_replay(self, platform: str, message_id: str) -> int:
@@ -275,23 +250,21 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
         user: User | None = None,
         ticket_id: int | None = None,
     ) -> None:
-        platform = (
-            select(ConversationRow.platform)
-            .where(ConversationRow.id == conversation_id)
-            .scalar_subquery()
-        )
         self.session.execute(
-            insert(MessageRow).values(
-                platform=platform,
-                platform_message_id=None,
-                conversation_id=conversation_id,
-                user_id=user.id if user else None,
-                ticket_id=ticket_id,
-                direction=direction,
-                text=text,
-                created_at=now,
-                handled_at=now,
-            )
+            self._hot.record_message,
+            {
+                "b_conversation_id": conversation_id,
+                "platform_message_id": None,
+                "conversation_id": conversation_id,
+                "user_id": user.id if user else None,
+                "ticket_id": ticket_id,
+                "direction": direction,
+                "event_id": None,
+                "event_kind": None,
+                "text": text,
+                "created_at": now,
+                "handled_at": now,
+            },
         )
 
     def transcript(self, ticket_id: int) -> Sequence[MessageRecord]:
@@ -350,24 +323,23 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
     # -- helpers --------------------------------------------------------------------------
 
     def _insert_ignoring_duplicates(self, table: Any, values: dict[str, Any]) -> Insert:
-        """INSERT ... ON CONFLICT DO NOTHING RETURNING id: a race with another worker is
-        not an error."""
-        return self._insert_or_nothing(table, values).returning(cast(Table, table).c.id)
-
-    def _insert_or_nothing(self, target: Any, values: dict[str, Any]) -> Insert:
-        """INSERT ... ON CONFLICT DO NOTHING into a table or a mapped class (whose RETURNING
-        can then give mapped objects), without RETURNING."""
+        """INSERT ... ON CONFLICT DO NOTHING: a race with another worker is not an error."""
         dialect = self.session.get_bind().dialect.name
+        target = cast(Table, table)
+        statement: Insert
         if dialect == "postgresql":
-            return postgresql.insert(target).values(values).on_conflict_do_nothing()
-        if dialect == "sqlite":
-            return sqlite.insert(target).values(values).on_conflict_do_nothing()
-        raise NotImplementedError(f"unsupported database dialect: {dialect}")
+            statement = postgresql.insert(target).values(values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite.insert(target).values(values).on_conflict_do_nothing()
+        else:
+            raise NotImplementedError(f"unsupported database dialect: {dialect}")
+        return statement.returning(target.c.id)
 
-    def _returned(self, statement: Insert, entity: type[R]) -> R | None:
-        """The row ``statement`` inserted, as ``entity``; None when it conflicted."""
-        returning = statement.returning(entity)
-        return self.session.scalars(returning, execution_options=_REFRESH).first()
+    def _forget_loaded(self, entity: type[Any], row_id: int) -> None:
+        """A row changed by a Core statement is read again if this session had it loaded."""
+        loaded = self.session.identity_map.get(identity_key(entity, row_id))
+        if loaded is not None:
+            self.session.expire(loaded)
 
     def _inserted(self, statement: Insert) -> bool:
         """Whether the insert added a row (RETURNING is reliable where rowcount is not)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
+
+from sqlalchemy import Row
 
 from bot.events import Place
 from bot.records import Conversation, ConversationKind, ConversationState, Role, User
@@ -11,7 +13,8 @@ from storage.models import ConversationRow, UserRow
 __all__ = ["conversation_of", "place_of", "user_of"]
 
 
-def user_of(row: UserRow) -> User:
+def user_of(row: UserRow | Row[Any]) -> User:
+    """From a mapped row or a Core one (the hot path's statements return those)."""
     return User(
         id=row.id,
         platform=row.platform,
@@ -23,11 +26,11 @@ def user_of(row: UserRow) -> User:
     )
 
 
-def place_of(row: ConversationRow) -> Place:
+def place_of(row: ConversationRow | Row[Any]) -> Place:
     return Place(row.platform, row.channel, row.thread or None)
 
 
-def conversation_of(row: ConversationRow) -> Conversation:
+def conversation_of(row: ConversationRow | Row[Any]) -> Conversation:
     return Conversation(
         id=row.id,
         place=place_of(row),
