@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from kb.index import EVIDENCE, Candidates
+from kb.semantic import SEMANTIC_EVIDENCE
 from kb.vectors import FloatArray, IntArray
 
 __all__ = ["ConfidenceModel", "Examples", "Score", "fit_confidence", "fit_on_kb"]
@@ -74,6 +75,17 @@ class ConfidenceModel:
         n = len(EVIDENCE)
         return cls(EVIDENCE, np.zeros(n, np.float32), np.ones(n, np.float32), weights, -3.0)
 
+    def over(self, features: tuple[str, ...]) -> ConfidenceModel:
+        """The same model over ``features`` (a superset of its own): evidence it was not
+        fitted on gets no weight."""
+        if features == self.features:
+            return self
+        where = [features.index(name) for name in self.features]
+        mean, scale = np.zeros(len(features), np.float32), np.ones(len(features), np.float32)
+        weights = np.zeros(len(features), np.float32)
+        mean[where], scale[where], weights[where] = self.mean, self.scale, self.weights
+        return ConfidenceModel(features, mean, scale, weights, self.bias)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "features": list(self.features),
@@ -87,7 +99,7 @@ class ConfidenceModel:
     def from_dict(cls, data: dict[str, Any]) -> ConfidenceModel:
         """Raises ``ValueError`` unless ``data`` is a model over today's evidence."""
         features = tuple(data.get("features", ()))
-        if features != EVIDENCE:
+        if features not in (EVIDENCE, (*EVIDENCE, *SEMANTIC_EVIDENCE)):
             raise ValueError(
                 "confidence model was fitted on other evidence "
                 f"({', '.join(map(str, features)) or 'none'}): calibrate the KB again"
@@ -95,8 +107,8 @@ class ConfidenceModel:
         arrays = []
         for key in ("mean", "scale", "weights"):
             values = data.get(key)
-            if not isinstance(values, list) or len(values) != len(EVIDENCE):
-                raise ValueError(f"confidence model: '{key}' must be {len(EVIDENCE)} numbers")
+            if not isinstance(values, list) or len(values) != len(features):
+                raise ValueError(f"confidence model: '{key}' must be {len(features)} numbers")
             arrays.append(np.array(values, dtype=np.float32))
         bias = data.get("bias")
         if not isinstance(bias, int | float) or isinstance(bias, bool):
@@ -133,7 +145,9 @@ class Examples:
         )
 
 
-def fit_confidence(examples: Examples, ridge: float = _RIDGE) -> ConfidenceModel | None:
+def fit_confidence(
+    examples: Examples, ridge: float = _RIDGE, features: tuple[str, ...] = EVIDENCE
+) -> ConfidenceModel | None:
     """A ridge-penalised logistic model, or None when there are too few examples."""
     if not examples.enough():
         return None
@@ -157,7 +171,7 @@ def fit_confidence(examples: Examples, ridge: float = _RIDGE) -> ConfidenceModel
         if np.abs(step).max() < 1e-6:
             break
     return ConfidenceModel(
-        EVIDENCE,
+        features,
         mean.astype(np.float32),
         scale.astype(np.float32),
         beta[:-1].astype(np.float32),

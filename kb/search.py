@@ -15,12 +15,13 @@ import numpy as np
 import numpy.typing as npt
 
 from kb.articles import Article
-from kb.calibration import Calibration
+from kb.calibration import Calibration, CalibrationError
 from kb.confidence import ConfidenceModel, Score, fit_on_kb
 from kb.decision import Thresholds
-from kb.index import Candidates, Index
+from kb.index import EVIDENCE, Candidates, Index
 from kb.index_cache import IndexCache, Job
 from kb.normalize import normalize
+from kb.semantic import Encoder, SemanticIndex
 from kb.vectors import IntArray
 
 __all__ = ["KnowledgeBase", "Match", "build_index"]
@@ -38,12 +39,20 @@ class KnowledgeBase:
     def __init__(
         self,
         articles: tuple[Article, ...],
-        index: Index,
+        index: Index | SemanticIndex,
         confidence: ConfidenceModel,
         thresholds: Thresholds | None = None,
     ) -> None:
         self.articles = articles
         self._index = index
+        self.evidence = index.evidence if isinstance(index, SemanticIndex) else EVIDENCE
+        """The evidence the index gives (a confidence model must be fitted on the same)."""
+        if confidence.features != self.evidence:
+            raise CalibrationError(
+                "the calibration was fitted with the semantic scorer "
+                + ("off" if len(confidence.features) < len(self.evidence) else "on")
+                + " ([kb] semantic): calibrate the KB again with the same setting"
+            )
         self.confidence = confidence
         self.thresholds = thresholds
         """The calibrated thresholds for this KB, if it was built with a calibration."""
@@ -58,11 +67,14 @@ class KnowledgeBase:
         calibration: Calibration | None = None,
         learn_confidence: bool = True,
         cache: IndexCache | None = None,
+        semantic: Encoder | None = None,
     ) -> KnowledgeBase:
         """Index ``articles``. Confidence comes from ``calibration`` if given, else from a
         model learnt on the KB's own phrasings (or a hand-set prior if
         ``learn_confidence`` is false, for callers about to calibrate anyway). With a
-        ``cache``, an index built before for the same phrasings is mapped from disk."""
+        ``cache``, an index built before for the same phrasings is mapped from disk. With a
+        ``semantic`` encoder, candidates also carry sentence-embedding evidence
+        (:mod:`kb.semantic`), which only a calibration's model weighs."""
         arts = tuple(articles)
         texts: list[str] = []
         owners: list[int] = []
@@ -78,10 +90,14 @@ class KnowledgeBase:
             [a.locale.casefold() for a in arts],
             calibration is None and learn_confidence,
         )
-        index, learnt = build_index(job) if cache is None else cache.index(job, build_index)
+        built, learnt = build_index(job) if cache is None else cache.index(job, build_index)
+        index = built if semantic is None else SemanticIndex(built, semantic)
         if calibration is not None:
             return cls(arts, index, calibration.model, calibration.thresholds)
-        return cls(arts, index, learnt or ConfidenceModel.prior())
+        fallback = learnt or ConfidenceModel.prior()
+        return cls(
+            arts, index, fallback.over(EVIDENCE if semantic is None else SemanticIndex.evidence)
+        )
 
     def calibrated(self, calibration: Calibration) -> KnowledgeBase:
         """The same index with a calibration's confidence model and thresholds."""
