@@ -51,8 +51,11 @@ _LOCAL_TOL = 1e-2
 _CLOSENESS_BLOCK = 512
 """Articles whose centroid similarities are computed at once when looking for each
 article's closest rivals (a dense block of this many x articles floats, not all of it)."""
-PRUNE = 0.0
-"""SVM weights smaller than this share of their article's largest are dropped."""
+PRUNE = 0.02
+"""SVM weights smaller than this share of their article's largest are dropped: on
+BANKING77 val (calibrated on one half, scored on the other, both ways) 0.02 kept top1 and
+score (0.9149 / 0.8472 vs 0.9138 / 0.8434 unpruned) with 2.3x fewer weights; 0.05 cost
+0.2 points of top1 (4.3x fewer), 0.1 0.5 points, 0.2 2.5 points."""
 _SCORERS = ("linear", "nearest", "profile", "fuzzy")
 EVIDENCE: tuple[str, ...] = (
     *(f"{s}{part}" for s in _SCORERS for part in ("", "_lead", "_top")),
@@ -402,46 +405,51 @@ def _train_linear(rows: Sparse, owner: IntArray, n_articles: int) -> tuple[Spars
         intercept = np.concatenate([-intercept, intercept])
     bias = np.full(n_articles, -10.0, np.float32)
     bias[classes] = intercept
-    data: list[FloatArray] = []
-    features: list[IntArray] = []
-    articles: list[IntArray] = []
-    for k, a in enumerate(classes.tolist()):
-        used = _kept(coef[k])
-        data.append(coef[k][used])
-        features.append(used)
-        articles.append(np.full(len(used), a, np.int64))
-    return _assemble(data, features, articles, rows.shape[1], n_articles), bias
+    per_article = {int(a): _pruned(coef[k]) for k, a in enumerate(classes.tolist())}
+    return _assemble(per_article, rows.shape[1], n_articles), bias
 
 
-def _kept(coef: FloatArray) -> IntArray:
-    """Features whose weight matters: nonzero and at least ``PRUNE`` of the largest."""
+def _pruned(coef: FloatArray) -> tuple[npt.NDArray[np.int32], FloatArray]:
+    """The weights that matter (nonzero and at least ``PRUNE`` of the largest), as
+    (features, values)."""
     size = np.abs(coef)
-    return np.flatnonzero(size > max(PRUNE * float(size.max(initial=0.0)), 0.0)).astype(np.int64)
+    used = np.flatnonzero(size > PRUNE * float(size.max(initial=0.0))).astype(np.int32)
+    return used, coef[used].astype(np.float32)
 
 
 def _assemble(
-    data: list[FloatArray],
-    features: list[IntArray],
-    articles: list[IntArray],
+    per_article: dict[int, tuple[npt.NDArray[np.int32], FloatArray]],
     n_features: int,
     n_articles: int,
 ) -> Sparse:
+    """Each article's pruned weights as one features x articles CSR matrix, built a
+    column at a time (no sorting of 64-bit index triplets)."""
     from scipy import sparse
 
-    if not data:
-        return sparse.csr_matrix((n_features, n_articles), dtype=np.float32)
-    return sparse.csr_matrix(
-        (np.concatenate(data), (np.concatenate(features), np.concatenate(articles))),
+    counts = np.zeros(n_articles, np.int64)
+    data: list[FloatArray] = []
+    features: list[npt.NDArray[np.int32]] = []
+    for article in sorted(per_article):
+        used, values = per_article[article]
+        counts[article] = len(used)
+        data.append(values)
+        features.append(used)
+    columns = sparse.csc_matrix(
+        (
+            np.concatenate(data) if data else np.zeros(0, np.float32),
+            np.concatenate(features) if features else np.zeros(0, np.int32),
+            np.concatenate([[0], np.cumsum(counts)]),
+        ),
         shape=(n_features, n_articles),
-        dtype=np.float32,
     )
+    return columns.tocsr()
 
 
 def _fit_svm(rows: Sparse, labels: IntArray, tol: float = 1e-4) -> Any:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.svm import LinearSVC
 
-    svm = LinearSVC(C=_SVM_C, max_iter=2000, tol=tol)
+    svm = LinearSVC(C=_SVM_C, max_iter=2000, tol=tol, random_state=0)  # reproducible builds
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         svm.fit(rows, labels)
@@ -481,9 +489,7 @@ def _train_local(rows: Sparse, owner: IntArray, n_articles: int) -> tuple[Sparse
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     order = np.argsort(owner, kind="stable")
     members = [order[starts[a] : starts[a] + counts[a]] for a in range(n_articles)]
-    data: list[FloatArray] = []
-    features: list[IntArray] = []
-    articles: list[IntArray] = []
+    per_article: dict[int, tuple[npt.NDArray[np.int32], FloatArray]] = {}
     bias = np.full(n_articles, -10.0, np.float32)
     for a in np.flatnonzero(counts):
         negatives = np.concatenate([members[int(b)] for b in closest[a]])
@@ -493,9 +499,6 @@ def _train_local(rows: Sparse, owner: IntArray, n_articles: int) -> tuple[Sparse
         labels = (owner[picked] == a).astype(np.int64)
         svm = _fit_svm(rows[picked], labels, _LOCAL_TOL)
         coef = np.asarray(svm.coef_[0], np.float32)
-        used = _kept(coef)
-        data.append(coef[used])
-        features.append(used)
-        articles.append(np.full(len(used), a, np.int64))
+        per_article[int(a)] = _pruned(coef)
         bias[a] = float(svm.intercept_[0])
-    return _assemble(data, features, articles, rows.shape[1], n_articles), bias
+    return _assemble(per_article, rows.shape[1], n_articles), bias
