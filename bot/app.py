@@ -16,6 +16,7 @@ from bot.spool import EventSpool
 from kb import LiveKnowledgeBase, LoadError
 from kb.calibration import find_calibration, load_calibration
 from kb.index_cache import IndexCache, default_cache_dir
+from kb.semantic import load_encoder
 from storage.db import Database
 from storage.spool import SqliteSpool, is_contention, is_outage
 
@@ -42,7 +43,10 @@ def open_kb(settings: Settings) -> LiveKnowledgeBase:
     process, if no worker built it yet)."""
     cache = IndexCache(settings.kb.cache_dir or default_cache_dir(), in_child=True)
     return LiveKnowledgeBase(
-        settings.kb.paths, calibration_file=settings.kb.calibration, cache=cache
+        settings.kb.paths,
+        calibration_file=settings.kb.calibration,
+        cache=cache,
+        semantic=load_encoder() if settings.kb.semantic else None,
     )
 
 

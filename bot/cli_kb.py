@@ -30,8 +30,12 @@ from kb.calibration import (
 from kb.decision import Thresholds, decide
 from kb.evaluation import QueryFileError, evaluate, load_queries, run_queries, summarize
 from kb.search import KnowledgeBase
+from kb.semantic import SemanticUnavailable, load_encoder
 
 __all__ = ["cmd_calibrate", "cmd_eval", "cmd_search", "cmd_validate", "register"]
+
+
+_SEMANTIC = "with the semantic scorer (as [kb] semantic = true; needs the semantic extra)"
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -49,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     search.add_argument("--locale", action="append", metavar="LOCALE")
     search.add_argument("--limit", type=int, default=5)
     search.add_argument("--calibration", type=Path, metavar="FILE")
+    search.add_argument("--semantic", action="store_true", help=_SEMANTIC)
     search.set_defaults(func=cmd_search)
 
     ev = commands.add_parser("eval", help="measure answer quality on a JSONL query file")
@@ -63,6 +68,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="only articles in this language, as chat does for a requester (repeatable)",
     )
     ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.add_argument("--semantic", action="store_true", help=_SEMANTIC)
     ev.set_defaults(func=cmd_eval)
 
     cal = commands.add_parser(
@@ -70,6 +76,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     cal.add_argument("--kb", action="append", type=Path, metavar="DIR")
     cal.add_argument("--queries", required=True, type=Path, metavar="VAL.jsonl")
+    cal.add_argument("--semantic", action="store_true", help=_SEMANTIC)
     cal.add_argument(
         "--out",
         type=Path,
@@ -216,6 +223,7 @@ def _setup(
     """
     paths: list[Path] | None = getattr(args, "kb", None)
     thresholds = getattr(args, "thresholds", None)
+    semantic = bool(getattr(args, "semantic", False))
     if not paths or thresholds is None:
         try:
             settings = load_settings(getattr(args, "config", None))
@@ -223,6 +231,7 @@ def _setup(
             console.print(f"[red]error:[/red] {exc}", highlight=False)
             return None
         paths = paths or list(settings.kb.paths)
+        semantic = semantic or settings.kb.semantic
         thresholds = thresholds or Thresholds(
             settings.kb.answer_threshold, settings.kb.suggest_threshold
         )
@@ -232,8 +241,14 @@ def _setup(
     if not result.articles:
         console.print("[red]error:[/red] no articles loaded", highlight=False)
         return None
+    try:
+        encoder = load_encoder() if semantic else None
+    except SemanticUnavailable as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        return None
     if calibrating:
-        return KnowledgeBase.build(result.articles, learn_confidence=False), thresholds
+        kb = KnowledgeBase.build(result.articles, learn_confidence=False, semantic=encoder)
+        return kb, thresholds
     calibration: Calibration | None = None
     file = getattr(args, "calibration", None) or find_calibration(paths)
     if file is not None:
@@ -242,5 +257,9 @@ def _setup(
         except CalibrationError as exc:
             console.print(f"[red]error:[/red] {exc}", highlight=False)
             return None
-    kb = KnowledgeBase.build(result.articles, calibration=calibration)
+    try:
+        kb = KnowledgeBase.build(result.articles, calibration=calibration, semantic=encoder)
+    except CalibrationError as exc:
+        console.print(f"[red]error:[/red] {file}: {exc}", highlight=False)
+        return None
     return kb, kb.thresholds or thresholds

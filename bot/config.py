@@ -60,6 +60,8 @@ class KBSettings(_Section):
     calibration: Path | None = None
     # Where built KB indexes are kept for every worker to map (None: ~/.cache/tier0/kb-index).
     cache_dir: Path | None = None
+    # Sentence-embedding evidence (needs the semantic extra and a calibration fitted with it).
+    semantic: bool = False
     # Platform -> channel id where the week's KB gaps are posted on Mondays (none: not posted).
     gaps_channels: dict[str, str] = Field(default_factory=dict)
 

@@ -137,7 +137,7 @@ def calibrate(kb: KnowledgeBase, queries: Sequence[Query], configured: Threshold
             out.add(scored[m], expected[m], 1.0)
         return out
 
-    model = fit_confidence(examples(range(len(queries))))
+    model = fit_confidence(examples(range(len(queries))), features=kb.evidence)
     if model is None:
         outcomes = [_outcome(kb, q, c, kb.confidence) for q, c in zip(queries, scored, strict=True)]
         return Calibration(kb.confidence, calibrate_thresholds(outcomes, configured), len(queries))
@@ -145,7 +145,8 @@ def calibrate(kb: KnowledgeBase, queries: Sequence[Query], configured: Threshold
     outcomes = []
     for fold in range(CROSS_FOLDS):
         held_out = np.flatnonzero(folds == fold)
-        fitted = fit_confidence(examples(np.flatnonzero(folds != fold).tolist())) or model
+        members = np.flatnonzero(folds != fold).tolist()
+        fitted = fit_confidence(examples(members), features=kb.evidence) or model
         outcomes += [_outcome(kb, queries[m], scored[m], fitted) for m in held_out.tolist()]
     return Calibration(model, calibrate_thresholds(outcomes, configured), len(queries))
 

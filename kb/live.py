@@ -30,6 +30,7 @@ from kb.decision import Thresholds
 from kb.index import Candidates
 from kb.index_cache import IndexCache
 from kb.search import KnowledgeBase, Match
+from kb.semantic import Encoder
 
 __all__ = ["DEFAULT_INTERVAL", "LiveKnowledgeBase"]
 
@@ -64,6 +65,7 @@ class LiveKnowledgeBase(KnowledgeBase):
         interval: float = DEFAULT_INTERVAL,
         build: Builder = _build,
         cache: IndexCache | None = None,
+        semantic: Encoder | None = None,
     ) -> None:
         # No super().__init__(): every method and attribute reads the current build.
         self.paths = tuple(Path(p) for p in paths)
@@ -72,6 +74,8 @@ class LiveKnowledgeBase(KnowledgeBase):
         self._build = build
         self.cache = cache
         """Where builds are kept and shared with other processes (default builder only)."""
+        self.semantic = semantic
+        """The sentence encoder of the optional semantic scorer (default builder only)."""
         self._good: dict[Path, Article] = {}
         self._calibration: Calibration | None = None
         self._calibration_seen: Snapshot | None = None
@@ -105,6 +109,14 @@ class LiveKnowledgeBase(KnowledgeBase):
     @thresholds.setter
     def thresholds(self, value: Thresholds | None) -> None:
         raise AttributeError("a live KB's thresholds come from its calibration file")
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        return self._kb.evidence
+
+    @evidence.setter
+    def evidence(self, value: tuple[str, ...]) -> None:
+        raise AttributeError("a live KB's evidence comes from its index")
 
     @property
     def confidence(self) -> ConfidenceModel:
@@ -248,8 +260,10 @@ class LiveKnowledgeBase(KnowledgeBase):
             else:
                 log.warning("knowledge base: %s: %s", error.path, error.reason)
         calibration = self._load_calibration()
-        if self._build is _build and self.cache is not None:
-            kb = KnowledgeBase.build(articles, calibration=calibration, cache=self.cache)
+        if self._build is _build and (self.cache is not None or self.semantic is not None):
+            kb = KnowledgeBase.build(
+                articles, calibration=calibration, cache=self.cache, semantic=self.semantic
+            )
         else:
             kb = self._build(articles, calibration)
         self._good = good
