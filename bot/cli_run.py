@@ -7,12 +7,14 @@ import argparse
 import asyncio
 import os
 import sys
+import tempfile
 from typing import Any
 
 from bot.app import build_app, open_kb
 from bot.config import ConfigError, Settings, load_settings
 from bot.health import operations
 from bot.logs import configure_logging
+from bot.metrics import MULTIPROCESS_DIR
 from bot.service import build_adapters, build_scheduler, check_secrets, serve
 from bot.workers import Supervisor
 from storage.db import Database
@@ -85,11 +87,13 @@ def _supervise(args: argparse.Namespace, settings: Settings) -> int:
     command = [sys.executable, "-m", "bot.cli"]
     if args.config is not None:
         command += ["--config", str(args.config)]
-    supervisor = Supervisor(
-        [*command, "run"],
-        args.workers,
-        os.environ,
-        settings.service.shutdown_grace_seconds,
-        worker_env,
-    )
-    return supervisor.run()
+    # Every worker counts into one folder, so the one serving /metrics reports them all.
+    with tempfile.TemporaryDirectory(prefix="tier0-metrics-") as counts:
+        supervisor = Supervisor(
+            [*command, "run"],
+            args.workers,
+            {**os.environ, MULTIPROCESS_DIR: counts},
+            settings.service.shutdown_grace_seconds,
+            worker_env,
+        )
+        return supervisor.run()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from sqlalchemy import text
 
 from bot.app import App
 from bot.engine import Clock, utc_now
-from bot.metrics import DeskState, Metrics
+from bot.metrics import MULTIPROCESS_DIR, DeskState, Metrics
 from kb import KnowledgeBase
 from storage.db import Database
 from storage.operations import desk_state
@@ -46,7 +47,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 class OperationsServer:
     def __init__(self, host: str, port: int, metrics: Metrics, health: HealthCheck) -> None:
-        self._metrics_app = make_wsgi_app(metrics.registry)
+        self._metrics_app = make_wsgi_app(metrics.exposed)
         self._health = health
         self._server = make_server(host, port, self._route, _Server, _QuietHandler)
         self._thread = threading.Thread(
@@ -98,45 +99,46 @@ def health_check(database: Database, kb: KnowledgeBase) -> HealthCheck:
     return check
 
 
-def database_metrics(database: Database, clock: Clock = utc_now) -> Metrics:
-    """Metrics whose desk state is read from ``database`` at each scrape."""
+def database_metrics(
+    database: Database, clock: Clock = utc_now, shared_dir: str | None = None
+) -> Metrics:
+    """Metrics whose desk state is read from ``database`` at each scrape (and counts of
+    every process counting into ``shared_dir``, see ``bot.metrics``)."""
 
     def read() -> DeskState:
         with database.session() as session:
             return desk_state(session, clock())
 
-    return Metrics(read)
+    return Metrics(read, shared_dir)
 
 
 @contextmanager
 def operations(app: App) -> Iterator[OperationsServer | None]:
     """Serve /healthz and /metrics while the block runs, if ``metrics_port`` is set.
 
-    A port already taken (another worker of ``--workers N`` has it) is logged, not fatal:
-    the service itself matters more than its metrics.
+    A port already taken (another worker of ``--workers N`` has it, and serves this
+    worker's counts too) is logged, not fatal: the service itself matters more than its
+    metrics.
     """
     service = app.settings.service
     if not service.metrics_port:
         yield None
         return
-    metrics = database_metrics(app.database)
+    metrics = database_metrics(app.database, shared_dir=os.environ.get(MULTIPROCESS_DIR))
+    app.engine.observers.append(metrics.observe)
+    server: OperationsServer | None = None
     try:
         server = OperationsServer(
             service.metrics_host, service.metrics_port, metrics, health_check(app.database, app.kb)
         ).start()
+        log.info("serving /healthz and /metrics on http://%s:%d", service.metrics_host, server.port)
     except OSError as error:
-        log.warning(
-            "not serving /metrics on %s:%d: %s",
-            service.metrics_host,
-            service.metrics_port,
-            error,
+        log.info(
+            "not serving /metrics on %s:%d: %s", service.metrics_host, service.metrics_port, error
         )
-        yield None
-        return
-    app.engine.observers.append(metrics.observe)
-    log.info("serving /healthz and /metrics on http://%s:%d", service.metrics_host, server.port)
     try:
         yield server
     finally:
         app.engine.observers.remove(metrics.observe)
-        server.stop()
+        if server is not None:
+            server.stop()

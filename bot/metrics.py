@@ -1,24 +1,32 @@
-"""Prometheus metrics: this process's own counters, and the desk's state read at scrape.
+"""Prometheus metrics: what the workers handled, and the desk's state read at scrape.
 
-Counters and the latency histogram count what this process handled (Prometheus adds up
-the workers); tickets by status, SLA breaches and the outbox backlog are read from the
-database when scraped, so every worker reports the same, current figures.
+Counters and the latency histogram count the events handled. Under ``tier0 run --workers
+N`` the supervisor gives every worker one ``PROMETHEUS_MULTIPROC_DIR``, prometheus_client
+keeps each process's counts in a file there, and whichever worker serves ``/metrics`` adds
+them all up (a worker that died or was started again included), so one scrape tells the
+whole host. Tickets by status, SLA breaches and the outbox backlog are read from the
+database when scraped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from bot.actions import AnswerArticle, OfferArticles
 from bot.events import ButtonPressed, CommandIssued, Event
 from bot.outbox import Delivery
 
-__all__ = ["DeskState", "Metrics"]
+__all__ = ["MULTIPROCESS_DIR", "DeskState", "Metrics"]
+
+MULTIPROCESS_DIR: Final = "PROMETHEUS_MULTIPROC_DIR"
+"""prometheus_client's own variable: set, counts go to files in that folder."""
 
 TICKET_STATUSES = ("open", "claimed", "waiting_on_user", "resolved")
 
@@ -76,9 +84,10 @@ class _DeskCollector(Collector):
 
 
 class Metrics:
-    """One registry per running tier0: ``observe`` is an ``Engine`` observer."""
+    """``observe`` is an ``Engine`` observer; ``exposed`` is what ``/metrics`` shows: the
+    counts of this process, or of every process counting into ``shared_dir``."""
 
-    def __init__(self, read_desk: Callable[[], DeskState]) -> None:
+    def __init__(self, read_desk: Callable[[], DeskState], shared_dir: str | None = None) -> None:
         self.registry = CollectorRegistry()
         self.events = Counter(
             "tier0_events_handled",
@@ -98,7 +107,11 @@ class Metrics:
             ["platform", "kind"],
             registry=self.registry,
         )
-        self.registry.register(_DeskCollector(read_desk))
+        self.exposed = self.registry
+        if shared_dir:
+            self.exposed = CollectorRegistry()
+            MultiProcessCollector(self.exposed, path=shared_dir)  # type: ignore[no-untyped-call]
+        self.exposed.register(_DeskCollector(read_desk))
 
     def observe(self, event: Event, seconds: float, deliveries: list[Delivery]) -> None:
         platform = event.place.platform

@@ -3,10 +3,14 @@ read from the database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
@@ -14,6 +18,7 @@ from sqlalchemy import create_engine
 from bot.config import Settings
 from bot.health import OperationsServer, database_metrics, health_check
 from bot.jobs import Jobs
+from bot.metrics import MULTIPROCESS_DIR
 from kb import KnowledgeBase
 from storage.db import Database
 from tests.insight.scrape import health, scrape
@@ -100,3 +105,42 @@ def test_an_unreachable_database_fails_healthz_and_shows_in_metrics(
     assert status == 503
     assert body["status"] == "failing" and body["database"].startswith("unreachable")
     assert samples[("tier0_database_up", label())] == 0
+
+
+WORKER = """
+import sys
+from bot.events import MessageReceived, Person, Place
+from bot.metrics import DeskState, Metrics
+
+metrics = Metrics(lambda: DeskState({}, {}, {}, {}), sys.argv[1])
+for n in range(int(sys.argv[2])):
+    event = MessageReceived(Person("slack", "U1", "dan"), Place("slack", "D1"), "hi", f"e{n}")
+    metrics.observe(event, 0.01, [])
+"""
+
+
+def test_with_several_workers_one_scrape_adds_up_every_workers_counts(
+    database: Database, sample_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """As under ``tier0 run --workers N``: each worker process counts into the shared
+    folder (PROMETHEUS_MULTIPROC_DIR), and the one serving /metrics reports the sum."""
+    counts = tmp_path / "counts"
+    counts.mkdir()
+    for handled in (3, 4):
+        subprocess.run(
+            [sys.executable, "-c", WORKER, str(counts), str(handled)],
+            env={**os.environ, MULTIPROCESS_DIR: str(counts)},
+            cwd=Path(__file__).resolve().parents[2],
+            check=True,
+        )
+    metrics = database_metrics(database, shared_dir=str(counts))
+    running = OperationsServer("127.0.0.1", 0, metrics, health_check(database, sample_kb)).start()
+    try:
+        samples = scrape(running.port)
+    finally:
+        running.stop()
+
+    events = ("tier0_events_handled_total", label(platform="slack", event="message", outcome="ok"))
+    assert samples[events] == 7
+    assert samples[("tier0_event_handling_seconds_count", label(platform="slack"))] == 7
+    assert samples[("tier0_database_up", label())] == 1
