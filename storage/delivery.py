@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, exists, or_, select, update
+from sqlalchemy import ColumnElement, Exists, Row, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.records import Card, StoredDelivery, Ticket
@@ -61,37 +62,19 @@ class DeliveryQueries:
     def claim_deliveries(
         self, platform: str, worker: str, now: datetime, until: datetime, limit: int
     ) -> Sequence[StoredDelivery]:
-        behind_another = _queued_behind()
-        heads = self.session.scalars(
-            select(OutboxRow)
-            .where(
-                OutboxRow.platform == platform,
-                OutboxRow.sent_at.is_(None),
-                OutboxRow.next_attempt_at <= now,
-                _unclaimed(now),
-                ~behind_another,
-            )
-            .order_by(OutboxRow.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=OutboxRow)
-        ).all()
+        hot = self._hot
+        where = {"b_platform": platform, "b_now": now, "b_limit": limit}
+        heads = self.session.execute(hot.claim_heads, where).all()
         if not heads:
             return []
-        queued = self.session.scalars(
-            select(OutboxRow)
-            .where(
-                OutboxRow.platform == platform,
-                OutboxRow.lane.in_({head.lane for head in heads}),
-                OutboxRow.sent_at.is_(None),
-            )
-            .order_by(OutboxRow.id)
+        lanes = sorted({head.lane for head in heads})
+        queued = self.session.execute(
+            hot.claim_queued, {"b_platform": platform, "b_lanes": lanes}
         ).all()
         taken = _runs_from_heads(queued, {head.id for head in heads}, now)
         self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_([row.id for row in taken]))
-            .values(claimed_by=worker, claimed_until=until)
-            .execution_options(synchronize_session=False)
+            hot.claim,
+            {"b_ids": [row.id for row in taken], "claimed_by": worker, "claimed_until": until},
         )
         return [
             StoredDelivery(row.id, row.lane, row.payload, row.attempts, row.claimed_by is not None)
@@ -190,17 +173,12 @@ def _queued_behind(
     return exists().where(*conditions)
 
 
-def _unclaimed(now: datetime) -> ColumnElement[bool]:
-    """No worker holds the row, or the one that did let its claim run out."""
-    return or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now)
-
-
 def _runs_from_heads(
-    queued: Sequence[OutboxRow], heads: Collection[int], now: datetime
-) -> list[OutboxRow]:
+    queued: Sequence[Row[Any]], heads: Collection[int], now: datetime
+) -> list[Row[Any]]:
     """Each claimed lane's head and the rows behind it, up to the first that is not free
     to send (claimed elsewhere or waiting for a retry): the lane's order is never skipped."""
-    taken: list[OutboxRow] = []
+    taken: list[Row[Any]] = []
     open_lanes: set[str] = set()
     for row in queued:  # in id order
         if row.id in heads:

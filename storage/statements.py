@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Insert, Select, Table, Update, bindparam, case, insert, select
+from sqlalchemy import Insert, Select, Table, Update, bindparam, case, exists, insert, or_, select
 from sqlalchemy import update as update_
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -46,6 +46,9 @@ class HotStatements:
     record_message: Insert  # the platform is the conversation's
     enqueue: Insert  # RETURNING id
     mark_delivered: Update  # ``b_ids``: expanding
+    claim_heads: Select[Any]  # FOR UPDATE SKIP LOCKED
+    claim_queued: Select[Any]  # ``b_lanes``: expanding
+    claim: Update  # ``b_ids``: expanding
 
 
 @cache
@@ -105,4 +108,39 @@ def hot_statements(dialect: str) -> HotStatements:
         ),
         enqueue=insert(_OUTBOX).returning(_OUTBOX.c.id),
         mark_delivered=update_(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("b_ids", expanding=True))),
+        **_claiming(),
     )
+
+
+def _claiming() -> dict[str, Any]:
+    """Claiming lanes of the outbox (``storage.delivery`` says how)."""
+    outbox = _OUTBOX
+    earlier = outbox.alias("earlier")
+    behind_another = exists().where(
+        earlier.c.platform == outbox.c.platform,
+        earlier.c.lane == outbox.c.lane,
+        earlier.c.sent_at.is_(None),
+        earlier.c.id < outbox.c.id,
+    )
+    now = bindparam("b_now", type_=outbox.c.next_attempt_at.type)
+    return {
+        "claim_heads": select(outbox)
+        .where(
+            outbox.c.platform == bindparam("b_platform"),
+            outbox.c.sent_at.is_(None),
+            outbox.c.next_attempt_at <= now,
+            or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+            ~behind_another,
+        )
+        .order_by(outbox.c.id)
+        .limit(bindparam("b_limit"))
+        .with_for_update(skip_locked=True, of=outbox),
+        "claim_queued": select(outbox)
+        .where(
+            outbox.c.platform == bindparam("b_platform"),
+            outbox.c.lane.in_(bindparam("b_lanes", expanding=True)),
+            outbox.c.sent_at.is_(None),
+        )
+        .order_by(outbox.c.id),
+        "claim": update_(outbox).where(outbox.c.id.in_(bindparam("b_ids", expanding=True))),
+    }
