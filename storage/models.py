@@ -200,6 +200,8 @@ class MessageRow(Base):
         Index("ix_messages_unhandled", "id", **_where("handled_at IS NULL")),
         # A person's messages of the last minute: the rate limit every worker shares.
         Index("ix_messages_inbound_by_user", "user_id", "created_at", **_where("direction = 'in'")),
+        # A platform's inbound messages of the last hours: where Discord's catch-up looks back.
+        Index("ix_messages_inbound_recent", "platform", "created_at", **_where("direction = 'in'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
