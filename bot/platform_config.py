@@ -80,6 +80,11 @@ class DiscordSettings(_Section):
     # `tier0 run --workers N` spreads this host's shards over its workers.
     shard_count: int = Field(default=0, ge=0, le=65536)
     shard_ids: list[int] = Field(default_factory=list)
+    # After a new gateway session (a start, a restart, an outage longer than RESUME covers)
+    # the bot reads back this many hours of the channels it serves and handles, once and in
+    # order, what it missed, at most catch_up_messages per channel (docs/discord.md). 0: off.
+    catch_up_hours: float = Field(default=24, ge=0, le=24 * 14)
+    catch_up_messages: int = Field(default=100, ge=1, le=1000)
 
     @model_validator(mode="after")
     def _shards_within_count(self) -> DiscordSettings:
