@@ -25,7 +25,8 @@ Run (one command)::
 
     python -m bench.drills.pg_restart [--workers 2] [--seconds 90] [--rate 6] [--down 5]
 
-Outcome: JSON + Markdown in bench/drills/results/pg_restart.{json,md}.
+Outcome: JSON + Markdown in bench/drills/results/pg_restart.{json,md} (``--name`` to
+write another pair).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import asyncio
 import json
 import os
 import platform
+import signal
 import sys
 import tempfile
 import time
@@ -242,7 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--down", type=float, default=5.0, help="seconds each stop lasts")
     parser.add_argument("--recover-timeout", type=float, default=120.0)
     parser.add_argument("--log", type=Path, help="write tier0 run's log here")
+    parser.add_argument("--name", default="pg_restart", help="results/NAME.{json,md}")
     args = parser.parse_args(argv)
+    # Stopped with SIGTERM: unwind like ^C, so tier0 run and the server are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     faults = [
         Fault("fast", args.seconds * 0.15, args.down),
         Fault("immediate", args.seconds * 0.45, args.down),
@@ -254,10 +259,11 @@ def main(argv: list[str] | None = None) -> int:
     command = (
         f"python -m bench.drills.pg_restart --workers {args.workers} --seconds {args.seconds:g} "
         f"--rate {args.rate:g} --down {args.down:g}"
+        + (f" --name {args.name}" if args.name != "pg_restart" else "")
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "pg_restart.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / "pg_restart.md").write_text(markdown(result, command))
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{args.name}.md").write_text(markdown(result, command))
     print(markdown(result, command))
     passed = result["lost"] == 0 and result["duplicated_replies"] == 0
     return 0 if passed else 1
