@@ -7,6 +7,9 @@ worker, ``storage.spool``) and its writer is told they will be answered. Spooled
 are handled, oldest first, before the next event this worker takes once the database
 answers again (and by the scheduler's replay), each exactly once: the engine's event-id
 de-duplication makes a second attempt after a crash harmless.
+
+A database that answers but is busy (a lock or busy timeout, a deadlock) is not down: the
+event is tried again at once, a few times, and spooled only if it stays in the way.
 """
 
 from __future__ import annotations
