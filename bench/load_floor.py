@@ -26,7 +26,7 @@ from bot.records import Ticket
 from kb import KnowledgeBase
 from storage.db import Database
 
-__all__ = ["Cost", "floor_cost", "tier0_cost"]
+__all__ = ["Cost", "floor_cost", "tier0_cost", "tier0_mix"]
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,13 @@ def floor_cost(engine: Engine, count: int) -> Cost:
 
 def tier0_cost(database: Database, kb: KnowledgeBase, questions: list[str], count: int) -> Cost:
     """The load test's mix, handled and sent one after another by one in-process engine."""
+    return _timed(count, tier0_mix(database, kb, questions))
+
+
+def tier0_mix(database: Database, kb: KnowledgeBase, questions: list[str]) -> Callable[[int], None]:
+    """An engine with ten open tickets, and what handles and sends the n-th message of the
+    mix: 70% KB questions from new people, 20% follow-ups on the tickets, 10% agents'
+    replies to them."""
     engine = Tier0Engine(Settings(), kb, database.unit_of_work)
     rng = random.Random(7)
     agent = Person("console", "alice", "Alice")  # an agent in the default settings
@@ -121,7 +128,7 @@ def tier0_cost(database: Database, kb: KnowledgeBase, questions: list[str], coun
         engine.handle(event)
         _send(engine)
 
-    return _timed(count, one)
+    return one
 
 
 def _dm(person: Person) -> Place:
