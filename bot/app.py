@@ -46,7 +46,7 @@ def open_kb(settings: Settings) -> LiveKnowledgeBase:
         settings.kb.paths,
         calibration_file=settings.kb.calibration,
         cache=cache,
-        semantic=load_encoder() if settings.kb.semantic else None,
+        semantic=load_encoder(cache.folder) if settings.kb.semantic else None,
     )
 
 

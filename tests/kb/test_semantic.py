@@ -98,7 +98,7 @@ def test_the_question_is_embedded_after_typo_correction(index: Index) -> None:
 
 def test_phrasing_memo_embeds_only_new_phrasings() -> None:
     inner = HashedWords()
-    memo = PhrasingMemo(inner)
+    memo = PhrasingMemo(inner, "hashed words")
     first = memo.encode(["a b", "c d"])
     again = memo.encode(["c d", "e f", "a b"])
     assert inner.seen == ["a b", "c d", "e f"]
@@ -106,6 +106,27 @@ def test_phrasing_memo_embeds_only_new_phrasings() -> None:
     memo.encode(["what is this"])  # a question: embedded, never kept
     memo.encode(["what is this", "a b"])
     assert inner.seen[-2:] == ["what is this", "what is this"]
+
+
+def test_phrasing_vectors_kept_on_disk_are_read_back(tmp_path: Path) -> None:
+    texts = ["a b", "c d", "e f"]
+    first = PhrasingMemo(HashedWords(), "hashed words", tmp_path).encode(texts)
+    restarted = HashedWords()
+    np.testing.assert_array_equal(
+        PhrasingMemo(restarted, "hashed words", tmp_path).encode(texts), first
+    )
+    assert restarted.seen == []  # nothing embedded again
+    other_model = HashedWords()
+    PhrasingMemo(other_model, "another model", tmp_path).encode(texts)
+    assert other_model.seen == texts  # another model's vectors are never read
+    for stored in tmp_path.glob("semantic-*.npy"):
+        stored.write_bytes(b"damaged")
+    damaged = HashedWords()
+    PhrasingMemo(damaged, "hashed words", tmp_path).encode(texts)
+    assert damaged.seen == texts
+    for n in range(6):
+        PhrasingMemo(HashedWords(), "hashed words", tmp_path).encode([*texts, f"new {n}"])
+    assert len(list(tmp_path.glob("semantic-*.npy"))) == 4  # only the newest sets kept
 
 
 def sample_kb(
