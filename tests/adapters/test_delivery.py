@@ -96,3 +96,30 @@ def test_the_delivery_loop_sends_when_woken_and_flushes_on_stop(chat: Chat) -> N
 
     asyncio.run(scenario())
     assert len(platform.sent) == 4
+
+
+def test_a_slow_conversation_does_not_hold_up_the_others(chat: Chat) -> None:
+    """Lanes are sent side by side: the first conversation's reply is only taken once the
+    second conversation's was (sent one after another, this flush would never end)."""
+    ask(chat, "slow", QUESTION, 1)
+    ask(chat, "fast", QUESTION, 2)
+    sent: list[str] = []
+
+    async def scenario() -> int:
+        fast_went_out = asyncio.Event()
+
+        async def send(delivery: Delivery) -> None:
+            channel = place_of(delivery.action).channel
+            if channel == "slow":
+                await fast_went_out.wait()
+            else:
+                fast_went_out.set()
+            sent.append(channel)
+
+        dispatcher = Dispatcher(chat.engine.outbox, "console", send)
+        return await asyncio.wait_for(dispatcher.flush(), timeout=10)
+
+    assert asyncio.run(scenario()) == 4
+    assert sent[0] == "fast"
+    assert sorted(sent) == ["fast", "fast", "slow", "slow"]
+    assert asyncio.run(Dispatcher(chat.engine.outbox, "console", FlakyPlatform().send).flush()) == 0
