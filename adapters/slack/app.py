@@ -24,7 +24,6 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.delivery import Dispatcher
@@ -38,7 +37,7 @@ from adapters.slack.article_form import (
 )
 from adapters.slack.directory import Directory
 from adapters.slack.live_articles import ArticleField
-from adapters.slack.once import posted_before, tag_of, tagged
+from adapters.slack.once import posted_before, retry_handlers, tag_of, tagged
 from adapters.slack.received import ReceivedPayloads
 from adapters.slack.render import (
     SHOW_ANSWER_ACTION,
@@ -126,13 +125,8 @@ class SlackAdapter:
         self.mode: Mode = self.settings.mode
         self._app_token = app_token
         self._ping_interval = ping_interval
-        # Only a 429 (refused, so nothing was posted) is retried in place; after a 5xx or a
-        # dropped connection Slack may have posted the message, so the outbox tries again
-        # later and looks for the earlier copy first (adapters.slack.once).
         self.client = AsyncWebClient(
-            token=bot_token,
-            base_url=self.settings.api_url,
-            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
+            token=bot_token, base_url=self.settings.api_url, retry_handlers=retry_handlers()
         )
         self.bolt = AsyncApp(
             client=self.client,

@@ -7,20 +7,31 @@ every post carries message metadata naming its delivery (and which of the delive
 it is), and a delivery that may have been sent before first looks for that tag among the
 channel's or thread's latest messages. Edits (``chat.update``) and reactions are
 idempotent already; ephemeral messages cannot be looked up and may repeat.
+
+For the same reason the Web API client retries a server error or a dropped connection in
+place only for calls that cannot post twice (look-ups, edits); a post is left to the
+outbox, whose next try looks first.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Final
+from typing import Any, Final
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.render import ApiCall
 
-__all__ = ["LOOK_BACK", "posted_before", "tag_of", "tagged"]
+__all__ = ["LOOK_BACK", "posted_before", "retry_handlers", "tag_of", "tagged"]
 
 log = logging.getLogger("adapters.slack")
 
@@ -29,6 +40,35 @@ LOOK_BACK: Final = 100
 """Latest messages searched for an earlier copy: a retry follows its first try within
 seconds to minutes, so the copy, if any, is among them in all but the busiest channels
 and longest threads (a thread is read from its start)."""
+
+
+POSTS: Final = frozenset({"chat.postMessage", "chat.postEphemeral"})
+"""Web API methods that show a new message each time they succeed."""
+
+
+class _NotForPosts(AsyncRetryHandler):
+    async def _can_retry_async(self, *, request: HttpRequest, **rest: Any) -> bool:
+        if request.url.rsplit("/", 1)[-1] in POSTS:
+            return False
+        return bool(await super()._can_retry_async(request=request, **rest))
+
+
+class _ServerErrorsNotForPosts(_NotForPosts, AsyncServerErrorRetryHandler):
+    pass
+
+
+class _ConnectionErrorsNotForPosts(_NotForPosts, AsyncConnectionErrorRetryHandler):
+    pass
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    """A 429 (refused, nothing done) is retried for every call after ``Retry-After``;
+    server errors and dropped connections only for calls that cannot post twice."""
+    return [
+        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        _ServerErrorsNotForPosts(max_retry_count=2),
+        _ConnectionErrorsNotForPosts(max_retry_count=2),
+    ]
 
 
 def tag_of(delivery_id: int, post: int) -> str:

@@ -110,6 +110,18 @@ def test_a_reply_slack_took_though_its_answer_was_lost_is_not_posted_again(
     assert shown(socket_bot, dm, "Did this solve") == 1
 
 
+def test_a_look_up_slack_fails_is_retried_at_once_and_the_message_answered(
+    socket_bot: SlackBot,
+) -> None:
+    dm = socket_bot.dm(DAN)
+    socket_bot.fake.fail_with_status("users.info", 503)  # who is writing: safe to ask again
+
+    socket_bot.say(DAN, "my vpn won't connect", dm)
+    socket_bot.posted(dm, "Did this solve your problem?")
+
+    assert [c.status for c in socket_bot.fake.calls("users.info")] == [503, 200]
+
+
 def shown(bot: SlackBot, channel: str, contains: str) -> int:
     """How many of the channel's messages (as people see them) contain ``contains``."""
     return sum(1 for m in bot.fake.world.history(channel) if contains in json.dumps(m))
