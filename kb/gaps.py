@@ -18,9 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from kb.normalize import normalize
 
@@ -108,6 +105,11 @@ def find_gaps(
 
 def _clusters(similarity: np.ndarray, threshold: float) -> np.ndarray:
     """One cluster number per question (average linkage, cut at ``threshold``)."""
+    # Imported here: every worker imports this module, few ever cluster (scipy.cluster
+    # and scikit-learn cost a worker ~90 MB of memory at import).
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
     if len(similarity) == 1:
         return np.zeros(1, dtype=int)
     distance = 100.0 - (similarity + similarity.T) / 2  # symmetric, whatever the scorer
@@ -118,6 +120,8 @@ def _clusters(similarity: np.ndarray, threshold: float) -> np.ndarray:
 
 def _key(text: str) -> str:
     """What is compared: the normalised words, without English stop words."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
     words = normalize(text).split()
     kept = [w for w in words if w not in ENGLISH_STOP_WORDS]
     return " ".join(kept or words)
