@@ -5,6 +5,7 @@ many each; the rest is stored and the writer told once. The count is served by a
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -65,6 +66,36 @@ def test_two_workers_let_a_flooder_through_the_limit_once_not_twice(
 
     clock.advance(seconds=61)  # a quiet minute: the flooder is answered again
     assert flood(workers, 1, start=100)[0].texts()
+
+
+def test_two_workers_at_once_still_answer_no_more_than_the_limit(
+    workers: list[Engine], database: Database
+) -> None:
+    """The same person writing in two places, each handled by its own worker, at once."""
+    answered: list[bool] = []
+    lock = threading.Lock()
+
+    def write(worker: int) -> None:
+        for n in range(LIMIT + 1):
+            place = Place("console", f"dm:flood:{worker}")
+            event = MessageReceived(
+                FLOODER, place, f"is the vpn down? ({worker}.{n})", f"m{worker}.{n}"
+            )
+            texts = BotTurn([d.action for d in workers[worker].handle(event)]).texts()
+            with lock:
+                answered.append(bool(texts) and SLOW_DOWN not in texts[0])
+
+    threads = [threading.Thread(target=write, args=(worker,)) for worker in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(answered) == 2 * (LIMIT + 1)
+    assert 1 <= answered.count(True) <= LIMIT
+    with database.session() as session:
+        stored = session.scalars(select(MessageRow.text).where(MessageRow.direction == "in"))
+        assert len(list(stored)) == 2 * (LIMIT + 1)
 
 
 def test_the_count_reads_a_persons_recent_messages_from_an_index(
