@@ -3,7 +3,9 @@
 Events are translated (:mod:`translate`), handled by the synchronous engine on a worker
 thread, and what the engine decided is sent by the outbox dispatcher (:mod:`sender`). An
 interaction is acknowledged at once (Discord allows three seconds) and its answers go
-back through it, privately where the channel is shared.
+back through it, privately where the channel is shared. Messages of one conversation
+take turns, in arrival order; after a new gateway session, what was written while no
+session was connected is read back first (:mod:`catch_up`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
+from functools import partial
 from typing import Any
 
 import discord
@@ -22,6 +25,7 @@ from discord.http import Route
 from adapters.delivery import Dispatcher
 from adapters.discord_adapter import render, translate, wire
 from adapters.discord_adapter.article_form import article_modal
+from adapters.discord_adapter.catch_up import CatchUp, LookBack
 from adapters.discord_adapter.client import Tier0Client
 from adapters.discord_adapter.ids import PLATFORM, is_personal
 from adapters.discord_adapter.sender import Pending, Sender
@@ -34,6 +38,7 @@ from bot.config import Settings
 from bot.events import ButtonPressed, Event, MessageReceived, Person, Place
 from bot.messages import pick_locale, say
 from bot.outbox import Delivery
+from storage.catch_up import channels_to_catch_up
 
 __all__ = ["DiscordAdapter", "build_discord_adapter", "discord_secrets"]
 
@@ -41,6 +46,8 @@ log = logging.getLogger(__name__)
 
 REMEMBERED_REPLIES = 10_000
 READY_TIMEOUT = 60.0
+CATCH_UP_PATIENCE = 30.0
+"""How long a live message waits for its shard's catch-up to queue older ones first."""
 
 
 def build_discord_adapter(
@@ -50,7 +57,8 @@ def build_discord_adapter(
     start their sessions in turn with every other process's on this database."""
     gate = IdentifyGate(identify_lease(app.database.engine), app.engine.outbox.worker)
     token = discord_secrets(app.settings, env)["token"]
-    return DiscordAdapter(app, token, identify_gate=gate, **client_options)
+    look_back = partial(channels_to_catch_up, app.database.engine, PLATFORM)
+    return DiscordAdapter(app, token, identify_gate=gate, look_back=look_back, **client_options)
 
 
 def discord_secrets(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
@@ -70,8 +78,11 @@ class DiscordAdapter:
         app: App,
         token: str,
         identify_gate: IdentifyGate | None = None,
+        look_back: LookBack | None = None,
         **client_options: Any,
     ) -> None:
+        """``look_back`` names the channels to read back after a new session (none
+        without it: no catch-up)."""
         self.app = app
         self.settings = app.settings
         self.engine = app.engine
@@ -80,8 +91,17 @@ class DiscordAdapter:
         # that the voice libraries (PyNaCl, davey) are not installed.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         self.client = Tier0Client(
-            app.settings, self._on_message, self._on_interaction, identify_gate, **client_options
+            app.settings,
+            self._on_message,
+            self._on_interaction,
+            identify_gate,
+            on_new_session=self._new_session,
+            on_shard_ready=self._shard_ready,
+            **client_options,
         )
+        self._catch_up = CatchUp(self.client, app.settings.discord, look_back)
+        self._catching_up: dict[int, asyncio.Event] = {}
+        """Shards whose catch-up is reading back: their live messages wait (unset)."""
         self._pending: dict[Place, Pending] = {}
         self._replied_to: OrderedDict[Place, int] = OrderedDict()
         self._turns = TurnTaking()  # one event at a time per conversation, in order
@@ -106,6 +126,7 @@ class DiscordAdapter:
         self._point_discord_py()
         try:
             await self.client.login(self._token)  # also syncs the slash commands
+            self._layout = self._layout_of(self.client.user)  # before any event arrives
             self._connection = asyncio.create_task(self.client.connect(reconnect=True))
             ready = asyncio.ensure_future(self.client.wait_until_ready())
             done, _ = await asyncio.wait(
@@ -121,22 +142,23 @@ class DiscordAdapter:
         except BaseException:
             await self._close()
             raise
-        user = self.client.user
-        assert user is not None
+        client = self.client
+        log.info(
+            "discord: ready as %s in %d guild(s), shard(s) %s of %s",
+            client.user,
+            len(client.guilds),
+            sorted(client.shards),
+            client.shard_count,
+        )
+
+    def _layout_of(self, user: discord.ClientUser | None) -> Layout:
+        assert user is not None, "discord.py knows the bot's user once logged in"
         discord_settings = self.settings.discord
-        self._layout = Layout(
+        return Layout(
             bot_id=str(user.id),
             support_channels=frozenset(discord_settings.support_channels),
             triage_channels=frozenset(discord_settings.triage_channels.values()),
             support_command=discord_settings.slash_command,
-        )
-        client = self.client
-        log.info(
-            "discord: ready as %s in %d guild(s), shard(s) %s of %s",
-            user,
-            len(client.guilds),
-            sorted(client.shards),
-            client.shard_count,
         )
 
     async def stop(self) -> None:
@@ -174,13 +196,75 @@ class DiscordAdapter:
             return
         if message.author.bot:
             return
+        await self._after_catch_up(message.guild.shard_id if message.guild else 0)
         kind = await self._kind(message.channel.id, message.channel)
         event = translate.message_event(wire.message(message), kind, self._layout)
         if event is None:
             return
-        if is_personal(event.place):
-            self._remember_reply(event.place, message.id)
-        await self._tracked(self._handle(event))
+        await self._tracked(self._in_turn(event, message.id))
+
+    async def _in_turn(self, event: MessageReceived, message_id: int) -> None:
+        """Handle a message after the earlier ones of its conversation."""
+        async with self._turns.turn(event.place):
+            if is_personal(event.place):
+                self._remember_reply(event.place, message_id)
+            await self._handle(event)
+
+    # -- catch-up after a new session -----------------------------------------------------
+
+    def _new_session(self, shard_id: int) -> None:
+        """Hold the shard's live messages until its catch-up has queued the older ones."""
+        if self._catch_up.enabled:
+            self._catching_up.setdefault(shard_id, asyncio.Event()).clear()
+
+    async def _after_catch_up(self, shard_id: int) -> None:
+        held = self._catching_up.get(shard_id)
+        if held is not None and not held.is_set():
+            try:
+                await asyncio.wait_for(held.wait(), CATCH_UP_PATIENCE)
+            except TimeoutError:
+                log.warning("discord: shard %d's catch-up is slow; live messages go on", shard_id)
+
+    async def _shard_ready(self, shard_id: int) -> None:
+        held = self._catching_up.get(shard_id)
+        if held is None:
+            return
+        try:
+            await self._tracked(self._read_back(shard_id))
+        except Exception:
+            log.exception("discord: shard %d could not catch up", shard_id)
+        finally:
+            held.set()
+
+    async def _read_back(self, shard_id: int) -> None:
+        """Queue the shard's missed messages, oldest first per channel, in their
+        conversations' turns; handling goes on after this returns."""
+        if self._stopping or self._layout is None:
+            return
+        queued = channels = 0
+        async for backlog in self._catch_up.backlogs(shard_id, self._kind):
+            channels += 1
+            for message, author in backlog.messages:
+                payload = wire.message(message, author)
+                event = translate.message_event(payload, backlog.kind, self._layout)
+                if event is not None and not self._stopping:
+                    self._spawn(self._in_turn(event, message.id))
+                    queued += 1
+        log.info(
+            "discord: shard %d caught up %d message(s) in %d channel(s)", shard_id, queued, channels
+        )
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Start ``work`` without waiting for it; ``stop`` does. A task runs its first step
+        (here: joining its conversation's turns) in the order tasks were created."""
+        task = asyncio.ensure_future(work)
+        self._in_flight.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("discord: a caught-up message failed", exc_info=task.exception())
 
     async def _on_interaction(self, interaction: discord.Interaction) -> None:
         if self._stopping or self._layout is None:

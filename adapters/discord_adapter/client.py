@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 OnMessage = Callable[[discord.Message], Awaitable[None]]
 OnInteraction = Callable[[discord.Interaction], Awaitable[None]]
+OnNewSession = Callable[[int], None]
+"""A shard got READY (a new session, not RESUMED); called before any of its events."""
+OnShardReady = Callable[[int], Awaitable[None]]
+"""A new session's guilds, channels and threads are in the cache."""
 
 
 def _words(message_id: str) -> app_commands.locale_str:
@@ -81,6 +85,8 @@ class Tier0Client(discord.AutoShardedClient):
         on_message: OnMessage,
         on_interaction: OnInteraction,
         identify_gate: IdentifyGate | None = None,
+        on_new_session: OnNewSession | None = None,
+        on_shard_ready: OnShardReady | None = None,
         **options: Any,
     ) -> None:
         sharding: dict[str, Any] = {}  # none: as many shards as Discord recommends
@@ -98,6 +104,8 @@ class Tier0Client(discord.AutoShardedClient):
         self._on_message = on_message
         self._on_interaction = on_interaction
         self._identify_gate = identify_gate
+        self._on_new_session = on_new_session
+        self._on_shard_ready = on_shard_ready
         self.tree = _DeclaringTree(self)
         guild_id = settings.discord.guild_id
         self.guild = discord.Object(int(guild_id)) if guild_id else None
@@ -127,6 +135,16 @@ class Tier0Client(discord.AutoShardedClient):
             await super().before_identify_hook(shard_id, initial=initial)
         else:
             await self._identify_gate.wait(shard_id or 0)
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        """discord.py dispatches this from READY only (RESUMED is ``shard_resumed``), and
+        runs handlers in dispatch order: this one runs before the session's messages'."""
+        if self._on_new_session is not None:
+            self._on_new_session(shard_id)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        if self._on_shard_ready is not None:
+            await self._on_shard_ready(shard_id)
 
     async def on_message(self, message: discord.Message) -> None:
         await self._on_message(message)

@@ -32,18 +32,20 @@ def _member(user: discord.abc.User) -> dict[str, Any] | None:
     return {"nick": user.nick, "roles": roles, "user": _user(user)}
 
 
-def message(msg: discord.Message) -> dict[str, Any]:
+def message(msg: discord.Message, author: discord.abc.User | None = None) -> dict[str, Any]:
+    """``author``: the member who wrote it, when ``msg`` came without one (from history)."""
+    author = author or msg.author
     payload: dict[str, Any] = {
         "id": str(msg.id),
         "channel_id": str(msg.channel.id),
         "type": msg.type.value,
         "content": msg.content,
-        "author": _user(msg.author),
+        "author": _user(author),
         "attachments": [{"url": a.url, "filename": a.filename} for a in msg.attachments],
     }
     if msg.webhook_id:
         payload["webhook_id"] = str(msg.webhook_id)
-    member = _member(msg.author)
+    member = _member(author)
     if member is not None:
         payload["member"] = member
     return payload

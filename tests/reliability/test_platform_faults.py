@@ -67,8 +67,10 @@ def test_discord_messages_sent_while_the_gateway_was_away_are_handled_once_after
     answers = [
         text_of(r.json)
         for r in fake.requests
-        if r.path == f"/channels/{support}/messages" and r.status == 200
+        if r.matches("POST", f"/channels/{support}/messages") and r.status == 200
     ]
     assert len(answers) == 2 and all("Reset your account password" in a for a in answers)
-    statuses = [r.status for r in fake.requests if r.path == f"/channels/{support}/messages"]
+    statuses = [
+        r.status for r in fake.requests if r.matches("POST", f"/channels/{support}/messages")
+    ]
     assert statuses.count(502) == 2

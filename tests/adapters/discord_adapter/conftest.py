@@ -57,7 +57,10 @@ def guild() -> GuildSpec:
     )
 
 
-def discord_settings(fake: FakeDiscord, **tickets: Any) -> Settings:
+def discord_settings(
+    fake: FakeDiscord, discord_options: dict[str, Any] | None = None, **tickets: Any
+) -> Settings:
+    """The guild's channels and tiers; ``discord_options`` overrides other [discord] keys."""
     return Settings(
         tickets=TicketSettings(
             tiers=[
@@ -78,6 +81,7 @@ def discord_settings(fake: FakeDiscord, **tickets: Any) -> Settings:
                 "Service desk": str(fake.channel_id("triage-1")),
                 "Specialists": str(fake.channel_id("triage-2")),
             },
+            **(discord_options or {}),
         ),
     )
 
@@ -143,13 +147,14 @@ def fake() -> Iterator[FakeDiscord]:
 def start_bot(
     fake: FakeDiscord, database: Database, sample_kb: KnowledgeBase
 ) -> Iterator[Callable[..., RunningAdapter]]:
-    """Start the adapter (again, for a restart) with the test's ticket settings."""
+    """Start the adapter (again, for a restart) with the test's ticket settings and any
+    other [discord] settings."""
     running: list[RunningAdapter] = []
 
-    def start(**tickets: Any) -> RunningAdapter:
+    def start(discord_options: dict[str, Any] | None = None, **tickets: Any) -> RunningAdapter:
         for earlier in running:
             earlier.stop()
-        settings = discord_settings(fake, **tickets)
+        settings = discord_settings(fake, discord_options, **tickets)
         engine = Engine(settings, sample_kb, database.unit_of_work)
         app = App(settings, database, sample_kb, (), engine)
         adapter = build_discord_adapter(

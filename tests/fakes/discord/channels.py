@@ -31,6 +31,7 @@ class ChannelsApi(Api):
             web.patch(c, self.edit_channel),
             web.delete(c, self.delete_channel),
             web.post(c + "/typing", self.typing),
+            web.get(c + "/messages", self.list_messages),
             web.post(c + "/messages", self.create_message),
             web.get(m, self.get_message),
             web.patch(m, self.edit_message),
@@ -122,6 +123,34 @@ class ChannelsApi(Api):
         if self.echo_bot_messages:
             await self.gateway.dispatch("MESSAGE_CREATE", message)
         return json_response(message)
+
+    async def list_messages(self, request: web.Request) -> web.Response:
+        """A channel's history, newest first, as Discord pages it: ``limit`` (1-100, 50 by
+        default) messages ``before`` an id, the oldest ``limit`` ones ``after`` an id, or the
+        newest. Messages carry no ``member`` here (only gateway events do), so a bot reading
+        history must look the authors' roles up itself. (``around`` is not modelled.)"""
+        query = request.query
+        try:
+            limit = int(query.get("limit", "50"))
+            after = int(query.get("after", "0"))
+            before = int(query.get("before", str(1 << 64)))
+        except ValueError:
+            return invalid_form("limit", "Value is not snowflake or int.")
+        if not 1 <= limit <= 100:
+            return invalid_form("limit", "int value should be less than or equal to 100.")
+        with self.world.lock:
+            channel = self._channel(request)
+            ids = sorted(
+                int(m["id"])
+                for m in self.world.messages.values()
+                if m["channel_id"] == channel["id"] and after < int(m["id"]) < before
+            )
+            ids = ids[:limit] if "after" in query else ids[-limit:]
+            page = [
+                {k: v for k, v in self.world.messages[i].items() if k != "member"}
+                for i in reversed(ids)
+            ]
+        return json_response(page)
 
     async def get_message(self, request: web.Request) -> web.Response:
         with self.world.lock:

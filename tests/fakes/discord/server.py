@@ -12,6 +12,7 @@ import socket
 import threading
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -376,8 +377,12 @@ class FakeDiscord:
         reply_to: int | None = None,
         embeds: Sequence[Json] = (),
         attachments: Sequence[Json] = (),
+        written_at: datetime | None = None,
     ) -> Json:
-        """A person posts a message: MESSAGE_CREATE with the author's member and mentions."""
+        """A person posts a message: MESSAGE_CREATE with the author's member and mentions.
+
+        It stays in the channel's history whether or not a session receives it, as on
+        Discord; ``written_at`` dates it (and its id) in the past, as if written then."""
         body: Json = {"content": content, "embeds": list(embeds), "attachments": list(attachments)}
         if reply_to is not None:
             body["message_reference"] = {"message_id": str(reply_to)}
@@ -387,7 +392,7 @@ class FakeDiscord:
             if stored is None:
                 raise KeyError(channel)
             message = self.world.message_payload(
-                channel_id, self.world.resolve_member(author), body
+                channel_id, self.world.resolve_member(author), body, written_at=written_at
             )
             self.world.messages[int(message["id"])] = message
             stored["last_message_id"] = message["id"]

@@ -45,12 +45,19 @@ class Snowflakes:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._last = 0
+        self._sequence = 0
 
     def next(self) -> int:
         with self._lock:
             now = ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) | (1 << 17)
             self._last = max(now, self._last + 1)
             return self._last
+
+    def at(self, when: datetime) -> int:
+        """An id made at ``when`` (in the past): what a message written then would have."""
+        with self._lock:
+            self._sequence = (self._sequence + 1) & 0xFFF
+            return ((int(when.timestamp() * 1000) - DISCORD_EPOCH_MS) << 22) | self._sequence
 
 
 def iso(ts: datetime | None = None) -> str:
@@ -389,6 +396,7 @@ class World:
         *,
         message_id: int | None = None,
         webhook_id: int | None = None,
+        written_at: datetime | None = None,
     ) -> Json:
         """A message as Discord stores it; ``body`` is the create-message JSON."""
         channel = self.channel(channel_id)
@@ -403,11 +411,11 @@ class World:
         reference = body.get("message_reference")
         referenced = self.messages.get(int(reference["message_id"])) if reference else None
         message: Json = {
-            "id": str(message_id or self.ids.next()),
+            "id": str(message_id or (self.ids.at(written_at) if written_at else self.ids.next())),
             "channel_id": str(channel_id),
             "author": self.user_payload(author),
             "content": content,
-            "timestamp": iso(),
+            "timestamp": iso(written_at),
             "edited_timestamp": None,
             "tts": bool(body.get("tts", False)),
             "mention_everyone": "@everyone" in content or "@here" in content,

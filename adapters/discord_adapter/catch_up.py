@@ -1,0 +1,153 @@
+"""Reading back what people wrote while no tier0 process was connected to a shard.
+
+Discord sends each message once, to the session connected at that moment, and never
+again: a message written during a restart, a deploy, a crash, or an outage longer than
+RESUME covers is only in its channel's history. So when a shard starts a new session
+(READY, not RESUMED) the adapter reads back the channels it serves on that shard: the
+support channels of its guilds, and the channels with recent inbound messages or an active
+ticket (ticket threads, card threads and, on shard 0, which gets the DMs, DM channels).
+Each is read after the newest message tier0 stored from it, within ``[discord]
+catch_up_hours``, oldest first, at most ``catch_up_messages``. The adapter hands what it
+finds to the same translation and the same per-conversation turns as live messages; the
+engine's message-id de-duplication makes a message seen both ways count once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import discord
+
+from adapters.discord_adapter.translate import ChannelKind
+from bot.platform_config import DiscordSettings
+
+__all__ = ["Backlog", "CatchUp", "LookBack"]
+
+log = logging.getLogger(__name__)
+
+LookBack = Callable[[datetime], Mapping[str, str | None]]
+"""Channel id -> the newest inbound message stored from it since a time (None: none):
+the channels with recent conversations or active tickets (``storage.catch_up``)."""
+Kind = Callable[[int, object], Awaitable[ChannelKind]]
+SERVED: Final = frozenset({"support", "dm", "ticket_thread", "card_thread"})
+"""Where the live path handles people's messages; nothing else is read back."""
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """One channel's missed messages, oldest first, with their authors' roles."""
+
+    kind: ChannelKind
+    messages: list[tuple[discord.Message, discord.abc.User]]
+
+
+class CatchUp:
+    def __init__(
+        self, client: discord.Client, settings: DiscordSettings, look_back: LookBack | None
+    ) -> None:
+        self._client = client
+        self._settings = settings
+        self._look_back = look_back
+
+    @property
+    def enabled(self) -> bool:
+        return self._look_back is not None and self._settings.catch_up_hours > 0
+
+    async def backlogs(self, shard_id: int, kind_of: Kind) -> AsyncIterator[Backlog]:
+        """Each served channel of ``shard_id`` with messages after the newest one stored
+        from it (or from the start of the window), channel by channel; the support
+        channels are read whether or not tier0 stored anything from them lately."""
+        if self._look_back is None:
+            return
+        since = datetime.now(UTC) - timedelta(hours=self._settings.catch_up_hours)
+        stored = await asyncio.to_thread(self._look_back, since)
+        support = set(self._settings.support_channels)
+        channels = {**dict.fromkeys(sorted(support)), **stored}
+        floor = discord.utils.time_snowflake(since, high=True)
+        members: dict[int, discord.abc.User] = {}
+        for channel_id, newest in channels.items():
+            channel = await self._on_shard(int(channel_id), shard_id, channel_id in support)
+            if channel is None:
+                continue
+            kind = await kind_of(int(channel_id), channel)
+            if kind not in SERVED:
+                continue
+            after = max(floor, int(newest) if newest and newest.isdigit() else 0)
+            last = getattr(channel, "last_message_id", None)
+            if last is not None and last <= after:
+                continue  # the channel's newest message is one tier0 has (or too old)
+            messages = await self._read(channel, after)
+            if messages:
+                authors = [await self._author(m, members) for m in messages]
+                yield Backlog(kind, list(zip(messages, authors, strict=True)))
+
+    async def _on_shard(
+        self, channel_id: int, shard_id: int, is_support: bool
+    ) -> discord.abc.Messageable | None:
+        """The channel, if this session's shard carries its messages.
+
+        A guild's channels and active threads are cached when its shard is ready; one that
+        is not is another shard's (or an archived thread, which has nothing new: a message
+        unarchives it). DM channels are never cached at start, and only shard 0 gets DMs:
+        its owner asks Discord what an unknown channel is."""
+        found: Any = self._client.get_channel(channel_id)
+        if found is not None:
+            guild = getattr(found, "guild", None)
+            on = guild.shard_id if guild is not None else 0
+            return found if on == shard_id and isinstance(found, discord.abc.Messageable) else None
+        if shard_id != 0 or is_support:
+            return None
+        try:
+            fetched = await self._client.fetch_channel(channel_id)
+        except discord.HTTPException:
+            return None
+        return fetched if isinstance(fetched, discord.DMChannel) else None
+
+    async def _read(self, channel: discord.abc.Messageable, after: int) -> list[discord.Message]:
+        cap = self._settings.catch_up_messages
+        try:
+            messages = [
+                m
+                async for m in channel.history(
+                    limit=cap, after=discord.Object(after), oldest_first=True
+                )
+            ]
+        except discord.HTTPException as error:
+            log.warning("discord: could not read back channel %s: %s", _id(channel), error)
+            return []
+        if len(messages) >= cap:
+            log.warning(
+                "discord: read back the limit of %d messages in channel %s; any later ones "
+                "are read at its next new session ([discord] catch_up_messages)",
+                cap,
+                _id(channel),
+            )
+        return [m for m in messages if not m.author.bot]
+
+    async def _author(
+        self, message: discord.Message, members: dict[int, discord.abc.User]
+    ) -> discord.abc.User:
+        """The author with their roles: a message read from history carries no member
+        (only gateway events do), and staff are known by role."""
+        guild = message.guild
+        author = message.author
+        if guild is None or isinstance(author, discord.Member):
+            return author
+        if author.id not in members:
+            member = guild.get_member(author.id)
+            if member is None:
+                try:
+                    member = await guild.fetch_member(author.id)
+                except discord.HTTPException:
+                    member = None  # left the server: the message counts, without roles
+            members[author.id] = member or author
+        return members[author.id]
+
+
+def _id(channel: discord.abc.Messageable) -> object:
+    return getattr(channel, "id", channel)
