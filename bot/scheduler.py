@@ -30,6 +30,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.jobs import Jobs
+from bot.outage_log import OutageLog
 from bot.outbox import Delivery
 
 __all__ = ["JobScheduler", "Leadership"]
@@ -65,6 +66,7 @@ class JobScheduler:
         replay: Callable[[], list[Delivery]] | None = None,
         leadership: Leadership | None = None,
         retention: Callable[[], object] | None = None,
+        outage: Callable[[BaseException], bool] = lambda error: False,
     ) -> None:
         self.jobs = jobs
         self.platforms = list(platforms)
@@ -72,6 +74,7 @@ class JobScheduler:
         self._replay = replay
         self._leadership = leadership
         self._retention = retention
+        self._database = OutageLog(log, "scheduler", outage)
         self._lead_until = 0.0  # monotonic; leading while before it
         self._renew_at = 0.0
         self._leading = asyncio.Lock()
@@ -193,9 +196,12 @@ class JobScheduler:
             try:
                 loop = asyncio.get_running_loop()
                 held = await loop.run_in_executor(self._lease_thread, self._leadership.hold)
-            except Exception:
-                log.exception("could not renew the scheduler lease; not leading until it is")
+            except Exception as error:
+                if not self._database.failed(error):
+                    log.exception("could not renew the scheduler lease; not leading until it is")
                 held = False
+            else:
+                self._database.succeeded()
             self._note(held, was_leading, now, self._leadership.ttl.total_seconds())
         return held
 
@@ -241,8 +247,9 @@ class JobScheduler:
     async def _run(self, name: str, job: Callable[[], list[Delivery]]) -> None:
         try:
             deliveries = await asyncio.to_thread(job)
-        except Exception:
-            log.exception("%s failed; it runs again at its next time", name)
+        except Exception as error:
+            if not self._database.failed(error):
+                log.exception("%s failed; it runs again at its next time", name)
             return
         if deliveries:
             log.info("%s stored %d action(s)", name, len(deliveries))

@@ -24,6 +24,7 @@ from bot.privacy import TranscriptRetention
 from bot.scheduler import JobScheduler
 from storage.leases import DatabaseLease
 from storage.privacy import privacy_unit_of_work
+from storage.spool import is_outage
 
 __all__ = [
     "BUILDERS",
@@ -105,6 +106,7 @@ def build_scheduler(app: App, adapters: Sequence[Adapter]) -> JobScheduler:
         app.engine.replay_unhandled,
         leadership=lease,
         retention=retention.run,
+        outage=is_outage,
     )
 
 
