@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bot import cli_gaps
@@ -244,7 +245,7 @@ def _setup(
     try:
         encoder = load_encoder() if semantic else None
     except SemanticUnavailable as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         return None
     if calibrating:
         kb = KnowledgeBase.build(result.articles, learn_confidence=False, semantic=encoder)
@@ -260,6 +261,6 @@ def _setup(
     try:
         kb = KnowledgeBase.build(result.articles, calibration=calibration, semantic=encoder)
     except CalibrationError as exc:
-        console.print(f"[red]error:[/red] {file}: {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {file}: {escape(str(exc))}", highlight=False)
         return None
     return kb, kb.thresholds or thresholds

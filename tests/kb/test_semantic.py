@@ -3,6 +3,7 @@ these run without the extra), and the packaged encoder itself when the extra is 
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import importlib.util
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.cli_kb import cmd_eval
 from kb.articles import load_articles
 from kb.calibration import Calibration, CalibrationError, calibrate, load_calibration
 from kb.confidence import ConfidenceModel
@@ -172,9 +174,25 @@ def test_models_over_unknown_evidence_are_refused() -> None:
 
 
 @pytest.mark.skipif(HAS_EXTRA, reason="the semantic extra is installed")
-def test_without_the_extra_the_error_says_how_to_install_it() -> None:
+def test_without_the_extra_the_error_says_how_to_install_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     with pytest.raises(SemanticUnavailable, match=r"tier0\[semantic\]"):
         load_encoder()
+    args = argparse.Namespace(
+        config=None,
+        thresholds=Thresholds(0.5, 0.2),
+        kb=[ROOT / "kb" / "sample"],
+        queries=ROOT / "tests" / "kb" / "data" / "sample_queries.jsonl",
+        calibrate=None,
+        calibration=None,
+        locale=None,
+        json=True,
+        semantic=True,
+    )
+    assert cmd_eval(args) != 0
+    printed = " ".join(capsys.readouterr().err.split())  # the console wraps long lines
+    assert "[kb] semantic = true needs the semantic extra: pip install 'tier0[semantic]'" in printed
 
 
 @pytest.mark.skipif(not HAS_EXTRA, reason="needs the semantic extra")
