@@ -20,6 +20,7 @@ import pytest
 
 import kb.index
 from kb.articles import Article, load_articles
+from kb.index import Index
 from kb.index_cache import IndexCache
 from kb.live import LiveKnowledgeBase
 from kb.normalize import normalize
@@ -62,7 +63,9 @@ def test_a_miss_builds_and_writes_then_a_hit_maps_the_same_index(tmp_path: Path)
     assert (cache.builds, cache.hits) == (1, 1)
     assert answers(mapped) == answers(built)
     assert mapped.confidence.to_dict() == built.confidence.to_dict()  # the learnt model too
-    assert all(not a.flags.writeable for a in mapped._index.arrays().values())  # mapped
+    index = mapped._index
+    assert isinstance(index, Index)
+    assert all(not a.flags.writeable for a in index.arrays().values())  # mapped, not copied
 
 
 def test_the_cache_answers_like_an_uncached_build(tmp_path: Path) -> None:
@@ -251,3 +254,17 @@ def test_question_vectors_match_scikit_learn(tmp_path: Path) -> None:
         mine = np.zeros_like(expected)
         mine[idx] = val
         np.testing.assert_allclose(mine, expected, atol=1e-6)
+
+
+def test_tier0_builds_into_the_configured_cache_folder_once(tmp_path: Path) -> None:
+    """What `tier0 run --workers N` does before starting workers, and each worker after."""
+    from bot.app import open_kb
+    from bot.config import KBSettings, Settings
+
+    settings = Settings(kb=KBSettings(paths=[FIXTURES / "tiny_kb"], cache_dir=tmp_path))
+    first = open_kb(settings)
+    assert first.cache is not None and first.cache.builds == 1
+    assert len(list(tmp_path.glob("*.idx"))) == 1
+    worker = open_kb(settings)
+    assert worker.cache is not None and (worker.cache.builds, worker.cache.hits) == (0, 1)
+    assert worker.rank(QUESTIONS[0])[0].article.id == "vpn-reset"
