@@ -169,13 +169,16 @@ def start_bot(
         bot.stop()
 
 
-def posted(fake: FakeDiscord, channel: int | str, contains: str = "") -> RecordedRequest:
+def posted(
+    fake: FakeDiscord, channel: int | str, contains: str = "", timeout: float = TIMEOUT
+) -> RecordedRequest:
     """The bot's message in ``channel`` (by id or name) whose text includes ``contains``."""
     channel_id = channel if isinstance(channel, int) else fake.channel_id(channel)
     return fake.wait_for_request(
         "POST",
         rf"/channels/{channel_id}/messages",
         lambda r: r.status == 200 and contains in text_of(r.json),
+        timeout,
     )
 
 

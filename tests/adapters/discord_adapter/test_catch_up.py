@@ -6,6 +6,7 @@ keeps every message in its channel's history whether or not a session received i
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -184,6 +185,31 @@ def test_a_direct_message_written_while_tier0_was_stopped_is_answered(
     bot.stop()
 
     assert history_reads(fake, dm)[-1]["after"] == first["id"]
+
+
+def test_missed_messages_are_handled_in_order_before_a_newer_live_one_of_the_conversation(
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
+    dm = fake.dm_channel_id("carol")
+    bot = start_bot()
+    fake.send_message(dm, "carol", ANSWERED)
+    posted(fake, dm, ANSWER)
+    bot.stop()
+    missed = [fake.send_message(dm, "carol", f"{ANSWERED} ({n})") for n in (1, 2)]
+    reading = fake.slow_next("GET", rf"/channels/{dm}/messages", seconds=2.0)
+
+    bot = start_bot()
+    handled: list[str] = []
+    bot.adapter.engine.observers.append(lambda event, *_: handled.append(event.event_id))
+    assert reading.started.wait(10)
+    live = fake.send_message(dm, "carol", f"{ANSWERED} (3)")  # while the read is in flight
+    deadline = time.monotonic() + 10
+    while len(handled) < 4 and time.monotonic() < deadline:  # 1, 2, 3 and 3 again (live)
+        time.sleep(0.05)
+    bot.stop()
+
+    order = list(dict.fromkeys(handled))  # each message's first handling
+    assert order == [f"msg:{m['id']}" for m in (*missed, live)]
 
 
 def test_catch_up_off_reads_nothing(fake: FakeDiscord, start_bot: StartBot) -> None:
