@@ -108,11 +108,11 @@ def lane_of(action: Action) -> str:
 
 
 def enqueue_all(store: Store, actions: Iterable[Action], now: datetime) -> list[Delivery]:
-    """Store ``actions`` in the outbox (in this unit of work), in order."""
-    return [
-        Delivery(store.enqueue(place_of(a).platform, lane_of(a), encode_action(a), now), a)
-        for a in actions
-    ]
+    """Store ``actions`` in the outbox (in this unit of work), in order, in one statement."""
+    decided = list(actions)
+    queued = [(place_of(a).platform, lane_of(a), encode_action(a)) for a in decided]
+    ids = store.enqueue(queued, now) if queued else []
+    return [Delivery(i, a) for i, a in zip(ids, decided, strict=True)]
 
 
 def retry_delay(failures: int) -> timedelta:

@@ -210,8 +210,9 @@ class Store(Protocol):
 
     # -- outbox and ticket cards ----------------------------------------------------------
 
-    def enqueue(self, platform: str, lane: str, payload: str, now: datetime) -> int:
-        """Store an action to send; returns its outbox id."""
+    def enqueue(self, queued: Sequence[tuple[str, str, str]], now: datetime) -> Sequence[int]:
+        """Store actions to send, each (platform, lane, payload); their outbox ids, in the
+        same order (a lane is sent in id order)."""
         ...
 
     def pending_deliveries(

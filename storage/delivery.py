@@ -27,20 +27,26 @@ class DeliveryQueries:
     session: Session
     _hot: HotStatements
 
-    def enqueue(self, platform: str, lane: str, payload: str, now: datetime) -> int:
-        values = {
-            "platform": platform,
-            "lane": lane,
-            "payload": payload,
-            "attempts": 0,
-            "last_error": None,
-            "created_at": now,
-            "next_attempt_at": now,
-            "sent_at": None,
-            "claimed_by": None,
-            "claimed_until": None,
-        }
-        return int(self.session.execute(self._hot.enqueue, values).scalar_one())
+    def enqueue(self, queued: Sequence[tuple[str, str, str]], now: datetime) -> Sequence[int]:
+        rows = [
+            {
+                "platform": platform,
+                "lane": lane,
+                "payload": payload,
+                "attempts": 0,
+                "last_error": None,
+                "created_at": now,
+                "next_attempt_at": now,
+                "sent_at": None,
+                "claimed_by": None,
+                "claimed_until": None,
+            }
+            for platform, lane, payload in queued
+        ]
+        if len(rows) == 1:
+            return [int(self.session.execute(self._hot.enqueue, rows[0]).scalar_one())]
+        # Several rows: one INSERT on PostgreSQL, ids given in the rows' order.
+        return [int(i) for i in self.session.scalars(self._hot.enqueue_many, rows)]
 
     def pending_deliveries(
         self, platform: str, now: datetime, limit: int

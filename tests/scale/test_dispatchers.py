@@ -28,7 +28,7 @@ class Platform:
 
     def sender(self, worker: str) -> Send:
         async def send(delivery: Delivery) -> None:
-            await asyncio.sleep(0.002)  # a network round trip: the other worker moves on
+            await asyncio.sleep(0.02)  # a network round trip: the other worker moves on
             with self._lock:
                 self.received.append((worker, delivery))
 
@@ -39,9 +39,15 @@ class Platform:
             return len(self.received)
 
 
-def keep_flushing(outbox: Outbox, platform: Platform, expected: int) -> None:
-    """One worker's dispatcher, on its own thread and event loop, until all was sent."""
+def keep_flushing(
+    outbox: Outbox, platform: Platform, expected: int, together: threading.Barrier
+) -> None:
+    """One worker's dispatcher, on its own thread and event loop, until all was sent.
+
+    Both start at once (``together``): a dispatcher sends several lanes side by side, so
+    one started a little earlier could send everything before the other begins."""
     dispatcher = Dispatcher(outbox, "slack", platform.sender(outbox.worker), batch=3)
+    together.wait(DEADLINE)
 
     async def run() -> None:
         deadline = time.monotonic() + DEADLINE
@@ -58,8 +64,11 @@ def test_two_dispatchers_at_once_send_every_reply_once_and_each_thread_in_order(
     queued = enqueue(database, clock, replies(lanes=12, per_lane=5))
     more = replies(lanes=12, per_lane=2)
     platform = Platform()
+    together = threading.Barrier(2)
     workers = [
-        threading.Thread(target=keep_flushing, args=(outbox, platform, len(queued) + len(more)))
+        threading.Thread(
+            target=keep_flushing, args=(outbox, platform, len(queued) + len(more), together)
+        )
         for outbox in outboxes(database, clock, 2)
     ]
     for worker in workers:
