@@ -54,6 +54,21 @@ def test_a_question_written_while_tier0_was_stopped_is_answered_once_after_it_st
     assert replies(fake, "support") == {int(question["id"]): 1}
 
 
+def test_a_question_written_during_an_outage_resume_cannot_cover_is_answered_after_identify(
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
+    bot = start_bot()
+    with fake.gateway_held():
+        fake.disconnect()
+        fake.invalidate_session()  # Discord forgot the session: RESUME is refused
+        question = fake.send_message("support", "alice", ANSWERED)  # no session gets it
+    answer = posted(fake, "support", ANSWER, timeout=15)
+    bot.stop()
+
+    assert answer.json["message_reference"]["message_id"] == int(question["id"])
+    assert replies(fake, "support") == {int(question["id"]): 1}
+
+
 def test_a_message_handled_before_the_stop_is_not_read_or_answered_again(
     fake: FakeDiscord, start_bot: StartBot
 ) -> None:
