@@ -197,6 +197,8 @@ class DiscordAdapter:
         if message.author.bot:
             return
         await self._after_catch_up(message.guild.shard_id if message.guild else 0)
+        if self._stopping:
+            return  # not stored: the next session's catch-up reads it back
         kind = await self._kind(message.channel.id, message.channel)
         event = translate.message_event(wire.message(message), kind, self._layout)
         if event is None:

@@ -71,6 +71,8 @@ class CatchUp:
         floor = discord.utils.time_snowflake(since, high=True)
         members: dict[int, discord.abc.User] = {}
         for channel_id, newest in channels.items():
+            if not channel_id.isdigit():
+                continue  # not a Discord id (a hand-edited row): nothing to read
             channel = await self._on_shard(int(channel_id), shard_id, channel_id in support)
             if channel is None:
                 continue
