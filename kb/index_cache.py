@@ -117,9 +117,7 @@ class IndexCache:
                     self.hits += 1
                     return found
                 start = time.perf_counter()
-                if self.in_child:
-                    self._build_in_child(job)
-                else:
+                if not self.in_child or not self._build_in_child(job):
                     index, model = build(job)
                     self.save(key, index, model)
                 self.builds += 1
@@ -209,7 +207,9 @@ class IndexCache:
             finally:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
-    def _build_in_child(self, job: Job) -> None:
+    def _build_in_child(self, job: Job) -> bool:
+        """Whether a child process built ``job`` into the cache (if not, e.g. killed for
+        memory, it is logged and the caller builds in this process instead)."""
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
@@ -220,7 +220,12 @@ class IndexCache:
             check=False,
         )
         if done.returncode != 0:
-            raise RuntimeError(f"index build in a child process exited with {done.returncode}")
+            log.warning(
+                "knowledge base: the index build in a child process exited with %s; "
+                "building in this process",
+                done.returncode,
+            )
+        return done.returncode == 0
 
     def _prune(self, kept: str) -> None:
         """Remove all but the newest few cache files (a worker still mapping a removed

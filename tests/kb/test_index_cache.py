@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import kb.index
+import kb.index_cache
 from kb.articles import Article, load_articles
 from kb.index import Index
 from kb.index_cache import IndexCache
@@ -268,3 +269,16 @@ def test_tier0_builds_into_the_configured_cache_folder_once(tmp_path: Path) -> N
     worker = open_kb(settings)
     assert worker.cache is not None and (worker.cache.builds, worker.cache.hits) == (0, 1)
     assert worker.rank(QUESTIONS[0])[0].article.id == "vpn-reset"
+
+
+def test_a_failed_child_build_is_logged_and_built_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A child that dies (say, killed for memory) costs memory here, not the start-up."""
+    monkeypatch.setattr(kb.index_cache, "_CHILD", "import sys; sys.exit(3)")
+    cache = IndexCache(tmp_path, in_child=True)
+    with caplog.at_level(logging.WARNING, logger="kb.index_cache"):
+        built = KnowledgeBase.build(articles(), cache=cache)
+    assert "exited with 3" in caplog.text
+    assert built.rank(QUESTIONS[0])[0].article.id == "vpn-reset"
+    assert KnowledgeBase.build(articles(), cache=cache) and cache.hits == 1  # and cached
