@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.app import open_kb
 from bot.cli_kb import cmd_eval
+from bot.config import KBSettings, Settings
 from kb.articles import load_articles
 from kb.calibration import Calibration, CalibrationError, calibrate, load_calibration
 from kb.confidence import ConfidenceModel
@@ -175,7 +177,7 @@ def test_models_over_unknown_evidence_are_refused() -> None:
 
 @pytest.mark.skipif(HAS_EXTRA, reason="the semantic extra is installed")
 def test_without_the_extra_the_error_says_how_to_install_it(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     with pytest.raises(SemanticUnavailable, match=r"tier0\[semantic\]"):
         load_encoder()
@@ -193,6 +195,16 @@ def test_without_the_extra_the_error_says_how_to_install_it(
     assert cmd_eval(args) != 0
     printed = " ".join(capsys.readouterr().err.split())  # the console wraps long lines
     assert "[kb] semantic = true needs the semantic extra: pip install 'tier0[semantic]'" in printed
+    settings = Settings(kb=KBSettings(semantic=True, cache_dir=tmp_path))
+    with pytest.raises(SemanticUnavailable, match=r"tier0\[semantic\]"):
+        open_kb(settings)  # the bot refuses to start rather than run without it
+
+
+@pytest.mark.skipif(not HAS_EXTRA, reason="needs the semantic extra")
+def test_the_bot_builds_its_kb_with_the_packaged_encoder(tmp_path: Path) -> None:
+    kb = open_kb(Settings(kb=KBSettings(semantic=True, cache_dir=tmp_path)))
+    assert kb.evidence == SemanticIndex.evidence
+    assert len(list(tmp_path.glob("semantic-*.npy"))) == 1  # the phrasings' vectors, kept
 
 
 @pytest.mark.skipif(not HAS_EXTRA, reason="needs the semantic extra")
