@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import replace
 from typing import Any, Final, Literal
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -178,9 +179,13 @@ class SlackAdapter:
 
         A failure leaves nothing running and says which secret or setting to look at.
         """
+        # One session, so Web API calls reuse connections: a session (and a TLS handshake)
+        # per call was the event loop's largest cost under load.
+        self.client.session = aiohttp.ClientSession()
         try:
             identity = await self.client.auth_test()
         except SlackApiError as error:
+            await self._close_session()
             raise ConnectionError(
                 f"Slack refused SLACK_BOT_TOKEN ({_code(error)}) at {self.settings.api_url}"
             ) from error
@@ -250,6 +255,12 @@ class SlackAdapter:
         if self._in_flight:
             await asyncio.wait(set(self._in_flight), timeout=10)
         self.received.inbox.close()
+        await self._close_session()
+
+    async def _close_session(self) -> None:
+        if self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
 
     async def _serve_http(self) -> None:
         async def endpoint(request: web.Request) -> web.Response:
