@@ -9,6 +9,7 @@ those of active tickets (the requester's conversation and the agents' card threa
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import Engine, func, literal_column, select
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, func, literal_column, select
 from bot.records import ACTIVE_STATUSES
 from storage.models import ConversationRow, MessageRow, TicketCardRow, TicketRow
 
-__all__ = ["channels_to_catch_up"]
+__all__ = ["channels_to_catch_up", "stored_message_ids"]
 
 
 def channels_to_catch_up(engine: Engine, platform: str, since: datetime) -> dict[str, str | None]:
@@ -66,3 +67,18 @@ def channels_to_catch_up(engine: Engine, platform: str, since: datetime) -> dict
         if channel:
             found.setdefault(str(channel), None)
     return found
+
+
+def stored_message_ids(engine: Engine, platform: str, message_ids: Collection[str]) -> set[str]:
+    """Those of ``message_ids`` tier0 already stored (handled, or left for the replay), by
+    the unique (platform, platform_message_id) index: read-back skips them."""
+    if not message_ids:
+        return set()
+    with engine.connect() as connection:
+        found = connection.scalars(
+            select(MessageRow.platform_message_id).where(
+                MessageRow.platform == platform,
+                MessageRow.platform_message_id.in_(sorted(message_ids)),
+            )
+        ).all()
+    return {str(message_id) for message_id in found}

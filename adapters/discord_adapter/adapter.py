@@ -25,7 +25,7 @@ from discord.http import Route
 from adapters.delivery import Dispatcher
 from adapters.discord_adapter import render, translate, wire
 from adapters.discord_adapter.article_form import article_modal
-from adapters.discord_adapter.catch_up import CatchUp, LookBack
+from adapters.discord_adapter.catch_up import CatchUp, CatchUpStorage
 from adapters.discord_adapter.client import Tier0Client
 from adapters.discord_adapter.ids import PLATFORM, is_personal
 from adapters.discord_adapter.sender import Pending, Sender
@@ -38,7 +38,7 @@ from bot.config import Settings
 from bot.events import ButtonPressed, Event, MessageReceived, Person, Place
 from bot.messages import pick_locale, say
 from bot.outbox import Delivery
-from storage.catch_up import channels_to_catch_up
+from storage.catch_up import channels_to_catch_up, stored_message_ids
 
 __all__ = ["DiscordAdapter", "build_discord_adapter", "discord_secrets"]
 
@@ -57,8 +57,14 @@ def build_discord_adapter(
     start their sessions in turn with every other process's on this database."""
     gate = IdentifyGate(identify_lease(app.database.engine), app.engine.outbox.worker)
     token = discord_secrets(app.settings, env)["token"]
-    look_back = partial(channels_to_catch_up, app.database.engine, PLATFORM)
-    return DiscordAdapter(app, token, identify_gate=gate, look_back=look_back, **client_options)
+    database = app.database.engine
+    storage = CatchUpStorage(
+        partial(channels_to_catch_up, database, PLATFORM),
+        partial(stored_message_ids, database, PLATFORM),
+    )
+    return DiscordAdapter(
+        app, token, identify_gate=gate, catch_up_storage=storage, **client_options
+    )
 
 
 def discord_secrets(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
@@ -78,11 +84,11 @@ class DiscordAdapter:
         app: App,
         token: str,
         identify_gate: IdentifyGate | None = None,
-        look_back: LookBack | None = None,
+        catch_up_storage: CatchUpStorage | None = None,
         **client_options: Any,
     ) -> None:
-        """``look_back`` names the channels to read back after a new session (none
-        without it: no catch-up)."""
+        """``catch_up_storage`` tells which channels to read back after a new session and
+        which messages are stored already (none: no catch-up)."""
         self.app = app
         self.settings = app.settings
         self.engine = app.engine
@@ -99,7 +105,7 @@ class DiscordAdapter:
             on_shard_ready=self._shard_ready,
             **client_options,
         )
-        self._catch_up = CatchUp(self.client, app.settings.discord, look_back)
+        self._catch_up = CatchUp(self.client, app.settings.discord, catch_up_storage)
         self._catching_up: dict[int, asyncio.Event] = {}
         """Shards whose catch-up is reading back: their live messages wait (unset)."""
         self._pending: dict[Place, Pending] = {}

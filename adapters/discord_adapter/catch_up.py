@@ -6,17 +6,19 @@ RESUME covers is only in its channel's history. So when a shard starts a new ses
 (READY, not RESUMED) the adapter reads back the channels it serves on that shard: the
 support channels of its guilds, and the channels with recent inbound messages or an active
 ticket (ticket threads, card threads and, on shard 0, which gets the DMs, DM channels).
-Each is read after the newest message tier0 stored from it, within ``[discord]
-catch_up_hours``, oldest first, at most ``catch_up_messages``. The adapter hands what it
-finds to the same translation and the same per-conversation turns as live messages; the
-engine's message-id de-duplication makes a message seen both ways count once.
+Each is read from a little before the newest message tier0 stored from it (a message
+received just before a crash may be stored after a newer one of another conversation),
+within ``[discord] catch_up_hours``, oldest first; messages tier0 already stored are
+skipped, and at most ``catch_up_messages`` others are taken. The adapter hands them to
+the same translation and the same per-conversation turns as live messages; the engine's
+message-id de-duplication makes a message seen both ways count once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -26,16 +28,29 @@ import discord
 from adapters.discord_adapter.translate import ChannelKind
 from bot.platform_config import DiscordSettings
 
-__all__ = ["Backlog", "CatchUp", "LookBack"]
+__all__ = ["Backlog", "CatchUp", "CatchUpStorage", "LookBack", "Stored"]
 
 log = logging.getLogger(__name__)
 
 LookBack = Callable[[datetime], Mapping[str, str | None]]
 """Channel id -> the newest inbound message stored from it since a time (None: none):
 the channels with recent conversations or active tickets (``storage.catch_up``)."""
+Stored = Callable[[Collection[str]], set[str]]
+"""Which of these message ids tier0 already stored (``storage.catch_up``)."""
 Kind = Callable[[int, object], Awaitable[ChannelKind]]
 SERVED: Final = frozenset({"support", "dm", "ticket_thread", "card_thread"})
 """Where the live path handles people's messages; nothing else is read back."""
+OVERLAP = timedelta(minutes=5)
+"""How far before the newest stored message a channel is read again: messages of other
+conversations received before it may still have been waiting for their turn."""
+PAGE = 100
+"""Discord's largest page of history; one stored-ids query per page."""
+
+
+@dataclass(frozen=True)
+class CatchUpStorage:
+    channels: LookBack
+    stored: Stored
 
 
 @dataclass(frozen=True)
@@ -48,24 +63,25 @@ class Backlog:
 
 class CatchUp:
     def __init__(
-        self, client: discord.Client, settings: DiscordSettings, look_back: LookBack | None
+        self, client: discord.Client, settings: DiscordSettings, storage: CatchUpStorage | None
     ) -> None:
         self._client = client
         self._settings = settings
-        self._look_back = look_back
+        self._storage = storage
 
     @property
     def enabled(self) -> bool:
-        return self._look_back is not None and self._settings.catch_up_hours > 0
+        return self._storage is not None and self._settings.catch_up_hours > 0
 
     async def backlogs(self, shard_id: int, kind_of: Kind) -> AsyncIterator[Backlog]:
-        """Each served channel of ``shard_id`` with messages after the newest one stored
-        from it (or from the start of the window), channel by channel; the support
-        channels are read whether or not tier0 stored anything from them lately."""
-        if self._look_back is None:
+        """Each served channel of ``shard_id`` with messages tier0 has not stored, from
+        shortly before the newest one it stored (or from the start of the window), channel
+        by channel; the support channels are read whether or not tier0 stored anything
+        from them lately."""
+        if self._storage is None:
             return
         since = datetime.now(UTC) - timedelta(hours=self._settings.catch_up_hours)
-        stored = await asyncio.to_thread(self._look_back, since)
+        stored = await asyncio.to_thread(self._storage.channels, since)
         support = set(self._settings.support_channels)
         channels = {**dict.fromkeys(sorted(support)), **stored}
         floor = discord.utils.time_snowflake(since, high=True)
@@ -79,10 +95,11 @@ class CatchUp:
             kind = await kind_of(int(channel_id), channel)
             if kind not in SERVED:
                 continue
-            after = max(floor, int(newest) if newest and newest.isdigit() else 0)
+            newest_id = int(newest) if newest and newest.isdigit() else 0
+            after = max(floor, newest_id - _snowflake_span(OVERLAP))
             last = getattr(channel, "last_message_id", None)
             if last is not None and last <= after:
-                continue  # the channel's newest message is one tier0 has (or too old)
+                continue  # nothing written there since (Discord says so in GUILD_CREATE)
             messages = await self._read(channel, after)
             if messages:
                 authors = [await self._author(m, members) for m in messages]
@@ -111,25 +128,40 @@ class CatchUp:
         return fetched if isinstance(fetched, discord.DMChannel) else None
 
     async def _read(self, channel: discord.abc.Messageable, after: int) -> list[discord.Message]:
+        """People's messages after ``after`` that tier0 has not stored, oldest first, at
+        most ``catch_up_messages``; read a page at a time until that many are found."""
         cap = self._settings.catch_up_messages
+        found: list[discord.Message] = []
+        page: list[discord.Message] = []
         try:
-            messages = [
-                m
-                async for m in channel.history(
-                    limit=cap, after=discord.Object(after), oldest_first=True
-                )
-            ]
+            async for message in channel.history(
+                limit=None, after=discord.Object(after), oldest_first=True
+            ):
+                page.append(message)
+                if len(page) == PAGE:
+                    found += await self._unstored(page)
+                    page = []
+                    if len(found) > cap:
+                        break
+            found += await self._unstored(page)
         except discord.HTTPException as error:
             log.warning("discord: could not read back channel %s: %s", _id(channel), error)
-            return []
-        if len(messages) >= cap:
+        if len(found) > cap:
             log.warning(
-                "discord: read back the limit of %d messages in channel %s; any later ones "
-                "are read at its next new session ([discord] catch_up_messages)",
-                cap,
+                "discord: channel %s has more than %d messages to catch up; the oldest %d "
+                "are handled, the rest at its next new session ([discord] catch_up_messages)",
                 _id(channel),
+                cap,
+                cap,
             )
-        return [m for m in messages if not m.author.bot]
+        return found[:cap]
+
+    async def _unstored(self, page: list[discord.Message]) -> list[discord.Message]:
+        people = [m for m in page if not m.author.bot]
+        if not people or self._storage is None:
+            return people
+        known = await asyncio.to_thread(self._storage.stored, [str(m.id) for m in people])
+        return [m for m in people if str(m.id) not in known]
 
     async def _author(
         self, message: discord.Message, members: dict[int, discord.abc.User]
@@ -153,3 +185,8 @@ class CatchUp:
 
 def _id(channel: discord.abc.Messageable) -> object:
     return getattr(channel, "id", channel)
+
+
+def _snowflake_span(span: timedelta) -> int:
+    """How much a snowflake grows in ``span``: its time (ms) sits above 22 bits."""
+    return int(span.total_seconds() * 1000) << 22

@@ -13,7 +13,7 @@ from bot.engine import Engine
 from bot.events import CommandIssued, MessageReceived, Person, Place
 from bot.records import Card
 from kb import KnowledgeBase
-from storage.catch_up import channels_to_catch_up
+from storage.catch_up import channels_to_catch_up, stored_message_ids
 from storage.db import Database
 from tests.scale.test_query_plans import Statement, captured, seed_history, whole_table_reads
 from tests.support.chat import FakeClock
@@ -54,6 +54,8 @@ def test_channels_with_recent_messages_or_active_tickets_and_where_to_start(
         "801": None,  # its card thread
     }
     assert channels_to_catch_up(database.engine, "slack", clock() - WINDOW) == {}
+    stored = stored_message_ids(database.engine, "discord", ["101", "102", "105", "c1"])
+    assert stored == {"101", "105"}  # "c1" is a console message's id
 
 
 def test_the_look_back_reads_no_table_whole(
@@ -68,8 +70,9 @@ def test_the_look_back_reads_no_table_whole(
 
     with captured(database) as statements:
         assert channels_to_catch_up(database.engine, "discord", clock() - WINDOW)
+        assert stored_message_ids(database.engine, "discord", ["101", "102"]) == {"101"}
 
-    assert len(statements) == 4
+    assert len(statements) == 5
     assert whole_table_reads(database, statements) == []
     # Every inbound message is in the rate limit's partial index too, which the check
     # above lets pass whole: the window must be read from its own index, by range.
