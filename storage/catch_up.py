@@ -2,9 +2,10 @@
 
 Discord sends a message once, to whichever session is connected; one written while no
 tier0 process was connected is only in the channel's history. The adapter reads that
-history after each new session, starting after the newest message tier0 already stored
-from the channel, for the channels it serves: those with recent inbound messages and
-those of active tickets (the requester's conversation and the agents' card threads).
+history after each new session, from shortly before the newest message tier0 stored
+from the channel, skipping the messages it stored, for the channels it serves: those
+with recent inbound messages and those of active tickets (the requester's conversation
+and the agents' card threads).
 """
 
 from __future__ import annotations
@@ -25,47 +26,60 @@ def channels_to_catch_up(engine: Engine, platform: str, since: datetime) -> dict
     ``since`` (None: none; the look-back starts at ``since``).
 
     "Newest" is the last stored (the highest row id): messages are stored as they arrive.
-    Each query is served by an index (``tests/storage/test_catch_up_queries.py``).
+    Each statement reads one table through an index condition, so no plan can walk a
+    table whole (``tests/storage/test_catch_up_queries.py``).
     """
-    active = sorted(ACTIVE_STATUSES)
     with engine.connect() as connection:
-        newest_rows = connection.execute(
-            select(ConversationRow.channel, func.max(MessageRow.id))
-            .join(ConversationRow, ConversationRow.id == MessageRow.conversation_id)
-            .where(
-                MessageRow.platform == platform,
-                # Literal 'in', not a parameter: so the partial index's condition is seen to hold.
-                MessageRow.direction == literal_column("'in'"),
-                MessageRow.created_at >= since,
+        newest_by_conversation = dict(
+            connection.execute(
+                select(MessageRow.conversation_id, func.max(MessageRow.id))
+                .where(
+                    MessageRow.platform == platform,
+                    # Literal 'in': so the partial index's condition is seen to hold.
+                    MessageRow.direction == literal_column("'in'"),
+                    MessageRow.created_at >= since,
+                )
+                .group_by(MessageRow.conversation_id)
+            ).all()
+        )
+        active = connection.execute(
+            select(TicketRow.id, TicketRow.conversation_id).where(
+                TicketRow.status.in_(sorted(ACTIVE_STATUSES))
             )
-            .group_by(ConversationRow.channel)
-        ).all()
-        by_row = {int(row_id): str(channel) for channel, row_id in newest_rows}
-        found: dict[str, str | None] = {}
-        if by_row:
-            platform_ids = connection.execute(
-                select(MessageRow.id, MessageRow.platform_message_id).where(
-                    MessageRow.id.in_(sorted(by_row))
+        )
+        tickets = {ticket_id: conversation_id for ticket_id, conversation_id in active}
+        wanted = set(newest_by_conversation) | set(tickets.values())
+        channels = dict(
+            connection.execute(
+                select(ConversationRow.id, ConversationRow.channel).where(
+                    ConversationRow.id.in_(sorted(wanted)), ConversationRow.platform == platform
                 )
             ).all()
-            found = {by_row[row_id]: message_id for row_id, message_id in platform_ids}
-        ticket_places = connection.scalars(
-            select(ConversationRow.channel)
-            .join(TicketRow, TicketRow.conversation_id == ConversationRow.id)
-            .where(TicketRow.status.in_(active), ConversationRow.platform == platform)
-        ).all()
+        )
         card_threads = connection.scalars(
-            select(TicketCardRow.thread)
-            .join(TicketRow, TicketRow.id == TicketCardRow.ticket_id)
-            .where(
-                TicketRow.status.in_(active),
+            select(TicketCardRow.thread).where(
+                TicketCardRow.ticket_id.in_(sorted(tickets)),
                 TicketCardRow.platform == platform,
                 TicketCardRow.thread.is_not(None),
             )
         ).all()
-    for channel in [*ticket_places, *card_threads]:
-        if channel:
-            found.setdefault(str(channel), None)
+        newest_by_channel: dict[str, int] = {}
+        for conversation_id, row_id in newest_by_conversation.items():
+            channel = channels[conversation_id]
+            newest_by_channel[channel] = max(row_id, newest_by_channel.get(channel, 0))
+        platform_ids = dict(
+            connection.execute(
+                select(MessageRow.id, MessageRow.platform_message_id).where(
+                    MessageRow.id.in_(sorted(newest_by_channel.values()))
+                )
+            ).all()
+        )
+    found: dict[str, str | None] = {
+        channel: platform_ids[row_id] for channel, row_id in newest_by_channel.items()
+    }
+    for place in [*channels.values(), *card_threads]:
+        if place:
+            found.setdefault(place, None)
     return found
 
 

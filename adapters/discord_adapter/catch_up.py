@@ -49,6 +49,8 @@ PAGE = 100
 
 @dataclass(frozen=True)
 class CatchUpStorage:
+    """What catch-up asks the database; ``build_discord_adapter`` wires it to storage."""
+
     channels: LookBack
     stored: Stored
 

@@ -72,7 +72,7 @@ def test_the_look_back_reads_no_table_whole(
         assert channels_to_catch_up(database.engine, "discord", clock() - WINDOW)
         assert stored_message_ids(database.engine, "discord", ["101", "102"]) == {"101"}
 
-    assert len(statements) == 5
+    assert len(statements) == 6
     assert whole_table_reads(database, statements) == []
     # Every inbound message is in the rate limit's partial index too, which the check
     # above lets pass whole: the window must be read from its own index, by range.
