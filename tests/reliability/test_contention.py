@@ -45,13 +45,6 @@ def sqlite_file(tmp_path: Path, _sqlite_template: Path) -> Iterator[Database]:
 
 
 @pytest.fixture
-def spool(tmp_path: Path) -> Iterator[SqliteSpool]:
-    spool = SqliteSpool(tmp_path / "spool" / "tier0-spool.sqlite")
-    yield spool
-    spool.close()
-
-
-@pytest.fixture
 def chat(
     sqlite_file: Database, sample_kb: KnowledgeBase, clock: FakeClock, spool: SqliteSpool
 ) -> Chat:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
@@ -45,13 +44,6 @@ def database(network: Unpluggable) -> Iterator[Database]:
         db = Database(engine)
         cleanup.callback(db.close)
         yield db
-
-
-@pytest.fixture
-def spool(tmp_path: Path) -> Iterator[SqliteSpool]:
-    spool = SqliteSpool(tmp_path / "spool" / "tier0-spool.sqlite")
-    yield spool
-    spool.close()
 
 
 @pytest.fixture
