@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from bot.outage_log import OutageLog
 from bot.outbox import Delivery, Outbox, lane_of
 
 __all__ = ["Dispatcher", "Send"]
@@ -39,7 +40,10 @@ class Dispatcher:
         *,
         batch: int = 50,
         lanes_at_once: int = 16,
+        outage: Callable[[BaseException], bool] = lambda error: False,
     ) -> None:
+        """``outage``: whether an error means the database is unreachable (logged sparingly,
+        see ``bot.outage_log``)."""
         self._outbox = outbox
         self._platform = platform
         self._send = send
@@ -50,6 +54,7 @@ class Dispatcher:
         # Its own thread: under a backlog of inbound events (which fill the loop's default
         # executor), replies already decided still go out instead of queueing behind them.
         self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"{platform}-outbox")
+        self._database_state = OutageLog(log, f"{platform} delivery loop", outage)
         self._marks = _GroupMarks(lambda ids: self._database(self._outbox.delivered, ids))
 
     async def _database(self, call: Callable[..., T], *args: Any) -> T:
@@ -145,8 +150,11 @@ class Dispatcher:
             self._wake.clear()
             try:
                 await self.flush()
-            except Exception:
-                log.exception("%s delivery loop failed; retrying", self._platform)
+            except Exception as error:
+                if not self._database_state.failed(error):
+                    log.exception("%s delivery loop failed; retrying", self._platform)
+            else:
+                self._database_state.succeeded()
             waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:

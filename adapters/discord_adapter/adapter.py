@@ -39,6 +39,7 @@ from bot.events import ButtonPressed, Event, MessageReceived, Person, Place
 from bot.messages import pick_locale, say
 from bot.outbox import Delivery
 from storage.catch_up import channels_to_catch_up, stored_message_ids
+from storage.spool import is_outage
 
 __all__ = ["DiscordAdapter", "build_discord_adapter", "discord_secrets"]
 
@@ -119,7 +120,9 @@ class DiscordAdapter:
             self._pending,
             self._replied_to,
         )
-        self.dispatcher = Dispatcher(self.engine.outbox, PLATFORM, self.sender.send)
+        self.dispatcher = Dispatcher(
+            self.engine.outbox, PLATFORM, self.sender.send, outage=is_outage
+        )
         self._layout: Layout | None = None
         self._connection: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[Any]] = set()

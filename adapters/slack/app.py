@@ -69,6 +69,7 @@ from bot.messages import pick_locale, say
 from bot.outbox import Delivery
 from bot.records import Card
 from storage.inbox import Inbox
+from storage.spool import is_outage
 
 __all__ = ["SlackAdapter", "build_slack_adapter", "slack_secrets"]
 
@@ -161,7 +162,7 @@ class SlackAdapter:
             },
             locale=app.settings.default_locale,
         )
-        self.dispatcher = Dispatcher(app.engine.outbox, PLATFORM, self.send)
+        self.dispatcher = Dispatcher(app.engine.outbox, PLATFORM, self.send, outage=is_outage)
         self.workspace = ""
         self.http_address: tuple[str, int] | None = None
         self._socket: AsyncSocketModeHandler | None = None

@@ -3,6 +3,8 @@ spooled, their writers told, and handled once, in order, when it answers again."
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterator
 from contextlib import ExitStack
 
@@ -10,11 +12,13 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from adapters.delivery import Dispatcher
 from bot.actions import Refuse
 from bot.config import Settings
 from bot.engine import Engine
 from bot.events import MessageReceived
 from bot.messages import say
+from bot.outbox import Delivery
 from bot.spool import EventSpool
 from kb import KnowledgeBase
 from storage.db import Database, upgrade
@@ -99,3 +103,38 @@ def test_the_scheduled_replay_drains_the_spool_and_a_later_redelivery_changes_no
 
     assert replayed and len(spool) == 0 and again.actions == []
     assert transcript(database) == ["talk to a human", "still broken"]
+
+
+def test_the_delivery_loop_tells_an_outage_once_and_its_end_without_tracebacks(
+    chat: Chat, network: Unpluggable, caplog: pytest.LogCaptureFixture
+) -> None:
+    sent: list[Delivery] = []
+
+    async def send(delivery: Delivery) -> None:
+        sent.append(delivery)
+
+    async def outage_then_recovery() -> None:
+        dispatcher = Dispatcher(chat.engine.outbox, "console", send, outage=is_outage)
+        stop = asyncio.Event()
+        running = asyncio.create_task(dispatcher.run(stop, interval=0.05))
+        network.unplug()
+        await asyncio.sleep(1.5)  # about 30 tries
+        network.plug()
+        await asyncio.to_thread(chat.say, "my vpn won't connect")
+        dispatcher.wake()
+        for _ in range(200):
+            if sent:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await running
+
+    caplog.set_level(logging.WARNING, logger="adapters.delivery")
+    asyncio.run(outage_then_recovery())
+
+    told = [r.getMessage() for r in caplog.records if r.name == "adapters.delivery"]
+    assert len(told) == 2, told
+    assert told[0].startswith("console delivery loop: database unreachable")
+    assert told[1].startswith("console delivery loop: database reachable again after")
+    assert not any(r.exc_info for r in caplog.records if r.name == "adapters.delivery")
+    assert sent  # and the reply decided after it went out
