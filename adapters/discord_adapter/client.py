@@ -234,6 +234,12 @@ def declare_commands(
         interaction: discord.Interaction, summary: str | None = None, ticket: str | None = None
     ) -> None: ...
 
+    @command("link", "Staff: mark a ticket as a repeat of another; it gets that one's answer")
+    @app_commands.describe(parent="The ticket it repeats, e.g. T-12", ticket=TICKET)
+    async def link(
+        interaction: discord.Interaction, parent: str, ticket: str | None = None
+    ) -> None: ...
+
     @command("tickets", "Staff: list open tickets")
     async def tickets(interaction: discord.Interaction) -> None: ...
 

@@ -63,6 +63,7 @@ ENGINE_COMMANDS: Final = (
     "escalate",
     "priority",
     "resolve",
+    "link",
     "tickets",
 )
 """Slash commands named as the engine names them, so its help text is right on Discord."""
@@ -77,6 +78,7 @@ _TEXT_OPTIONS: Final = {
     "escalate": "reason",
     "priority": "level",
     "resolve": "summary",
+    "link": "parent",
 }
 
 

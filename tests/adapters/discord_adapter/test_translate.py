@@ -8,6 +8,7 @@ from typing import Any
 
 from adapters.discord_adapter.ids import custom_id, parse_custom_id, personal_place, place
 from adapters.discord_adapter.translate import (
+    ENGINE_COMMANDS,
     NO_REASON,
     Channel,
     Layout,
@@ -15,6 +16,7 @@ from adapters.discord_adapter.translate import (
     interaction_event,
     message_event,
 )
+from bot.agent_commands import AGENT_COMMANDS
 from bot.events import ButtonPressed, CommandIssued, MessageReceived
 
 PAYLOADS = Path(__file__).parent / "payloads"
@@ -77,6 +79,27 @@ def test_a_slash_command_keeps_the_engine_name_roles_and_locale() -> None:
     assert (event.name, event.args) == ("assign", ("T-7", f"discord:{BOB}"))
     assert event.place == place(TRIAGE) and event.event_id == interaction["id"]
     assert event.person.roles == frozenset({STAFF_ROLE}) and event.person.locale == "pt-BR"
+
+
+def test_link_names_the_duplicate_then_the_ticket_it_repeats() -> None:
+    interaction = payload("command_assign.json")
+    interaction["data"] = {
+        "name": "link",
+        "type": 1,
+        "options": [
+            {"name": "parent", "type": 3, "value": "T-2"},
+            {"name": "ticket", "type": 3, "value": "T-7"},
+        ],
+    }
+
+    event = interaction_event(interaction, "triage", LAYOUT)
+
+    assert isinstance(event, CommandIssued)
+    assert (event.name, event.args) == ("link", ("T-7", "T-2"))
+
+
+def test_every_agent_command_of_the_engine_is_a_discord_command() -> None:
+    assert set(ENGINE_COMMANDS) >= AGENT_COMMANDS
 
 
 def test_the_support_command_without_a_question_asks_for_one_in_a_form() -> None:
