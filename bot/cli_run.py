@@ -62,7 +62,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 1 if errors else 0
         scheduler = build_scheduler(app, adapters)
         with operations(app):  # /healthz and /metrics, when [service] metrics_port is set
-            asyncio.run(serve(adapters, settings.service.shutdown_grace_seconds, scheduler))
+            service = settings.service
+            asyncio.run(
+                serve(adapters, service.shutdown_grace_seconds, scheduler, service.engine_threads)
+            )
         return 0
     finally:
         app.close()

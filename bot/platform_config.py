@@ -27,6 +27,8 @@ class ServiceSettings(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=600)
+    # Threads that run the engine (database-bound) beside the event loop that acknowledges.
+    engine_threads: int = Field(default=2, ge=1, le=64)
     database_wait_seconds: float = Field(default=30.0, ge=0, le=3600)
     # Several workers on one database: how long a worker's claim on a reply it is sending
     # lasts, and the scheduler lease (one worker runs the SLA jobs; another takes over this

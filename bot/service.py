@@ -13,6 +13,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, cast
 
@@ -116,15 +117,22 @@ def _load(reference: str) -> Callable[..., Any]:
 
 
 async def serve(
-    adapters: Sequence[Adapter], grace_seconds: float, scheduler: JobScheduler | None = None
+    adapters: Sequence[Adapter],
+    grace_seconds: float,
+    scheduler: JobScheduler | None = None,
+    engine_threads: int = 2,
 ) -> None:
     """Run until SIGTERM/SIGINT, then shut down within ``grace_seconds``.
+
+    The engine runs on ``engine_threads`` threads (the loop's default executor): few, as
+    they share the interpreter lock with the loop, which must acknowledge within seconds.
 
     The ``scheduler`` (SLA sweeps, digests) starts once every adapter is up and stops
     first, so what its jobs store is still sent by the dispatchers on the way out.
     """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(engine_threads, thread_name_prefix="tier0-engine"))
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     dispatching = asyncio.Event()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
+import time
 
 import pytest
 
@@ -108,3 +110,25 @@ def test_the_scheduler_handles_a_message_a_crash_left_unhandled(
 
     cards = [d.action for d in adapter.sent if isinstance(d.action, PostTicketCard)]
     assert [card.ticket.subject for card in cards] == [question]
+
+
+def test_events_are_handled_on_as_many_engine_threads_as_configured(chat: Chat) -> None:
+    """Few threads: they share the interpreter lock with the loop that acknowledges."""
+    adapter = RecordingAdapter(chat)
+    used: set[str] = set()
+
+    def handle() -> None:  # as an adapter runs the engine: asyncio.to_thread
+        used.add(threading.current_thread().name)
+        time.sleep(0.05)
+
+    async def scenario() -> None:
+        server = asyncio.create_task(serve([adapter], grace_seconds=5, engine_threads=2))
+        while adapter.events != ["started"]:
+            await asyncio.sleep(0.01)
+        await asyncio.gather(*(asyncio.to_thread(handle) for _ in range(8)))
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(server, timeout=5)
+
+    asyncio.run(scenario())
+
+    assert len(used) == 2 and all(name.startswith("tier0-engine") for name in used)
