@@ -71,6 +71,19 @@ class _Invalid(Exception):
     """A file breaks the article format; the message is shown to whoever edits it."""
 
 
+class _TextLoader(yaml.SafeLoader):
+    """YAML that reads every unquoted value as the text written, except an empty one or
+    ``null``. Every front-matter field is text, and plain YAML would turn an intent
+    called ``no`` into false, ``1.10`` into 1.1 and ``2024-01-01`` into a date: the
+    article would be skipped, or its phrasing changed, for want of quotes."""
+
+
+_TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag == "tag:yaml.org,2002:null"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_articles(paths: Sequence[Path]) -> LoadResult:
     """Load every ``*.md`` under ``paths`` (folders recursively, or single files)."""
     articles: list[Article] = []
@@ -117,7 +130,7 @@ def _parse(path: Path) -> Article:
     if match is None:
         raise _Invalid("no YAML front matter: the file must start with '---' and close it")
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = yaml.load(match.group(1), Loader=_TextLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
@@ -127,8 +140,6 @@ def _parse(path: Path) -> Article:
         raise _Invalid("front matter must be a YAML mapping (key: value lines)")
 
     article_id = meta.get("id", path.stem)
-    if isinstance(article_id, int) and not isinstance(article_id, bool):
-        article_id = str(article_id)
     if not isinstance(article_id, str) or not article_id.strip():
         raise _Invalid("'id' must be a non-empty string")
     if len(article_id.strip()) > MAX_ID_LENGTH:
@@ -172,11 +183,11 @@ def _strings(meta: dict[Any, Any], key: str, *, required: bool) -> tuple[str, ..
         raise _Invalid(f"'{key}' must be a list of strings")
     items: list[str] = []
     for n, item in enumerate(value, start=1):
-        if isinstance(item, bool) or not isinstance(item, str | int | float):
+        if not isinstance(item, str):
             raise _Invalid(f"'{key}' item {n} must be a string")
-        if not str(item).strip():
+        if not item.strip():
             raise _Invalid(f"'{key}' item {n} is empty")
-        items.append(str(item).strip())
+        items.append(item.strip())
     if required and not items:
         raise _Invalid(f"'{key}' is empty: give at least one")
     return tuple(items)

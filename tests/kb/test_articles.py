@@ -91,3 +91,26 @@ def test_summary_is_first_paragraph_or_title(tmp_path: Path) -> None:
     write(tmp_path, "empty.md", "---\ntitle: Only a title\nquestions: [q]\n---\n")
     (article,) = load_articles([tmp_path]).articles
     assert article.summary == "Only a title"
+
+
+def test_unquoted_values_are_read_as_the_text_written(tmp_path: Path) -> None:
+    """Plain YAML would read these as false, true, 1.1 and a date: the article would be
+    skipped (an id or title that is not text) or a phrasing silently changed."""
+    write(
+        tmp_path,
+        "answer.md",
+        "---\nid: no\ntitle: Yes\nquestions:\n  - off\n  - 1.10\n  - 2024-01-01\n"
+        "tags: [on, 2fa]\n---\nBody.\n",
+    )
+    result = load_articles([tmp_path])
+    assert result.errors == ()
+    (article,) = result.articles
+    assert (article.id, article.title) == ("no", "Yes")
+    assert article.questions == ("off", "1.10", "2024-01-01")
+    assert article.tags == ("on", "2fa")
+
+
+def test_a_list_where_text_belongs_is_reported(tmp_path: Path) -> None:
+    write(tmp_path, "nested.md", "---\ntitle: T\nquestions:\n  - [a, b]\n---\n")
+    (error,) = load_articles([tmp_path]).errors
+    assert "'questions' item 1 must be a string" in error.reason
