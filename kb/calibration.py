@@ -44,6 +44,7 @@ __all__ = [
     "calibrate_thresholds",
     "find_calibration",
     "load_calibration",
+    "suggest_threshold",
 ]
 
 CALIBRATION_FILE = "tier0-calibration.json"
@@ -186,10 +187,10 @@ def calibrate_thresholds(outcomes: Sequence[Outcome], configured: Thresholds) ->
     best = np.flatnonzero(scores >= scores.max() - 1e-12)[-1]
     answer = float(candidates[best])
     unanswered = [o for c, o in tops if o.matches and c < answer]
-    return Thresholds(answer, _suggest_threshold(unanswered, configured.suggest))
+    return Thresholds(answer, suggest_threshold(unanswered, configured.suggest))
 
 
-def _suggest_threshold(unanswered: Sequence[Outcome], configured: float) -> float:
+def suggest_threshold(unanswered: Sequence[Outcome], configured: float) -> float:
     """The lowest chance-listed threshold at which offered lists hold the expected article
     at least ``SUGGEST_HIT_TARGET`` of the time; failing that, the most reliable one."""
     if not unanswered:

