@@ -226,6 +226,12 @@ def everything_tier0_does_per_message(
     DatabaseLease(database.engine, "scheduler", "me", timedelta(seconds=30), clock).hold()
 
 
+QUEUE_INDEX = "% WHERE %IS NULL%"
+"""A partial index of work not yet done (unhandled messages, unsent replies) stays small
+however much history there is, so reading it whole is fine; one over every inbound
+message (``direction = 'in'``) grows with the table and is not."""
+
+
 def whole_table_reads(database: Database, statements: list[Statement]) -> list[str]:
     with database.engine.connect() as connection:
         if database.engine.dialect.name == "postgresql":
@@ -234,9 +240,9 @@ def whole_table_reads(database: Database, statements: list[Statement]) -> list[s
 
 
 def _postgres_full_reads(connection: Any, statements: list[Statement]) -> list[str]:
-    partial = set(
+    queues = set(
         connection.execute(
-            text("SELECT indexname FROM pg_indexes WHERE indexdef LIKE '% WHERE %'")
+            text(f"SELECT indexname FROM pg_indexes WHERE indexdef LIKE '{QUEUE_INDEX}'")
         ).scalars()
     )
     connection.execute(text("SET enable_seqscan = off"))
@@ -245,30 +251,34 @@ def _postgres_full_reads(connection: Any, statements: list[Statement]) -> list[s
         raw = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters)
         value = raw.scalar()
         plan = (json.loads(value) if isinstance(value, str) else value)[0]["Plan"]
-        for node in _nodes(plan):
-            table = node.get("Relation Name", "")
+        for node, table in _nodes(plan, ""):
             if table not in GROWING:
                 continue
             whole = node["Node Type"] == "Seq Scan" or (
                 "Index" in node["Node Type"]
                 and "Index Cond" not in node
-                and node.get("Index Name") not in partial
+                and node.get("Index Name") not in queues
             )
             if whole:
                 found.append(f"{node['Node Type']} on {table}: {statement}")
     return found
 
 
-def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
+def _nodes(plan: dict[str, Any], table: str) -> Iterator[tuple[dict[str, Any], str]]:
+    """Every node with the table it reads: a Bitmap Index Scan names only its index, and
+    reads for the Bitmap Heap Scan above it."""
+    table = plan.get("Relation Name", table)
+    yield plan, table
     for child in plan.get("Plans", []):
-        yield from _nodes(child)
+        yield from _nodes(child, table)
 
 
 def _sqlite_full_reads(connection: Any, statements: list[Statement]) -> list[str]:
-    partial = set(
+    queues = set(
         connection.execute(
-            text("SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '% WHERE %'")
+            text(
+                f"SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '{QUEUE_INDEX}'"
+            )
         ).scalars()
     )
     found = []
@@ -276,7 +286,7 @@ def _sqlite_full_reads(connection: Any, statements: list[Statement]) -> list[str
         rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
         for *_, detail in rows:
             scan = re.match(r"SCAN (\w+)(?: USING (?:COVERING )?INDEX (\w+))?", detail)
-            if scan and scan.group(1) in GROWING and scan.group(2) not in partial:
+            if scan and scan.group(1) in GROWING and scan.group(2) not in queues:
                 found.append(f"{detail}: {statement}")
     return found
 
@@ -290,3 +300,19 @@ def test_no_query_per_message_in_the_outbox_or_the_sweep_reads_a_whole_table(
 
     assert len(statements) > 40  # the whole path was captured, not a few pings
     assert whole_table_reads(database, statements) == []
+
+
+def test_reading_a_partial_index_that_grows_with_history_counts_as_a_whole_table_read(
+    database: Database, clock: FakeClock
+) -> None:
+    """Every inbound message is in ``ix_messages_inbound_by_user``: a query that reads that
+    index from end to end costs as much as reading the table, and must be caught."""
+    seed_history(database, clock)
+    every_inbound = ("SELECT user_id, created_at FROM messages WHERE direction = 'in'", ())
+    one_users_recent = (
+        "SELECT created_at FROM messages WHERE direction = 'in' AND user_id = 1"
+        " AND created_at > '2000-01-01'",
+        (),
+    )
+    assert len(whole_table_reads(database, [every_inbound])) == 1
+    assert whole_table_reads(database, [one_users_recent]) == []
