@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Final, Literal
 
@@ -39,7 +39,7 @@ from adapters.slack.article_form import (
 from adapters.slack.directory import Directory
 from adapters.slack.live_articles import ArticleField
 from adapters.slack.once import posted_before, retry_handlers, tag_of, tagged
-from adapters.slack.received import ReceivedPayloads
+from adapters.slack.received import RETRY_DELAYS, ReceivedPayloads
 from adapters.slack.render import (
     SHOW_ANSWER_ACTION,
     ApiCall,
@@ -120,6 +120,7 @@ class SlackAdapter:
         app_token: str | None = None,
         signing_secret: str | None = None,
         ping_interval: float = 5.0,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
         self._app = app
         self._engine = app.engine
@@ -169,7 +170,7 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._turns = TurnTaking()  # one event at a time per conversation, in order
-        self.received = ReceivedPayloads(inbox)
+        self.received = ReceivedPayloads(inbox, retry_delays)
         self._adopting: asyncio.Task[None] | None = None
         self._register()
 
@@ -203,7 +204,7 @@ class SlackAdapter:
             await self.stop()
             raise
         adopted = await self.received.adopt_orphans(self.bolt)
-        self._adopting = asyncio.create_task(self.received.keep_adopting(self.bolt))
+        self._adopting = asyncio.create_task(self.received.keep_up(self.bolt))
         if adopted:
             log.info("slack: handling %d event(s) a stopped process had received", adopted)
         if self.mode == "socket":

@@ -2,10 +2,15 @@
 
 Bolt acknowledges an event before its listener runs, and Slack never sends an acknowledged
 event again, so a listener middleware (which runs before the acknowledgement) records the
-payload first. The listener forgets it when it finishes, even with an error (a failure
-that repeats must not come back with every restart); a listener cut short by shutdown or a
-kill does not, so the payload is still there for the next process, which feeds it through
-Bolt again as if Slack had just sent it.
+payload first. The listener forgets it when it finishes; a listener cut short by shutdown
+or a kill does not, so the payload is still there for the next process, which feeds it
+through Bolt again as if Slack had just sent it.
+
+A listener that fails because Slack could not be reached or answered with a server error
+(a look-up of the person, opening their DM) keeps its payload and is fed through Bolt
+again after ``RETRY_DELAYS``; the number of tries so far travels in the payload, so a
+restart goes on counting. Any other failure, or the last try's, forgets it (logged): a
+failure that repeats must not come back for ever.
 """
 
 from __future__ import annotations
@@ -13,11 +18,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 
 from storage.inbox import Inbox
 
@@ -26,14 +35,29 @@ __all__ = ["ReceivedPayloads"]
 log = logging.getLogger("adapters.slack")
 
 _ENTRY: Final = "tier0_inbox_entry"
+_BODY: Final = "tier0_inbox_body"
+TRIES: Final = "tier0_tries"
+"""Key of the payload that counts the tries that failed for a passing reason."""
 ADOPT_INTERVAL: Final = 30.0
 """How often a running adapter looks for payloads left by a process that died and was not
 started again (a restarted one adopts its predecessor's at start)."""
+RETRY_DELAYS: Final = (2.0, 15.0, 60.0, 300.0, 900.0)
+"""Seconds before each new try of a payload whose handling met an unreachable or failing
+Slack: about 21 minutes in all, past Slack's own retries of unacknowledged events."""
+_TICK: Final = 1.0
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    body: dict[str, Any]
+    due: float
 
 
 class ReceivedPayloads:
-    def __init__(self, inbox: Inbox) -> None:
+    def __init__(self, inbox: Inbox, retry_delays: Sequence[float] = RETRY_DELAYS) -> None:
         self.inbox = inbox
+        self._retry_delays = tuple(retry_delays)
+        self._waiting: dict[int, _Waiting] = {}
 
     async def record(
         self, body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
@@ -43,20 +67,52 @@ class ReceivedPayloads:
         If the disk refuses, the error reaches Bolt, which answers Slack with a 500, and
         Slack sends the event again later."""
         context[_ENTRY] = self.inbox.record(json.dumps(body))
+        context[_BODY] = body
         await next()
 
     async def handled(self, work: Awaitable[None], context: AsyncBoltContext) -> None:
-        """Run the listener's ``work``; forget the payload unless the work was cancelled."""
+        """Run the listener's ``work``; forget the payload unless the work was cancelled
+        or failed for a passing reason and will be tried again."""
         entry = context.get(_ENTRY)
-        cancelled = False
+        keep = False
         try:
             await work
         except asyncio.CancelledError:
-            cancelled = True
+            keep = True
             raise
+        except Exception as error:
+            keep = entry is not None and self._try_later(entry, context.get(_BODY), error)
+            if not keep:
+                raise
         finally:
-            if entry is not None and not cancelled:
+            if entry is not None and not keep:
                 self.inbox.forget(entry)
+
+    def _try_later(self, entry: int, body: dict[str, Any] | None, error: Exception) -> bool:
+        if body is None or not passing(error):
+            return False
+        tries = int(body.get(TRIES, 0)) + 1
+        kind = str(body.get("type", "payload"))
+        if tries > len(self._retry_delays):
+            log.error("slack: gave up on a %s after %d tries: %s", kind, tries, error)
+            return False
+        delay = self._retry_delays[tries - 1]
+        self._waiting[entry] = _Waiting({**body, TRIES: tries}, time.monotonic() + delay)
+        log.warning("slack: could not handle a %s (%s); trying again in %.0f s", kind, error, delay)
+        return True
+
+    async def retry_due(self, bolt: AsyncApp) -> int:
+        """Feed the payloads whose next try is due through ``bolt`` again; how many.
+
+        Each is recorded anew (with its count of tries) before its old entry is forgotten,
+        so there is no moment when neither is on disk."""
+        now = time.monotonic()
+        due = [entry for entry, waiting in self._waiting.items() if waiting.due <= now]
+        for entry in due:
+            waiting = self._waiting.pop(entry)
+            await bolt.async_dispatch(AsyncBoltRequest(body=waiting.body, mode="socket_mode"))
+            self.inbox.forget(entry)
+        return len(due)
 
     async def adopt_orphans(self, bolt: AsyncApp) -> int:
         """Feed the payloads dead processes left through ``bolt``, oldest first; how many.
@@ -70,11 +126,25 @@ class ReceivedPayloads:
             count += 1
         return count
 
-    async def keep_adopting(self, bolt: AsyncApp) -> None:
-        """Adopt orphans every ``ADOPT_INTERVAL`` seconds until cancelled."""
+    async def keep_up(self, bolt: AsyncApp) -> None:
+        """Until cancelled: try again what is due, and adopt orphans every
+        ``ADOPT_INTERVAL`` seconds."""
+        next_adoption = time.monotonic() + ADOPT_INTERVAL
         while True:
-            await asyncio.sleep(ADOPT_INTERVAL)
+            await asyncio.sleep(_TICK)
             try:
-                await self.adopt_orphans(bolt)
+                await self.retry_due(bolt)
+                if time.monotonic() >= next_adoption:
+                    next_adoption = time.monotonic() + ADOPT_INTERVAL
+                    await self.adopt_orphans(bolt)
             except Exception:
-                log.exception("slack: could not adopt a dead process's inbox")
+                log.exception("slack: could not feed kept payloads through Bolt again")
+
+
+def passing(error: BaseException) -> bool:
+    """Whether ``error`` says Slack could not be reached or failed on its side (worth
+    another try later), rather than that the request itself was wrong."""
+    if isinstance(error, SlackApiError):
+        status = int(getattr(error.response, "status_code", 0) or 0)
+        return status >= 500 or status == 429
+    return isinstance(error, aiohttp.ClientError | TimeoutError | ConnectionError)

@@ -12,12 +12,13 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from adapters.slack import SlackAdapter
+from adapters.slack.received import RETRY_DELAYS
 from bot.app import App
 from bot.config import Settings, TicketSettings, TierSettings
 from bot.engine import Engine
@@ -114,9 +115,11 @@ class SlackBot:
         clock: FakeClock,
         settings: Settings | None = None,
         inbox_folder: Path | None = None,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
         """``inbox_folder``: where Slack payloads wait until handled (a fresh temporary
-        folder, removed at ``close``, unless given)."""
+        folder, removed at ``close``, unless given); ``retry_delays``: when a payload whose
+        handling met a failing Slack is tried again."""
         self.fake = fake
         self.mode = mode
         self.clock = clock
@@ -132,6 +135,7 @@ class SlackBot:
             app_token=fake.workspace.app_token if mode == "socket" else None,
             signing_secret=SIGNING_SECRET if mode == "http" else None,
             ping_interval=1.0,
+            retry_delays=retry_delays,
         )
         self._loop = LoopThread()
         self._stop: asyncio.Event | None = None

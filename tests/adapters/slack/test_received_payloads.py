@@ -4,6 +4,7 @@ a killed process acknowledged but never stored is answered by the next one, once
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,64 @@ def test_payloads_are_forgotten_once_handled(socket_bot: SlackBot) -> None:
     socket_bot.posted(dm, "welcome")
 
     assert len(socket_bot.adapter.received.inbox) == 0
+
+
+def test_a_command_met_by_a_failing_slack_is_answered_once_slack_is_back(
+    slack: FakeSlack, database: Database, sample_kb: KnowledgeBase, clock: FakeClock
+) -> None:
+    """Opening the DM fails (503, and again on each of the client's own retries): the
+    payload stays in the inbox and is handled again a moment later, not dropped."""
+    bot = SlackBot(slack, "socket", database, sample_kb, clock, retry_delays=(0.5,)).start()
+    try:
+        slack.fail_with_status("conversations.open", 503, times=3)
+        bot.command(DAN, "new printer on floor 3 is on fire", "C0GENERAL")
+        slack.wait_for_call("conversations.open", ok=False)
+        bot.posted(bot.dm(DAN), "opened ticket T-1")
+        assert len(bot.adapter.received.inbox) == 0
+        opened = [c for c in slack.calls("chat.postMessage") if "opened ticket" in repr(c.params)]
+        assert len(opened) == 1
+    finally:
+        bot.close()
+
+
+def test_a_payload_slack_keeps_failing_on_is_given_up_after_the_last_try(
+    slack: FakeSlack, database: Database, sample_kb: KnowledgeBase, clock: FakeClock
+) -> None:
+    bot = SlackBot(slack, "socket", database, sample_kb, clock, retry_delays=(0.2, 0.2)).start()
+    try:
+        slack.fail_with_status("conversations.open", 503, times=100)
+        bot.command(DAN, "new printer on floor 3 is on fire", "C0GENERAL")
+        tried = calls_once_quiet(slack, "conversations.open", quiet=4.0)
+        assert tried >= 3  # the first try and two more, each with the client's own retries
+        assert len(bot.adapter.received.inbox) == 0  # forgotten, not kept for ever
+        assert not [c for c in slack.calls("chat.postMessage") if "T-1" in repr(c.params)]
+    finally:
+        bot.close()
+
+
+def calls_once_quiet(slack: FakeSlack, method: str, quiet: float) -> int:
+    """How many calls to ``method`` there were once none came for ``quiet`` seconds."""
+    seen, since = -1, time.monotonic()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        now = len(slack.calls(method))
+        if now != seen:
+            seen, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return seen
+        time.sleep(0.05)
+    raise AssertionError(f"{method} was still being called after 30 s")
+
+
+def test_a_failure_that_is_not_slacks_is_not_tried_again(
+    slack: FakeSlack, database: Database, sample_kb: KnowledgeBase, clock: FakeClock
+) -> None:
+    bot = SlackBot(slack, "socket", database, sample_kb, clock, retry_delays=(0.2,)).start()
+    try:
+        slack.fail_with_error("conversations.open", "user_disabled")
+        command = bot.app.settings.slack.slash_command
+        slack.push_slash_command(command, "printer on fire", user_id=DAN, channel_id="C0GENERAL")
+        assert calls_once_quiet(slack, "conversations.open", quiet=2.0) == 1
+        assert len(bot.adapter.received.inbox) == 0
+    finally:
+        bot.close()
