@@ -56,7 +56,7 @@ from bench.kb_semantic import (
     wordllama_encoder,
 )
 from kb.articles import Article, load_articles
-from kb.calibration import CROSS_FOLDS, calibrate, calibrate_thresholds
+from kb.calibration import CROSS_FOLDS, OUT_OF_SCOPE_WEIGHT, calibrate, calibrate_thresholds
 from kb.confidence import Examples, fit_confidence
 from kb.decision import Thresholds
 from kb.evaluation import summarize
@@ -327,7 +327,8 @@ def _run(rank: Rank, queries: Sequence[Query], cpu: list[float] | None = None) -
 
 
 def val_cv(kb: KnowledgeBase, val: Sequence[Query], splits: int = 20) -> float:
-    """Mean ``score`` of 5-fold cross-fitted confidences on val, threshold chosen on them."""
+    """Mean ``score`` of 5-fold cross-fitted confidences on val (fitted as ``calibrate``
+    does), threshold chosen on them."""
     positions = {a.id: n for n, a in enumerate(kb.articles)}
     scored = [kb.candidates(q.text) for q in val]
     expected = [positions.get(q.expected) if q.expected else None for q in val]
@@ -338,7 +339,8 @@ def val_cv(kb: KnowledgeBase, val: Sequence[Query], splits: int = 20) -> float:
         for fold in range(CROSS_FOLDS):
             examples = Examples.empty()
             for m in np.flatnonzero(folds != fold):
-                examples.add(scored[m], expected[m], 1.0)
+                weight = 1.0 if expected[m] is not None else OUT_OF_SCOPE_WEIGHT
+                examples.add(scored[m], expected[m], weight)
             model = fit_confidence(examples, features=kb.evidence) or kb.confidence
             outcomes += [
                 Outcome(val[m], tuple(kb.matches(scored[m], model=model)), 0.0)
