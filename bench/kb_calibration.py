@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
+from bench.kb_quality import BANKING77, CONFIGURED, ROOT
 from bench.kb_semantic import shipped_encoder
 from kb.articles import load_articles
 from kb.calibration import (
@@ -62,9 +63,6 @@ from kb.queries import Outcome, Query, load_queries
 from kb.search import KnowledgeBase, Match
 from kb.semantic import load_encoder
 
-ROOT = Path(__file__).resolve().parents[1]
-BANKING77 = ROOT.parent / "shared" / "datasets" / "banking77"
-CONFIGURED = Thresholds(0.35, 0.15)
 TEST_FILES = ("test", "test-typos")
 ABOVE_USUAL = ("semantic_above_usual", "semantic_centroid_above_usual")
 
