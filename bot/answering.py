@@ -72,10 +72,7 @@ class Answerer:
     def _match(self, turn: Turn, text: str) -> tuple[Decision, Sequence[Match]]:
         """Articles in the requester's language first. Without a confident answer there,
         the desk's default language too: an answer found that way beats suggestions in the
-        requester's language (and says it is in another language). With nothing found at
-        all, every language: people write in the language of their question, not always
-        in the one their platform or settings say ("nao consigo acessar a vpn" from an
-        English Slack account); only a confident answer is taken from there."""
+        requester's language (and says it is in another language)."""
         own = self._own_locales(turn)
         decision, chosen = self._decide(turn, text, own)
         default = self.settings.default_locale
@@ -83,14 +80,10 @@ class Answerer:
             wider, found = self._decide(turn, text, [*own, default])
             if wider == "answer" or decision == "escalate":
                 decision, chosen = wider, found
-        if decision == "escalate":
-            anywhere, found = self._decide(turn, text, None)
-            if anywhere == "answer":
-                decision, chosen = anywhere, found
         return decision, chosen
 
     def _decide(
-        self, turn: Turn, text: str, locales: list[str] | None
+        self, turn: Turn, text: str, locales: list[str]
     ) -> tuple[Decision, Sequence[Match]]:
         audience = self.settings.audience_for(turn.conversation.place.platform)
         matches = self.kb.rank(

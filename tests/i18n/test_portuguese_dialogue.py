@@ -114,20 +114,6 @@ def test_a_confident_english_answer_beats_loose_portuguese_suggestions(chat: Cha
     assert answer.text == f"(Este artigo está em inglês.) {say('answer.ask_solved', PT)}"
 
 
-def test_a_question_in_portuguese_from_an_english_account_gets_the_portuguese_article(
-    chat: Chat,
-) -> None:
-    """The account says English, the question is Portuguese: nothing English fits, so
-    every language is searched, and the answer is marked as Portuguese, in English."""
-    answer = chat.say("nao consigo acessar a vpn", locale="en").answer()
-    assert answer.article.id == "vpn-cannot-connect-pt"
-    assert answer.text.startswith("(This article is in Portuguese")
-
-
-def test_a_question_no_language_answers_still_opens_a_ticket(chat: Chat) -> None:
-    assert "T-1" in chat.say("the coffee machine on floor 3 is leaking", locale="en").text()
-
-
 def test_language_command_outranks_the_platform_until_auto(chat: Chat) -> None:
     assert chat.say("hi", locale="en-US").text() == say("smalltalk.greeting")
 
