@@ -52,6 +52,7 @@ from kb.calibration import (
     OUT_OF_SCOPE_WEIGHT,
     calibrate,
     calibrate_thresholds,
+    score_curve,
     suggest_threshold,
 )
 from kb.confidence import Examples, fit_confidence
@@ -211,27 +212,9 @@ def _outcomes(
     return out
 
 
-def _score_curve(outcomes: Sequence[Outcome]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every threshold where an answer flips (and 1.0), with the deflection and the
-    out-of-scope escalation rate at each."""
-    tops = np.array([o.matches[0].confidence if o.matches else 0.0 for o in outcomes])
-    in_scope = np.array([o.query.expected is not None for o in outcomes])
-    right = np.array(
-        [bool(o.matches) and o.matches[0].article.id == o.query.expected for o in outcomes]
-    )
-    thresholds = np.array(sorted(set(tops.tolist()) | {1.0}))
-    answered_right = np.sort(tops[right])
-    out_of_scope = np.sort(tops[~in_scope])
-    deflection = (len(answered_right) - np.searchsorted(answered_right, thresholds)) / max(
-        int(in_scope.sum()), 1
-    )
-    escalation = np.searchsorted(out_of_scope, thresholds) / max(len(out_of_scope), 1)
-    return thresholds, deflection, escalation
-
-
 def best_threshold_score(outcomes: Sequence[Outcome]) -> float:
     """The best ``score`` any answer threshold reaches on these outcomes."""
-    _, deflection, escalation = _score_curve(outcomes)
+    _, deflection, escalation = score_curve(outcomes)
     return round(float((0.5 * deflection + 0.5 * escalation).max()), 4)
 
 
@@ -244,7 +227,7 @@ def _answer_threshold(outcomes: Sequence[Outcome], rule: str) -> float:
     best = calibrate_thresholds(outcomes, CONFIGURED).answer
     if rule != "one-se":
         return best
-    thresholds, deflection, escalation = _score_curve(outcomes)
+    thresholds, deflection, escalation = score_curve(outcomes)
     scores = 0.5 * deflection + 0.5 * escalation
     at = int(np.searchsorted(thresholds, best))
     n_in = sum(o.query.expected is not None for o in outcomes)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from kb.confidence import ConfidenceModel, Examples, fit_confidence
 from kb.decision import MAX_SUGGESTIONS, Thresholds, chance_listed
@@ -45,6 +46,7 @@ __all__ = [
     "calibrate_thresholds",
     "find_calibration",
     "load_calibration",
+    "score_curve",
     "suggest_threshold",
 ]
 
@@ -176,28 +178,33 @@ def calibrate_thresholds(outcomes: Sequence[Outcome], configured: Thresholds) ->
     Answer candidates are the observed top confidences (each is where an answer flips)
     plus 1.0 (never answer); ties go to the highest threshold, the more careful choice.
     """
-    tops = [(o.matches[0].confidence if o.matches else 0.0, o) for o in outcomes]
-    right = np.sort(
-        [
-            c
-            for c, o in tops
-            if o.query.expected is not None
-            and o.matches
-            and o.matches[0].article.id == o.query.expected
-        ]
-    )
-    n_in = sum(o.query.expected is not None for o in outcomes)
-    oos = np.sort([c for c, o in tops if o.query.expected is None])
-    candidates = np.array(sorted({c for c, _ in tops} | {1.0}))
-    deflection = (len(right) - np.searchsorted(right, candidates, "left")) / max(n_in, 1)
-    escalation = np.searchsorted(oos, candidates, "left") / max(len(oos), 1)
-    if len(oos) == 0:
-        escalation = np.zeros(len(candidates))
+    candidates, deflection, escalation = score_curve(outcomes)
     scores = 0.5 * deflection + 0.5 * escalation
     best = np.flatnonzero(scores >= scores.max() - 1e-12)[-1]
     answer = float(candidates[best])
-    unanswered = [o for c, o in tops if o.matches and c < answer]
+    unanswered = [o for o in outcomes if o.matches and o.matches[0].confidence < answer]
     return Thresholds(answer, suggest_threshold(unanswered, configured.suggest))
+
+
+def score_curve(
+    outcomes: Sequence[Outcome],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Every answer threshold where an answer flips (the observed top confidences, and 1.0
+    for never answering), with the deflection and out-of-scope escalation rates at each."""
+    tops = np.array([o.matches[0].confidence if o.matches else 0.0 for o in outcomes])
+    in_scope = np.array([o.query.expected is not None for o in outcomes], dtype=bool)
+    right = np.array(
+        [bool(o.matches) and o.matches[0].article.id == o.query.expected for o in outcomes],
+        dtype=bool,
+    )
+    thresholds = np.array(sorted(set(tops.tolist()) | {1.0}))
+    answered_right = np.sort(tops[right]) if len(tops) else np.zeros(0)
+    out_of_scope = np.sort(tops[~in_scope]) if len(tops) else np.zeros(0)
+    deflection = (len(answered_right) - np.searchsorted(answered_right, thresholds, "left")) / max(
+        int(in_scope.sum()), 1
+    )
+    escalation = np.searchsorted(out_of_scope, thresholds, "left") / max(len(out_of_scope), 1)
+    return thresholds, deflection, escalation
 
 
 def suggest_threshold(unanswered: Sequence[Outcome], configured: float) -> float:
