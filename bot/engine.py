@@ -36,6 +36,7 @@ from bot.records import Card, Role, Ticket, User
 from bot.replay import REPLAY_AFTER, replay_stale
 from bot.sla import SlaPolicy
 from bot.spool import EventSpool
+from bot.storable import storable
 from bot.store import Store, UnitOfWork
 from bot.tickets import TicketDesk
 from bot.turn import Turn
@@ -184,7 +185,7 @@ class Engine:
 
     def _handle(self, event: Event) -> list[Delivery]:
         now = self._clock()
-        cut = self.limits.cut(event)
+        cut = self.limits.cut(storable(event))
         event = cut.event
         platform = event.place.platform
         inbound = _inbound(event)
