@@ -4,7 +4,8 @@ A new ticket is compared (``kb.gaps.similarity``) with the active tickets of its
 when one looks alike, the agents see it in the card's thread ("looks like T-1040 and 3
 others"). An agent links a duplicate to the ticket it repeats (``/link T-1045 T-1040``);
 when that parent is resolved, every linked ticket still open is resolved with it and its
-requester gets the parent's answer. Links are entries in both tickets' histories, so
+requester gets the resolve summary (never the parent's conversation, which was written for
+another person). Links are entries in both tickets' histories, so
 nothing but the history is needed to find them again.
 """
 
@@ -38,11 +39,14 @@ class Duplicates:
         self.locale = locale
 
     def likely(self, store: Store, ticket: Ticket) -> list[Ticket]:
-        """Active tickets of the same platform that read like ``ticket``, most alike first."""
+        """Active tickets of the same platform that read like ``ticket``, most alike first;
+        only those of its tier or below, which the agents reading its card may see."""
         scored = [
             (similarity(other.subject, ticket.subject), other)
             for other in store.list_tickets(ACTIVE_STATUSES, RECENT_TICKETS)
-            if other.id != ticket.id and other.place.platform == ticket.place.platform
+            if other.id != ticket.id
+            and other.place.platform == ticket.place.platform
+            and other.tier <= ticket.tier
         ]
         alike = [(score, other) for score, other in scored if score >= DEFAULT_THRESHOLD]
         return [other for _, other in sorted(alike, key=lambda pair: (-pair[0], pair[1].id))]
@@ -89,13 +93,13 @@ class Duplicates:
             turn.emit(UpdateTicketCard(desk.view(ticket), f"duplicate of {parent.key}"))
             turn.reply(say("duplicates.linked", self.locale, key=ticket.key, parent=parent.key))
 
-    def answer(self, store: Store, parent: Ticket, summary: str) -> str:
-        """What the duplicates' requesters are told: the summary, else the last thing an
-        agent told the parent's requester."""
+    def resolved_notice(self, parent: Ticket, summary: str, locale: str) -> str:
+        """What a duplicate's requester is told when ``parent`` is resolved: the summary,
+        written for sharing, or else a sentence with no word of the parent's conversation
+        (its replies were written for another person and may hold their details)."""
         if summary:
-            return summary
-        said = [m.text for m in store.transcript(parent.id) if m.direction == "out" and m.author]
-        return said[-1] if said else ""
+            return say("duplicates.resolved", locale, parent=parent.key, answer=summary)
+        return say("duplicates.resolved_generic", locale, parent=parent.key)
 
     def parent_of(self, store: Store, ticket: Ticket) -> str | None:
         linked = [e.detail for e in store.ticket_events(ticket.id) if e.kind == LINKED_EVENT]

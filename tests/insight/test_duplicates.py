@@ -100,18 +100,6 @@ def test_resolving_the_parent_answers_every_linked_requester(
     assert (status(database, "T-1"), status(database, "T-2")) == ("resolved", "resolved")
 
 
-def test_without_a_summary_duplicates_get_the_agent_s_last_answer(chat: Chat) -> None:
-    open_ticket(chat, "ann", "the vpn drops every hour")
-    open_ticket(chat, "cat", "vpn keeps dropping every hour")
-    chat.command("link T-2 T-1", "alice")
-    chat.command("reply T-1 update the VPN client to 5.2", "alice")
-
-    resolved = chat.command("resolve T-1", "alice")
-
-    relayed = [a.text for a in resolved.of(RelayToRequester) if a.ticket.key == "T-2"]
-    assert relayed == ["T-1, the same problem as yours, is resolved: update the VPN client to 5.2"]
-
-
 def test_links_stay_one_level_deep_and_need_agents(chat: Chat, database: Database) -> None:
     for who, text in (("ann", "vpn drops"), ("ben", "vpn drops a lot"), ("cat", "vpn drops!")):
         open_ticket(chat, who, text)
