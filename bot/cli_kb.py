@@ -94,7 +94,9 @@ def cmd_validate(args: argparse.Namespace, console: Console | None = None) -> in
     console = console or Console()
     result = load_articles(args.dirs)
     for error in result.errors:
-        console.print(f"[red]{error.path}[/red]: {error.reason}", markup=True, highlight=False)
+        console.print(
+            f"[red]{escape(str(error.path))}[/red]: {escape(error.reason)}", highlight=False
+        )
     status = "[red]" if result.errors else "[green]"
     console.print(
         f"{status}{len(result.articles)} article(s) loaded, {len(result.errors)} error(s)",
@@ -238,7 +240,9 @@ def _setup(
         )
     result = load_articles(paths)
     for error in result.errors:
-        console.print(f"[yellow]skipped[/yellow] {error.path}: {error.reason}", highlight=False)
+        console.print(
+            f"[yellow]skipped[/yellow] {escape(f'{error.path}: {error.reason}')}", highlight=False
+        )
     if not result.articles:
         console.print("[red]error:[/red] no articles loaded", highlight=False)
         return None

@@ -6,6 +6,7 @@ becomes a :class:`LoadError` naming the file and what is wrong, and the rest sti
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +17,13 @@ import yaml
 
 __all__ = [
     "AUDIENCES",
+    "MAX_BODY_CHARS",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
     "MAX_ID_LENGTH",
+    "MAX_QUESTIONS",
+    "MAX_QUESTION_CHARS",
+    "MAX_TITLE_CHARS",
     "Article",
     "Audience",
     "LoadError",
@@ -29,6 +36,21 @@ AUDIENCES: tuple[Audience, ...] = ("internal", "external", "all")
 
 MAX_ID_LENGTH = 64
 """Ids ride in button values, and Discord's custom ids hold 100 characters in all."""
+
+# Limits on one file, generous for real articles (the sample KB's largest file is 2 KB, its
+# longest title 65 characters, its most questions 11, and front matter nests 2 deep: a
+# mapping of lists), so that a hostile or broken file costs little to refuse: it cannot use
+# up memory, the index, or Python's stack (PyYAML composes nested collections recursively,
+# so 5,000 brackets used to raise RecursionError and stop every load).
+MAX_FILE_BYTES = 1_048_576
+MAX_DEPTH = 16
+"""Collections nested in the front matter, counting its mapping; checked while composing."""
+MAX_TITLE_CHARS = 300
+MAX_BODY_CHARS = 200_000
+MAX_QUESTION_CHARS = 1_000
+"""Per question, and per tag."""
+MAX_QUESTIONS = 1_000
+"""Questions per article, and tags per article."""
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 
@@ -75,7 +97,23 @@ class _TextLoader(yaml.SafeLoader):
     """YAML that reads every unquoted value as the text written, except an empty one or
     ``null``. Every front-matter field is text, and plain YAML would turn an intent
     called ``no`` into false, ``1.10`` into 1.1 and ``2024-01-01`` into a date: the
-    article would be skipped, or its phrasing changed, for want of quotes."""
+    article would be skipped, or its phrasing changed, for want of quotes.
+
+    It also refuses collections nested deeper than :data:`MAX_DEPTH` as it meets them,
+    before PyYAML's recursive composer and constructor run out of stack."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Invalid(f"front matter nested deeper than {MAX_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _TextLoader.yaml_implicit_resolvers = {
@@ -94,6 +132,9 @@ def load_articles(paths: Sequence[Path]) -> LoadResult:
             article = _parse(file)
         except _Invalid as exc:
             errors.append(LoadError(file, str(exc)))
+            continue
+        except Exception as exc:  # RecursionError, MemoryError...: one file, never the rest
+            errors.append(LoadError(file, f"cannot load ({type(exc).__name__}: {exc})"))
             continue
         first = seen.get(article.id)
         if first is not None:
@@ -118,10 +159,7 @@ def _markdown_files(paths: Sequence[Path], errors: list[LoadError]) -> list[Path
 
 
 def _parse(path: Path) -> Article:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _Invalid(f"cannot read file: {exc.strerror or exc}") from exc
+    raw = _read(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -151,6 +189,9 @@ def _parse(path: Path) -> Article:
         raise _Invalid("missing required 'title'")
     if not isinstance(title, str) or not title.strip():
         raise _Invalid("'title' must be a non-empty string")
+    _within(len(title.strip()), MAX_TITLE_CHARS, "'title' is {} characters")
+    body = text[match.end() :].strip()
+    _within(len(body), MAX_BODY_CHARS, "the body is {} characters")
     questions = _strings(meta, "questions", required=True)
     tags = _strings(meta, "tags", required=False)
     audience = meta.get("audience", "all")
@@ -166,7 +207,7 @@ def _parse(path: Path) -> Article:
         tags=tags,
         audience=cast(Audience, audience),
         locale=locale,
-        body=text[match.end() :].strip(),
+        body=body,
         path=path,
     )
 
@@ -181,13 +222,34 @@ def _strings(meta: dict[Any, Any], key: str, *, required: bool) -> tuple[str, ..
         value = [value]
     if not isinstance(value, list):
         raise _Invalid(f"'{key}' must be a list of strings")
+    _within(len(value), MAX_QUESTIONS, f"'{key}' has {{}} items")
     items: list[str] = []
     for n, item in enumerate(value, start=1):
         if not isinstance(item, str):
             raise _Invalid(f"'{key}' item {n} must be a string")
         if not item.strip():
             raise _Invalid(f"'{key}' item {n} is empty")
+        _within(len(item.strip()), MAX_QUESTION_CHARS, f"'{key}' item {n} is {{}} characters")
         items.append(item.strip())
     if required and not items:
         raise _Invalid(f"'{key}' is empty: give at least one")
     return tuple(items)
+
+
+def _read(path: Path) -> bytes:
+    """The file's bytes, reading no more than one past the limit of a file's size."""
+    try:
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
+            size = max(len(raw), os.fstat(file.fileno()).st_size)
+    except OSError as exc:
+        raise _Invalid(f"cannot read file: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise _Invalid(f"the file is {size} bytes: the limit is {MAX_FILE_BYTES}")
+    return raw
+
+
+def _within(size: int, limit: int, what: str) -> None:
+    """Refuse ``size`` over ``limit``; ``what`` says what was measured, ``{}`` the size."""
+    if size > limit:
+        raise _Invalid(f"{what.format(size)}: use at most {limit}")
