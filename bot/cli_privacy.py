@@ -12,7 +12,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings
+from bot.learning import learned_folder
 from bot.privacy import PersonalData, UnknownPerson, parse_person
 from storage.db import Database
 from storage.privacy import privacy_unit_of_work
@@ -57,9 +58,16 @@ def _person_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _database(args: argparse.Namespace) -> Database:
-    settings = load_settings(args.config)
+def _database(settings: Settings) -> Database:
     return Database.open(settings.database.url, settings.tickets.key_prefix)
+
+
+def _personal_data(settings: Settings, database: Database) -> PersonalData:
+    """Export and erasure on ``database`` and on the articles learned into the KB folder."""
+    paths = settings.kb.paths
+    return PersonalData(
+        privacy_unit_of_work(database), learned=learned_folder(paths) if paths else None
+    )
 
 
 def _checked_person(ref: str) -> str | None:
@@ -76,9 +84,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     ref = _checked_person(args.user)
     if ref is None:
         return 2
-    database = _database(args)
+    settings = load_settings(args.config)
+    database = _database(settings)
     try:
-        data = PersonalData(privacy_unit_of_work(database)).export(
+        data = _personal_data(settings, database).export(
             ref, args.actor, internal_notes=args.internal_notes
         )
     except UnknownPerson as error:
@@ -101,9 +110,10 @@ def cmd_erase(args: argparse.Namespace) -> int:
     if not args.yes:
         print(f"tier0: erasing {ref} cannot be undone; add --yes to go ahead", file=sys.stderr)
         return 2
-    database = _database(args)
+    settings = load_settings(args.config)
+    database = _database(settings)
     try:
-        counts = PersonalData(privacy_unit_of_work(database)).erase(ref, args.actor)
+        counts = _personal_data(settings, database).erase(ref, args.actor)
     except UnknownPerson as error:
         print(f"tier0: {error}", file=sys.stderr)
         return 1
@@ -116,7 +126,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
 def cmd_log(args: argparse.Namespace, console: Console | None = None) -> int:
     console = console or Console()
-    database = _database(args)
+    database = _database(load_settings(args.config))
     with privacy_unit_of_work(database)() as store:
         entries = store.audit_log(args.limit)
     database.close()

@@ -21,9 +21,10 @@ import yaml
 
 from kb.articles import MAX_ID_LENGTH, Article, Audience, load_articles
 
-__all__ = ["ArticleExists", "NewArticle", "slugify", "write_article"]
+__all__ = ["ArticleExists", "NewArticle", "learned_from", "slugify", "write_article"]
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_SOURCE_TICKET = re.compile(r"^source_ticket:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
 
 
 class ArticleExists(Exception):
@@ -99,3 +100,27 @@ def _markdown(article: NewArticle, article_id: str) -> str:
     }
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
     return f"---\n{front}---\n{article.body.strip()}\n"
+
+
+def learned_from(folder: Path, source_tickets: Collection[str]) -> list[tuple[Path, str]]:
+    """The articles under ``folder`` written from one of ``source_tickets`` (any case),
+    with the ticket each names as its source in its front matter."""
+    wanted = {key.casefold() for key in source_tickets}
+    if not wanted or not folder.is_dir():
+        return []
+    found: list[tuple[Path, str]] = []
+    for path in sorted(folder.rglob("*.md")):
+        source = _source_ticket(path.read_text(encoding="utf-8"))
+        if source is not None and source.casefold() in wanted:
+            found.append((path, source))
+    return found
+
+
+def _source_ticket(markdown: str) -> str | None:
+    """``source_ticket`` as :func:`_markdown` writes it (one line of YAML, a ticket key)."""
+    front = markdown.split("\n---", 1)[0]
+    match = _SOURCE_TICKET.search(front)
+    if match is None:
+        return None
+    value = yaml.safe_load(match.group(1))
+    return value if isinstance(value, str) else None

@@ -7,7 +7,8 @@ What belongs to a person:
 - their own conversations (those no other person wrote in), with what the bot said there.
 
 Erasing and purging blank text but keep every row, its timestamps and numbers, so ticket
-counts, response times and ratings still add up in reports.
+counts, response times and ratings still add up in reports. Erasing also redacts the
+person's words and names where rows of other people quote them (``storage.quoted``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.actions import Reply
 from bot.outbox import lane_of
-from bot.privacy import KEPT_DETAIL_KINDS, REMOVED, AuditEntry
+from bot.privacy import KEPT_DETAIL_KINDS, REMOVED, AuditEntry, Quotes, Traces
 from bot.records import ACTIVE_STATUSES
 from storage.db import Database
 from storage.models import (
@@ -39,21 +40,49 @@ from storage.models import (
     TicketRow,
     UserRow,
 )
+from storage.quoted import QuotedCopies
 from storage.repository import SqlStore
 from storage.rows import place_of
 
 __all__ = ["PrivacyQueries", "SqlPrivacyStore", "privacy_unit_of_work"]
 
 
-class PrivacyQueries:
+class PrivacyQueries(QuotedCopies):
     session: Session
     key_prefix: str
 
+    # -- what leads to copies -------------------------------------------------------------
+
+    def traces(self, user_id: int) -> Traces:
+        """Their tickets' keys, and their words as they wrote them: their messages, their
+        tickets' subjects, their questions and comments; their platform id and name."""
+        user = self.session.get_one(UserRow, user_id)
+        ticket_ids = self.session.scalars(
+            select(TicketRow.id).where(TicketRow.requester_id == user_id).order_by(TicketRow.id)
+        ).all()
+        texts = [
+            select(MessageRow.text).where(
+                MessageRow.user_id == user_id, MessageRow.direction == "in"
+            ),
+            select(TicketRow.subject).where(TicketRow.requester_id == user_id),
+            select(QuestionRow.text).where(QuestionRow.user_id == user_id),
+            select(FeedbackRow.comment).where(FeedbackRow.user_id == user_id),
+            select(FeedbackRow.question).where(FeedbackRow.user_id == user_id),
+        ]
+        words = [text for query in texts for text in self.session.scalars(query) if text]
+        names = (user.platform_user_id, user.display_name)
+        return Traces(tuple(self._key(i) for i in ticket_ids), Quotes(words, names))
+
     # -- export ---------------------------------------------------------------------------
 
-    def personal_data(self, user_id: int, *, internal_notes: bool) -> dict[str, Any]:
+    def personal_data(
+        self, user_id: int, traces: Traces, *, internal_notes: bool
+    ) -> dict[str, Any]:
         """Everything stored about the person, as JSON-ready data; agents' internal notes
-        on their tickets only when ``internal_notes`` (they are staff working material)."""
+        on their tickets only when ``internal_notes`` (they are staff working material).
+
+        ``copies`` lists the rows of other people quoting them (what erasure redacts), by
+        kind and ticket, with the words quoted, not the rest of what others wrote."""
         user = self.session.get_one(UserRow, user_id)
         mine = self._belongings(user_id)
         tickets, conversations = mine.tickets, mine.conversations
@@ -131,6 +160,14 @@ class PrivacyQueries:
                 }
                 for q in questions
             ],
+            "copies": [
+                {
+                    "kind": copy.kind,
+                    "ticket": self._key(copy.ticket_id) if copy.ticket_id else None,
+                    "quoted": copy.quoted,
+                }
+                for copy in self.quoting(traces.quotes, self._own(mine))
+            ],
         }
 
     def _ticket_export(self, ticket: TicketRow) -> dict[str, Any]:
@@ -164,33 +201,31 @@ class PrivacyQueries:
 
     # -- erase ----------------------------------------------------------------------------
 
-    def erase_person(self, user_id: int, now: datetime) -> dict[str, int]:
-        """Blank the person's text and anonymise their user row; returns what changed.
+    def erase_person(self, user_id: int, traces: Traces, now: datetime) -> dict[str, int]:
+        """Blank the person's text and anonymise their user row, then redact their words
+        where others' rows quote them; returns what changed.
 
         Their stored-but-unhandled messages are marked handled, so a replay never acts on
         an erased message. Outbox rows in their conversations (copies of what was said
         there, sent or not) are deleted: nothing more is said to someone erased.
         """
         mine = self._belongings(user_id)
-        ticket_ids = mine.ticket_ids
+        own = self._own(mine)
         counts = {
-            "messages": self._blank_messages(mine.messages(staff_commands=True), now),
-            "tickets": self._blank_subjects(TicketRow.id.in_(ticket_ids)),
-            "ticket_history": self._blank_details(TicketEventRow.ticket_id.in_(ticket_ids)),
-            "feedback": self._blank_feedback(FeedbackRow.user_id == user_id),
-            "questions": self._blank_question_log(
-                (QuestionRow.user_id == user_id) | QuestionRow.ticket_id.in_(ticket_ids)
-            ),
+            "messages": self._blank_messages(own["message"], now),
+            "tickets": self._blank_subjects(own["ticket_subject"]),
+            "ticket_history": self._blank_details(own["ticket_history"]),
+            "feedback": self._blank_feedback(own["feedback"]),
+            "questions": self._blank_question_log(own["question"]),
             # Forgotten, and no longer leading to their tickets: writing again starts anew.
             "conversations": self._update(
                 update(ConversationRow)
-                .where(ConversationRow.id.in_([c.id for c in mine.conversations]))
+                .where(own["conversation"])
                 .values(question=None, ticket_id=None, state="idle", offered="", article_id=None)
             ),
-            "outbox": self._delete_outbox(
-                OutboxRow.lane.in_([_lane(c) for c in mine.conversations])
-            ),
+            "outbox": self._delete_outbox(own["outbox"]),
         }
+        counts["quoted"] = self.redact_copies(traces.quotes)
         self.session.execute(
             update(UserRow)
             .where(UserRow.id == user_id)
@@ -262,6 +297,20 @@ class PrivacyQueries:
         ]
 
     # -- what belongs to a person ---------------------------------------------------------
+
+    def _own(self, mine: _Belongings) -> dict[str, ColumnElement[bool]]:
+        """The person's rows, by kind (as ``storage.quoted`` names them): blanked whole."""
+        ticket_ids = mine.ticket_ids
+        return {
+            "message": mine.messages(staff_commands=True),
+            "ticket_subject": TicketRow.id.in_(ticket_ids),
+            "ticket_history": TicketEventRow.ticket_id.in_(ticket_ids),
+            "feedback": FeedbackRow.user_id == mine.user_id,
+            "question": (QuestionRow.user_id == mine.user_id)
+            | QuestionRow.ticket_id.in_(ticket_ids),
+            "conversation": ConversationRow.id.in_([c.id for c in mine.conversations]),
+            "outbox": OutboxRow.lane.in_([_lane(c) for c in mine.conversations]),
+        }
 
     def _belongings(self, user_id: int) -> _Belongings:
         tickets = self.session.scalars(
