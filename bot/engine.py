@@ -91,7 +91,8 @@ class Engine:
 
         An internal error is answered with a refusal that is not stored (id 0): the event
         stays unprocessed, so a redelivery is handled normally. While the database is
-        unreachable the event is spooled instead, and handled (first) once it is back.
+        unreachable or cannot write, the event is spooled instead, and handled (first) once
+        it is back; if the spool refuses it too, its writer is told it was not kept.
         """
         started = time.perf_counter()
         try:
@@ -102,11 +103,12 @@ class Engine:
                 deliveries = self._handle(event)
         except Exception as error:
             locale = pick_locale(event.person.locale, self.settings.default_locale)
-            if self.spool is not None and self.spool.keep(event, error):
-                said = say("spool.kept", locale)
-            else:
+            kept = self.spool.keep(event, error) if self.spool is not None else "not an outage"
+            if kept == "not an outage":
                 log.exception("could not handle %s %s", type(event).__name__, event.event_id)
                 said = say("error.internal", locale)
+            else:  # the database cannot be used; the writer hears whether it was kept
+                said = say("spool.kept" if kept == "kept" else "spool.not_kept", locale)
             deliveries = [Delivery(0, Refuse(event.person, event.place, said))]
         for observer in self.observers:
             observer(event, time.perf_counter() - started, deliveries)

@@ -8,6 +8,11 @@ are handled, oldest first, before the next event this worker takes once the data
 answers again (and by the scheduler's replay), each exactly once: the engine's event-id
 de-duplication makes a second attempt after a crash harmless.
 
+A database that answers but cannot write (a full disk, a read-only database) is down too:
+nothing a person writes can be stored. If the spool cannot keep the event either (its file
+on the same full disk), it is not kept anywhere, and its writer must be told so, not that
+it is saved.
+
 A database that answers but is busy (a lock or busy timeout, a deadlock) is not down: the
 event is tried again at once, a few times, and spooled only if it stays in the way.
 """
@@ -19,13 +24,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Protocol
+from typing import Final, Literal, Protocol
 
 from bot.events import ArticleSubmitted, ButtonPressed, CommandIssued, Event, MessageReceived
 from bot.outbox import Delivery
 from bot.tagged_json import TaggedJson
 
-__all__ = ["EventSpool", "Spool", "SpooledEvent", "decode_event", "encode_event"]
+__all__ = ["EventSpool", "Keeping", "Spool", "SpooledEvent", "decode_event", "encode_event"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,11 @@ def encode_event(event: Event) -> str:
 
 def decode_event(payload: str) -> Event:
     return _EVENTS.decode(payload)
+
+
+Keeping = Literal["kept", "lost", "not an outage"]
+"""What ``EventSpool.keep`` did with an event that failed: spooled it; could not, though
+it failed for an outage (the spool's disk refused too); left it, as a failure of its own."""
 
 
 @dataclass(frozen=True)
@@ -104,20 +114,26 @@ class EventSpool:
             pause *= 2
         return handle(event)
 
-    def keep(self, event: Event, error: BaseException) -> bool:
+    def keep(self, event: Event, error: BaseException) -> Keeping:
         """Spool ``event`` if ``error`` is an outage, or contention that outlasted the
-        tries; whether it is now kept (a query's own error is not: the caller reports it)."""
+        tries (a query's own error is not kept: the caller reports it)."""
         if self.outage(error):
-            why = "database unreachable"
+            why = "database unavailable"
         elif self.contention(error):
             why = "database busy past every try"
         else:
-            return False
+            return "not an outage"
         try:
             self.spool.put(event)
         except Exception:
-            log.exception("could not spool %s (%s)", event.event_id, why)
-            return False
+            log.exception(
+                "%s (%s: %s) and the spool refused event %s too: it is not kept",
+                why,
+                type(error).__name__,
+                error,
+                event.event_id,
+            )
+            return "lost"
         log.warning(
             "%s (%s): event %s kept in the spool (%d waiting)",
             why,
@@ -125,7 +141,7 @@ class EventSpool:
             event.event_id,
             len(self.spool),
         )
-        return True
+        return "kept"
 
     def drain(self, handle: Callable[[Event], list[Delivery]]) -> list[Delivery]:
         """Handle the spooled events, oldest first; an outage, or contention that outlasts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,15 +12,33 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.repository import SqlStore
 
-__all__ = ["Database", "StorageUnavailable", "connect", "upgrade"]
+__all__ = ["Database", "StorageUnavailable", "connect", "out_of_service", "upgrade"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+_SQLITE_OUT_OF_SERVICE = frozenset({8, 10, 13, 14})
+"""SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN: the file cannot be opened
+or written (a read-only file or file system, a failing or full disk)."""
+_POSTGRES_OUT_OF_SERVICE = ("08", "53", "58", "57P0", "25006")
+"""SQLSTATE prefixes: connection lost or refused; insufficient resources (disk full, out
+of memory or connection slots); system error (I/O); server shutting down, crashed or
+starting up; a read-only transaction (a standby, ``default_transaction_read_only``)."""
+
+
+def out_of_service(driver_error: BaseException) -> bool:
+    """Whether a driver's error (sqlite3's or psycopg's, read by its code, never its text)
+    says the database as a whole cannot take writes now, rather than that one statement
+    is wrong: no error of a message's own content (an encoding error, a constraint) is."""
+    if isinstance(driver_error, sqlite3.Error):
+        return (driver_error.sqlite_errorcode & 0xFF) in _SQLITE_OUT_OF_SERVICE
+    state = getattr(driver_error, "sqlstate", None)
+    return isinstance(state, str) and state.startswith(_POSTGRES_OUT_OF_SERVICE)
 
 
 class StorageUnavailable(Exception):
@@ -47,6 +66,7 @@ def connect(
         engine = create_engine(
             parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
         )
+        event.listen(engine, "handle_error", _drop_sessions_out_of_service)
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -61,6 +81,15 @@ def connect(
                 message = f"cannot reach the database at {where}: {reason}"
                 raise StorageUnavailable(message) from None
             time.sleep(0.5)
+
+
+def _drop_sessions_out_of_service(context: ExceptionContext) -> None:
+    """Treat a server that cannot take writes as a lost connection, so the pool replaces
+    its sessions: one opened while the database was read-only stays read-only for life
+    (``default_transaction_read_only`` is read at connect), and would keep refusing every
+    write after the database is writable again."""
+    if context.original_exception is not None and out_of_service(context.original_exception):
+        context.is_disconnect = True
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.events import Event
 from bot.spool import SpooledEvent, decode_event, encode_event
-from storage.db import StorageUnavailable
+from storage.db import StorageUnavailable, out_of_service
 
 __all__ = ["SqliteSpool", "is_contention", "is_outage"]
 
@@ -31,34 +31,35 @@ CREATE TABLE IF NOT EXISTS spooled (
 """
 
 
-_UNREACHABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
-"""PostgreSQL refusing service as a whole: shut down by an administrator, crashed,
-starting up (or recovering), out of connection slots."""
 _CONTENTION_STATES = frozenset({"40001", "40P01", "55P03"})
 """Serialization failure, deadlock, lock not available: try the transaction again."""
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
-_SQLITE_UNREACHABLE = frozenset({10, 14})  # SQLITE_IOERR, SQLITE_CANTOPEN
 
 
 def is_outage(error: BaseException) -> bool:
-    """Whether ``error`` means the database could not be reached: no connection, a lost
-    one, a server shutting down or starting up, a database file that cannot be opened.
+    """Whether ``error`` means the database cannot be used now, as a whole: it cannot be
+    reached (no connection, a lost one, a server shutting down or starting up, a file that
+    cannot be opened) or cannot write (a full disk, a read-only database, an I/O error);
+    see ``storage.db.out_of_service``. SQLite's own errors count too: the spool's file may
+    sit on the same full disk.
 
     Not an outage: a lock or busy timeout, a deadlock or a serialization failure (another
-    transaction was in the way: ``is_contention``), nor an error in a query.
+    transaction was in the way: ``is_contention``), nor an error in a query or in what it
+    stores (a text that cannot be encoded).
     """
     if isinstance(error, StorageUnavailable):
         return True
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
-    if not isinstance(error, OperationalError):
-        return False
-    original = error.orig
-    if isinstance(original, sqlite3.OperationalError):
-        return (original.sqlite_errorcode & 0xFF) in _SQLITE_UNREACHABLE
-    state = getattr(original, "sqlstate", None)
+    driver = error.orig if isinstance(error, DBAPIError) else error
+    if driver is not None and out_of_service(driver):
+        return True
     # No SQLSTATE: the client failed to connect or lost the connection (psycopg).
-    return state is None or state.startswith("08") or state in _UNREACHABLE_STATES
+    return (
+        isinstance(error, OperationalError)
+        and not isinstance(driver, sqlite3.Error)
+        and getattr(driver, "sqlstate", None) is None
+    )
 
 
 def is_contention(error: BaseException) -> bool:
@@ -121,8 +122,15 @@ class SqliteSpool:
                 self._connection = None
 
     def _absent(self) -> bool:
-        """Nothing was ever spooled here (the usual case: one stat, no file opened)."""
-        return self._connection is None and not self.path.exists()
+        """Nothing was ever spooled here (the usual case: one stat, no file opened). An
+        empty file is what a first ``put`` on a full disk leaves: nothing in it either, and
+        opening it there would fail every drain, and with it every event."""
+        if self._connection is not None:
+            return False
+        try:
+            return self.path.stat().st_size == 0
+        except FileNotFoundError:
+            return True
 
     def _open(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -130,8 +138,12 @@ class SqliteSpool:
             connection = sqlite3.connect(
                 self.path, timeout=30, check_same_thread=False, isolation_level=None
             )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=FULL")
-            connection.execute(_SCHEMA)
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=FULL")
+                connection.execute(_SCHEMA)
+            except BaseException:
+                connection.close()
+                raise
             self._connection = connection
         return self._connection
