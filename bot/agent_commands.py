@@ -1,7 +1,8 @@
 """Agent commands on tickets: claim, unclaim, assign, reply, note, escalate, priority, ...
 
 Each command checks permissions first (only agents; only agents of the ticket's tier or
-above) and a refused command changes nothing.
+above) and a refused command changes nothing. A ticket above the agent's tier is answered
+for as if it did not exist (``bot.visibility``), except in its own conversation.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from bot.messages import say
 from bot.records import ACTIVE_STATUSES, Ticket
 from bot.tickets import TicketDesk, assignee_name
 from bot.turn import Turn
+from bot.visibility import no_such_ticket, refusal
 
 __all__ = ["AGENT_COMMANDS", "AgentCommands"]
 
@@ -67,14 +69,7 @@ class AgentCommands:
         if ticket is None:
             return
         if turn.agent_tier < ticket.tier:
-            turn.refuse(
-                turn.say(
-                    "agent.tier_too_low",
-                    key=ticket.key,
-                    tier=self.desk.tier_name(ticket),
-                    verb=name,
-                )
-            )
+            turn.refuse(refusal(turn, ticket, self._tier_too_low(turn, ticket, name)))
             return
         if name in USAGE and not rest:
             turn.refuse(turn.say("agent.usage", usage=USAGE[name]))
@@ -249,11 +244,10 @@ class AgentCommands:
         """``/link T-5 T-2``: T-5 is the same problem as T-2, and gets T-2's answer."""
         parent = turn.store.ticket_by_key(args[0])
         if parent is None:
-            turn.refuse(turn.say("agent.no_such_ticket", key=args[0].upper()))
+            turn.refuse(no_such_ticket(turn, args[0]))
             return
         if (turn.agent_tier or 0) < parent.tier:
-            tier = self.desk.tier_name(parent)
-            turn.refuse(turn.say("agent.tier_too_low", key=parent.key, tier=tier, verb="link"))
+            turn.refuse(refusal(turn, parent, self._tier_too_low(turn, parent, "link")))
             return
         if not ticket.active:
             self.desk.refuse_inactive(turn, ticket, "linked")
@@ -277,7 +271,7 @@ class AgentCommands:
         if args and self.desk.looks_like_key(args[0]):
             ticket = turn.store.ticket_by_key(args[0])
             if ticket is None:
-                turn.refuse(turn.say("agent.no_such_ticket", key=args[0].upper()))
+                turn.refuse(no_such_ticket(turn, args[0]))
             return ticket, args[1:]
         ticket = self.desk.current_ticket(turn)
         if ticket is None:
@@ -297,6 +291,10 @@ class AgentCommands:
             return True
         turn.refuse(turn.say("agent.not_yours", key=ticket.key, agent=assignee_name(ticket)))
         return False
+
+    def _tier_too_low(self, turn: Turn, ticket: Ticket, verb: str) -> str:
+        tier = self.desk.tier_name(ticket)
+        return turn.say("agent.tier_too_low", key=ticket.key, tier=tier, verb=verb)
 
     def _outranks(self, turn: Turn, ticket: Ticket) -> bool:
         return turn.agent_tier is not None and turn.agent_tier > ticket.tier

@@ -40,6 +40,7 @@ from bot.storable import storable
 from bot.store import Store, UnitOfWork
 from bot.tickets import TicketDesk
 from bot.turn import Turn
+from bot.visibility import may_see
 from kb import KnowledgeBase
 
 __all__ = ["Clock", "Engine", "HandlingObserver", "utc_now"]
@@ -374,10 +375,10 @@ class Engine:
         self.desk.open(turn, text, failed_article_id=None, reason="opened directly")
 
     def _my_tickets(self, turn: Turn, args: list[str]) -> None:
-        """The requester's own tickets, or one of them by key (agents may look at any)."""
+        """The requester's own tickets, or one of them by key (agents: of their tier or below)."""
         if args and self.desk.looks_like_key(args[0]):
             ticket = turn.store.ticket_by_key(args[0])
-            if ticket is None or (ticket.requester.id != turn.user.id and turn.agent_tier is None):
+            if ticket is None or not may_see(turn, ticket):
                 turn.refuse(turn.say("agent.no_such_ticket", key=args[0].upper()))
                 return
             turn.reply(self.desk.describe(ticket, turn.locale))

@@ -109,8 +109,9 @@ def _fragments(text: str) -> list[str]:
 
 
 def _words(fragment: str) -> str:
-    """The fragment as a pattern: its words in order, any whitespace between them."""
-    return r"\s+".join(re.escape(word) for word in fragment.split())
+    """The fragment as a pattern: its words in order, any whitespace between them, and
+    quote marks where a quoted line was wrapped (``"...twice\n> and shows..."``)."""
+    return r"[\s>]+".join(re.escape(word) for word in fragment.split())
 
 
 @dataclass(frozen=True)

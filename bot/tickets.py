@@ -29,6 +29,7 @@ from bot.records import ACTIVE_STATUSES, ConversationState, Ticket
 from bot.sla import SlaPolicy
 from bot.sla_config import SLASettings
 from bot.turn import Turn
+from bot.visibility import refusal
 
 __all__ = ["SUBJECT_LIMIT", "TicketDesk", "assignee_name", "rating_buttons", "status_label"]
 
@@ -276,7 +277,7 @@ class TicketDesk:
         is_requester = turn.user.id == ticket.requester.id
         can_work = turn.agent_tier is not None and turn.agent_tier >= ticket.tier
         if not (is_requester or can_work):
-            turn.refuse(turn.say("agent.not_requester", key=ticket.key))
+            turn.refuse(refusal(turn, ticket, turn.say("agent.not_requester", key=ticket.key)))
             return
         if ticket.status != "resolved":
             self.refuse_inactive(turn, ticket, "reopened")

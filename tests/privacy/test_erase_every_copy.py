@@ -21,7 +21,7 @@ from bot.config import SAMPLE_KB, Settings
 from bot.engine import Engine
 from bot.events import ArticleSubmitted, CommandIssued, MessageReceived, Place
 from bot.learning import learned_folder
-from bot.privacy import REMOVED, PersonalData, PrivacyStore
+from bot.privacy import REMOVED, PersonalData, PrivacyStore, Quotes
 from bot.records import Card
 from kb import LiveKnowledgeBase
 from storage.db import Database
@@ -183,3 +183,16 @@ def test_erasing_again_after_a_crash_before_commit_removes_the_article(
     personal_data.erase(f"console:{DANA}", "cli:dpo")
 
     assert left_of_dana(database, kb_folder) == []
+
+
+def test_a_quote_is_found_in_any_case_spacing_or_quoting_but_a_short_phrase_is_not() -> None:
+    quotes = Quotes(
+        ["Thanks, it works!\nThe reader beeps twice and shows a red light."], ["dana.e4711"]
+    )
+
+    note = "> the READER beeps twice\n>   and shows a red light\nThanks, it works! (dana.e4711)"
+    assert quotes.redact(note) == f"> {REMOVED}\nThanks, it works! ({REMOVED})"
+    assert quotes.redact("THE READER   beeps twice and shows a red light.") == f"{REMOVED}."
+    assert quotes.redact("the readers beep twice and show a red light") == (
+        "the readers beep twice and show a red light"
+    )
