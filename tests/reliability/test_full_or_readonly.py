@@ -5,7 +5,9 @@ writer is told so (never that it is saved), and Slack is made to send the event 
 
 from __future__ import annotations
 
+import asyncio
 import errno
+import logging
 import shutil
 import sqlite3
 import subprocess
@@ -21,10 +23,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from adapters.delivery import Dispatcher
 from bot.actions import Refuse
 from bot.config import Settings
 from bot.engine import Engine
 from bot.messages import say
+from bot.outbox import Delivery
 from bot.spool import EventSpool
 from kb import KnowledgeBase
 from storage.db import Database, connect, upgrade
@@ -227,6 +231,18 @@ def run(engine: SqlEngine, statement: str) -> None:
         connection.execute(text(statement))
 
 
+def read_only(admin: SqlEngine, name: str) -> None:
+    """As after a fail-over to a standby, or an administrator stopping writes: the
+    sessions are cut, and the new ones cannot write."""
+    run(admin, f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    run(admin, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+
+
+def writable(admin: SqlEngine, name: str) -> None:
+    """New sessions can write again (the ones opened meanwhile stay read-only for life)."""
+    run(admin, f'ALTER DATABASE "{name}" SET default_transaction_read_only = off')
+
+
 def test_a_read_only_postgresql_keeps_events_until_it_writes_again(
     private_database: tuple[Database, SqlEngine, str],
     spool: SqliteSpool,
@@ -236,13 +252,10 @@ def test_a_read_only_postgresql_keeps_events_until_it_writes_again(
     database, admin, name = private_database
     chat = engine_with(database, spool, sample_kb, clock)
     chat.say("talk to a human")
-    # As after a fail-over to a standby, or an administrator stopping writes: the
-    # sessions are cut, and the new ones cannot write.
-    run(admin, f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
-    run(admin, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+    read_only(admin, name)
 
     during = [chat.say(f"detail {n}") for n in (1, 2)]
-    run(admin, f'ALTER DATABASE "{name}" SET default_transaction_read_only = off')
+    writable(admin, name)
     after = chat.say("detail 3")
 
     assert [turn.refusal() for turn in during] == [say("spool.kept")] * 2
@@ -253,6 +266,49 @@ def test_a_read_only_postgresql_keeps_events_until_it_writes_again(
         ("detail 2", True),
         ("detail 3", True),
     ]
+
+
+def test_the_delivery_loop_waits_out_a_read_only_database_and_sends_the_reply_once(
+    private_database: tuple[Database, SqlEngine, str],
+    spool: SqliteSpool,
+    sample_kb: KnowledgeBase,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    database, admin, name = private_database
+    chat = engine_with(database, spool, sample_kb, clock)
+    sent: list[Delivery] = []
+
+    async def send(delivery: Delivery) -> None:
+        sent.append(delivery)
+
+    async def read_only_then_writable() -> list[Delivery]:
+        dispatcher = Dispatcher(chat.engine.outbox, "console", send, outage=is_outage)
+        stop = asyncio.Event()
+        running = asyncio.create_task(dispatcher.run(stop, interval=0.05))
+        await asyncio.sleep(1.0)  # about 20 tries, each refused
+        during = list(sent)
+        await asyncio.to_thread(writable, admin, name)
+        for _ in range(200):
+            if sent:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await running
+        return during
+
+    answered = chat.say("my vpn won't connect")  # stored in the outbox; sending is the loop's
+    read_only(admin, name)
+    caplog.set_level(logging.WARNING, logger="adapters.delivery")
+    during = asyncio.run(read_only_then_writable())
+
+    assert during == []
+    assert [d.action for d in sent] == answered.actions
+    told = [r.getMessage() for r in caplog.records if r.name == "adapters.delivery"]
+    assert len(told) == 2, told
+    assert "ReadOnlySqlTransaction" in told[0]
+    assert told[1].startswith("console delivery loop: database reachable again after")
+    assert not any(r.exc_info for r in caplog.records if r.name == "adapters.delivery")
 
 
 # -- through Slack -----------------------------------------------------------------------------
