@@ -102,7 +102,9 @@ class _TokenNotUnused(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
-BOLT_LOG = logging.getLogger("adapters.slack.bolt")
+# Under slack_bolt, so Bolt's debugging (whole requests, message text) stays off with the
+# rest of the library's (bot.logs.LIBRARY_LOGGERS).
+BOLT_LOG = logging.getLogger("slack_bolt.tier0")
 BOLT_LOG.addFilter(_TokenNotUnused())
 
 
