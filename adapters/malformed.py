@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-__all__ = ["ignoring_malformed"]
+__all__ = ["SHAPE_ERRORS", "ignoring_malformed"]
 
 log = logging.getLogger("adapters.malformed")
 

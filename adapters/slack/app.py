@@ -20,7 +20,7 @@ from typing import Any, Final, Literal
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
@@ -37,6 +37,7 @@ from adapters.slack.article_form import (
     article_submission,
 )
 from adapters.slack.directory import Directory
+from adapters.slack.http_guard import MAX_BODY_BYTES, SlackRequestGuard
 from adapters.slack.live_articles import ArticleField
 from adapters.slack.once import posted_before, retry_handlers, tag_of, tagged
 from adapters.slack.received import RETRY_DELAYS, ReceivedPayloads
@@ -130,6 +131,7 @@ class SlackAdapter:
         self.mode: Mode = self.settings.mode
         self._app_token = app_token
         self._ping_interval = ping_interval
+        self._signing_secret = signing_secret or ""
         self.client = AsyncWebClient(
             token=bot_token, base_url=self.settings.api_url, retry_handlers=retry_handlers()
         )
@@ -267,11 +269,17 @@ class SlackAdapter:
             self.client.session = None
 
     async def _serve_http(self) -> None:
-        async def endpoint(request: web.Request) -> web.Response:
-            response = await self.bolt.async_dispatch(await to_bolt_request(request))
-            return await to_aiohttp_response(response)
+        """Slack's requests in, through ``http_guard``: Bolt sees only signed, well-formed
+        ones (it would parse, and log, anyone's)."""
+        guard = SlackRequestGuard(self._signing_secret)
 
-        server = web.Application()
+        async def endpoint(request: web.Request) -> web.Response:
+            admitted = await guard.admit(request)
+            if isinstance(admitted, web.Response):
+                return admitted
+            return await to_aiohttp_response(await self.bolt.async_dispatch(admitted))
+
+        server = web.Application(client_max_size=MAX_BODY_BYTES)
         server.router.add_post(self.settings.http_path, endpoint)
         self._runner = web.AppRunner(server, handle_signals=False, access_log=None)
         await self._runner.setup()
