@@ -1,5 +1,8 @@
 """Actions as terminal text: one ``rich.text.Text`` per action, user text never parsed as markup.
 
+Every piece of text passes :func:`~adapters.text.visible` on its way in, so no escape
+sequence, control character or bidirectional override reaches the terminal.
+
 Everything is printed in one terminal, so each line says where it would appear: the
 requester's conversation (``[main]``), an agent's own view (``[agent:alice]``) or the agents'
 ticket channel (``[agents]``).
@@ -11,7 +14,7 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-from adapters.console.lines import clean
+from adapters.text import visible
 from bot.actions import (
     Action,
     AnswerArticle,
@@ -45,14 +48,14 @@ def render(action: Action) -> Text:
     match action:
         case AnswerArticle(place=place, article=article, text=text, buttons=buttons):
             out = _said(place, "bot", BOT, "")
-            out.append(clean(article.title), style="bold")
-            out.append(f"\n{INDENT}{clean(article.summary)}\n{INDENT}{clean(text)}")
+            out.append(visible(article.title), style="bold")
+            out.append(f"\n{INDENT}{visible(article.summary)}\n{INDENT}{visible(text)}")
             return _with_buttons(out, buttons)
         case OfferArticles(place=place, text=text, buttons=buttons):
             out = _said(place, "bot", BOT, text)
             for number, button in enumerate(buttons, start=1):
                 out.append(f"\n{INDENT}[{number}] ", style="bold")
-                out.append(clean(button.label))
+                out.append(visible(button.label))
             return out
         case Reply(place=place, text=text, buttons=buttons):
             return _with_buttons(_said(place, "bot", BOT, text), buttons)
@@ -64,7 +67,7 @@ def render(action: Action) -> Text:
             where = "internal note" if internal else "agents"
             out = _label(f"[{where} · {ticket.key}] ", NOTE if internal else CARD)
             out.append(f"{_name(author)}: ", style="bold")
-            out.append(clean(text), style="italic" if internal else "")
+            out.append(visible(text), style="italic" if internal else "")
             return out
         case PostTicketCard(ticket=ticket):
             return _card(ticket, f"posted to the {ticket.tier_name} queue")
@@ -75,18 +78,18 @@ def render(action: Action) -> Text:
             out.append(
                 f"{'SLA breach' if kind == 'breach' else 'reminder'}: ", style=f"bold {CARD}"
             )
-            out.append(clean(text))
+            out.append(visible(text))
             return out
         case PostDigest(tier_name=tier_name, text=text):
-            out = _label(f"[agents · {clean(tier_name)} digest] ", CARD)
-            out.append(clean(text).replace("\n", "\n" + INDENT))
+            out = _label(f"[agents · {visible(tier_name)} digest] ", CARD)
+            out.append(visible(text).replace("\n", "\n" + INDENT))
             return out
         case Refuse(person=person, place=place, reason=reason):
             out = _label(f"[{_where(place)}] ", "dim")
             out.append(f"bot → {_name(person)} (only you see this): ", style=REFUSAL)
-            out.append(clean(reason), style=REFUSAL)
+            out.append(visible(reason), style=REFUSAL)
             return out
-    return Text(clean(repr(action)), style="dim")
+    return Text(visible(repr(action)), style="dim")
 
 
 def buttons_of(action: Action) -> tuple[Place, tuple[Button, ...]] | None:
@@ -113,14 +116,14 @@ def render_buttons(buttons: Sequence[Button]) -> Text:
         out.append(f"[{number}]", style="bold")
         if button.label != str(number):
             style = "bold" if button.style == "primary" else ""
-            out.append(f" {clean(button.label)}", style=style)
+            out.append(f" {visible(button.label)}", style=style)
     return out
 
 
 def _said(place: Place, who: str, style: str, text: str) -> Text:
     out = _label(f"[{_where(place)}] ", "dim")
-    out.append(f"{clean(who)}: ", style=style)
-    out.append(clean(text).replace("\n", "\n" + INDENT))
+    out.append(f"{visible(who)}: ", style=style)
+    out.append(visible(text).replace("\n", "\n" + INDENT))
     return out
 
 
@@ -142,9 +145,9 @@ def _card(ticket: TicketView, change: str) -> Text:
         assignee,
         ticket.locale,
     )
-    out.append(" · " + " · ".join(clean(f) for f in fields) + " · ")
-    out.append(f"“{clean(ticket.subject)}”", style="italic")
-    out.append(f" ({clean(change)})", style=CARD)
+    out.append(" · " + " · ".join(visible(f) for f in fields) + " · ")
+    out.append(f"“{visible(ticket.subject)}”", style="italic")
+    out.append(f" ({visible(change)})", style=CARD)
     return out
 
 
@@ -156,9 +159,9 @@ def _label(text: str, style: str) -> Text:
 
 
 def _where(place: Place) -> str:
-    where = clean(place.channel)
-    return f"{where}/{clean(place.thread)}" if place.thread else where
+    where = visible(place.channel)
+    return f"{where}/{visible(place.thread)}" if place.thread else where
 
 
 def _name(person: Person) -> str:
-    return clean(person.name or person.id)
+    return visible(person.name or person.id)

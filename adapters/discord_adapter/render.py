@@ -1,21 +1,23 @@
 """tier0 actions -> Discord messages, described as plain data (no client, no event loop).
 
-User text is escaped (markdown and mentions) wherever it is echoed; text written by staff
-and knowledge-base articles keep their markdown but never their mentions. The sender adds
-``AllowedMentions.none()`` to every message as well, so nothing here can ever ping.
+User text is escaped (markdown, links and mentions) wherever it is echoed; text written by
+staff and knowledge-base articles keep their markdown but never their mentions. Control and
+bidirectional characters are dropped from all of it (:func:`adapters.text.visible`). The
+sender adds ``AllowedMentions.none()`` to every message as well, a second line of defence.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 import discord
-from discord.utils import escape_markdown, escape_mentions
 
 from adapters.discord_adapter.ids import custom_id, is_personal, user_of
 from adapters.discord_adapter.translate import ModalRequest
+from adapters.text import visible
 from bot.actions import (
     AnswerArticle,
     AskRating,
@@ -78,6 +80,13 @@ _COLOURS: Final = {
     "resolved": 0x2ECC71,
     "closed": 0x95A5A6,
 }
+_MARKDOWN: Final = re.compile(
+    r"(?P<url>https?://[^\s<>\[\]`|\\]+)"  # a bare link stays clickable and shows its target
+    r"|(?P<char>[\\*_~|`\[\]<>])"  # formatting, masked links, <autolinks>, <@mentions>
+    r"|^(?P<indent>[ \t]*)(?P<marker>[#-]|\d+\.)",  # headings and lists
+    re.MULTILINE,
+)
+_MENTION: Final = re.compile(r"@(?=everyone|here|[!&]?\d)")
 
 
 @dataclass(frozen=True)
@@ -118,13 +127,33 @@ def cut(text: str, limit: int) -> str:
 
 
 def safe(text: str) -> str:
-    """Someone's text shown as typed: no formatting, no mentions."""
-    return escape_mentions(escape_markdown(text))
+    """Someone's text shown as typed: no formatting, no masked link, no mention."""
+    return _defused(_MARKDOWN.sub(_escape, visible(text)))
+
+
+def _escape(match: re.Match[str]) -> str:
+    """A backslash makes Discord show any punctuation character as itself.
+
+    Every opener is escaped, not only the first of a pair, so no pattern can be completed
+    later in the text; a link is left whole (an escape inside it would change its target)
+    unless it holds a character that could open markup, where it ends.
+    """
+    if match["url"]:
+        return match["url"]
+    if match["char"]:
+        return "\\" + match["char"]
+    marker = match["marker"]
+    return match["indent"] + (marker[:-1] + "\\." if marker[-1] == "." else "\\" + marker)
+
+
+def _defused(text: str) -> str:
+    """``@everyone``, ``@here`` and ``<@id>``: a zero-width space after the @ pings no one."""
+    return _MENTION.sub("@\u200b", text)
 
 
 def _trusted(text: str) -> str:
-    """Staff and knowledge-base text: formatting kept, mentions defused."""
-    return escape_mentions(text)
+    """Staff and knowledge-base text, and plain-text fields: formatting kept, mentions defused."""
+    return _defused(visible(text))
 
 
 def render(action: Conversational) -> MessageSpec:
@@ -135,7 +164,7 @@ def render(action: Conversational) -> MessageSpec:
                 title=cut(_trusted(article.title), TITLE_LIMIT),
                 description=cut(_trusted(article.summary), DESCRIPTION_LIMIT),
             )
-            embed.set_footer(text=cut(text, FOOTER_LIMIT))
+            embed.set_footer(text=cut(_trusted(text), FOOTER_LIMIT))
             return MessageSpec("", (embed,), _button_rows(buttons, locale))
         case OfferArticles(text=text, articles=articles, buttons=buttons, locale=locale):
             embed = discord.Embed()
@@ -201,7 +230,7 @@ def card(
         ("card.tier", safe(ticket.tier_name)),
         ("card.priority", safe(ticket.priority)),
         ("card.requester", _who(ticket.requester)),
-        ("card.language", f"{language_name(ticket.locale, locale)} · {ticket.locale}"),
+        ("card.language", safe(f"{language_name(ticket.locale, locale)} · {ticket.locale}")),
         ("card.assignee", assignee),
     ):
         embed.add_field(name=say(label, locale), value=cut(value, FIELD_LIMIT))
@@ -259,7 +288,8 @@ def thread_pointer(ticket: TicketView, thread_id: str) -> MessageSpec:
 
 
 def thread_name(ticket: TicketView) -> str:
-    return cut(f"{ticket.key} {' '.join(ticket.subject.split())}", 100)
+    """Plain text (Discord shows thread names unformatted), on one line."""
+    return cut(f"{ticket.key} {' '.join(_trusted(ticket.subject).split())}", 100)
 
 
 def modal(request: ModalRequest, default_locale: str) -> ModalSpec:
@@ -269,7 +299,7 @@ def modal(request: ModalRequest, default_locale: str) -> ModalSpec:
         title, label = say("discord.ask_title", locale), say("discord.ask_label", locale)
         return ModalSpec(custom_id("ask"), cut(title, 45), cut(label, 45), True)
     if request.kind == "escalate":
-        title = cut(f"Escalate {request.value}", 45)
+        title = cut(f"Escalate {_trusted(request.value)}", 45)
         return ModalSpec(custom_id("escalate", request.value), title, "Reason", False)
     title = cut(say("discord.comment_title", locale, key=request.value), 45)
     label = cut(say("discord.comment_label", locale), 45)
@@ -296,14 +326,14 @@ def _offer_rows(buttons: Sequence[Button], locale: str) -> tuple[tuple[Component
     picks = [b for b in buttons if b.action == "pick"]
     if len(picks) <= MAX_ARTICLE_BUTTONS:
         return _button_rows(buttons, locale)
-    options = tuple((cut(b.label, 100), b.value) for b in picks[:25])
+    options = tuple((cut(_trusted(b.label), 100), b.value) for b in picks[:25])
     select = SelectSpec(custom_id("pick"), say("discord.pick_article", locale), options)
     rest = [b for b in buttons if b.action != "pick"]
     return ((select,), *_button_rows(rest, locale))
 
 
 def _button(button: Button) -> ButtonSpec:
-    label = cut(button.label, LABEL_LIMIT) or "-"
+    label = cut(_trusted(button.label), LABEL_LIMIT) or "-"
     return ButtonSpec(label, custom_id(button.action, button.value), _STYLES[button.style])
 
 

@@ -4,13 +4,15 @@ Slack sends message text with ``&``, ``<`` and ``>`` escaped and mentions, chann
 as ``<...>`` tokens. The engine works on plain text, so :func:`plain_text` decodes them into
 readable words that no longer act (``<!channel>`` becomes ``@channel``, which pings nobody).
 Everything tier0 posts is escaped again with :func:`escape` so no text can forge a link,
-a mention or a mass ping.
+a mention or a mass ping, or carry control or bidirectional characters.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Final
+
+from adapters.text import visible
 
 __all__ = [
     "SECTION_LIMIT",
@@ -30,8 +32,9 @@ _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
 
 
 def escape(text: str) -> str:
-    """Plain text -> mrkdwn that shows exactly that text (Slack's three control characters)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Plain text -> mrkdwn that shows that text (Slack's three control characters escaped,
+    invisible characters dropped)."""
+    return visible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _unescape(text: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Final
 from adapters.slack.article_form import SAVE_ARTICLE_ACTION
 from adapters.slack.mrkdwn import SECTION_LIMIT, escaped, markdown_to_mrkdwn
 from adapters.slack.translate import ACTION_PREFIX, button_action_id, command_action_id
+from adapters.text import visible
 from bot.actions import (
     Action,
     AnswerArticle,
@@ -234,7 +235,8 @@ def _section(mrkdwn: str) -> JSON:
 
 
 def _label(text: str, limit: int = LABEL_LIMIT) -> str:
-    text = " ".join(text.split()) or "-"
+    """Plain text for a button, header or option: one line, nothing invisible."""
+    text = " ".join(visible(text).split()) or "-"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

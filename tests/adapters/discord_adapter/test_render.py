@@ -71,8 +71,8 @@ def test_user_text_is_escaped_and_staff_text_keeps_its_formatting() -> None:
         RelayToAgents(ticket(), "@here *urgent* <@987654321098765432>", ALICE)
     )
     assert from_requester.content == (
-        "**Ali <@\u200b&123456789012345678>** (requester, T-7): "
-        "@\u200bhere \\*urgent\\* <@\u200b987654321098765432>"
+        "**Ali \\<@\u200b&123456789012345678\\>** (requester, T-7): "
+        "@\u200bhere \\*urgent\\* \\<@\u200b987654321098765432\\>"
     )
     from_agent = render.render(RelayToRequester(ticket(), "run `ipconfig` @everyone", BOB))
     assert from_agent.content == "**Bob** (support team): run `ipconfig` @\u200beveryone"
