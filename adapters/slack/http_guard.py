@@ -34,7 +34,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.malformed import SHAPE_ERRORS
 
-__all__ = ["MAX_BODY_BYTES", "SlackRequestGuard"]
+__all__ = ["MAX_BODY_BYTES", "RefusalLog", "Refused", "SlackRequestGuard"]
 
 log = logging.getLogger("adapters.slack.http")
 

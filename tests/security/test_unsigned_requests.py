@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import pytest
 
+from adapters.slack.http_guard import RefusalLog, Refused
 from tests.adapters.slack.harness import DAN, ERIN, SPECIALISTS_GROUP, seed_directory
 from tests.fakes.slack.http_mode import HttpReply, SignedHttpSender
 from tests.fakes.slack_server import FakeSlack
@@ -220,3 +221,24 @@ def test_a_signed_event_is_answered_after_refusals_and_no_library_logs_its_text(
     assert re.findall(r".* DEBUG (?:slack_sdk|slack_bolt|discord)\b.*", logged) == []
     assert QUESTION not in logged and "Did this solve" not in logged
     assert tier0.tracebacks(before) == []
+
+
+def test_refusals_are_reported_once_a_minute_per_status_with_a_count_of_the_rest(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = [0.0]
+    refusals_log = RefusalLog(interval=60.0, clock=lambda: now[0])
+    unsigned, malformed = Refused(401, "a wrong Slack signature"), Refused(400, "not JSON")
+
+    for _ in range(30):
+        refusals_log.refused(unsigned, "192.0.2.7")
+    refusals_log.refused(malformed, "192.0.2.7")
+    now[0] = 61.0
+    refusals_log.refused(unsigned, "192.0.2.8")
+
+    assert [r.getMessage() for r in caplog.records] == [
+        "slack: refused a request from 192.0.2.7 with 401: a wrong Slack signature",
+        "slack: refused a request from 192.0.2.7 with 400: not JSON",
+        "slack: refused a request from 192.0.2.8 with 401: a wrong Slack signature"
+        " (and 29 more with 401 since the last report)",
+    ]
