@@ -62,6 +62,7 @@ class SmallDisk:
 
 @pytest.fixture
 def disk(tmp_path: Path) -> Iterator[SmallDisk]:
+    """A tmpfs of 16 MB mounted for the test (mounting takes root, which CI runs tests as)."""
     folder = tmp_path / "disk"
     folder.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(folder)], check=True)
@@ -76,7 +77,7 @@ def on_disk(disk: SmallDisk, _sqlite_template: Path) -> Iterator[Database]:
     """The tier0 database as a SQLite file on the small disk."""
     path = disk.folder / "tier0.db"
     shutil.copyfile(_sqlite_template, path)
-    db = Database(databases._sqlite(path))
+    db = Database(connect(f"sqlite:///{path}"))
     yield db
     db.close()
 
@@ -91,7 +92,7 @@ def settle(database: Database) -> None:
         assert not busy
 
 
-def engine_with(
+def chat_with_spool(
     database: Database, spool: SqliteSpool, kb: KnowledgeBase, clock: FakeClock
 ) -> Chat:
     rules = EventSpool(spool, is_outage, is_contention)
@@ -132,7 +133,7 @@ def test_a_full_disk_and_a_read_only_database_are_outages_a_lone_surrogate_is_no
     full = refused_write(create_engine(f"sqlite:///{disk.folder / 'full.db'}"))
     pg_read_only = refused_write(
         create_engine(postgres, connect_args={"options": "-cdefault_transaction_read_only=on"}),
-        "CREATE TEMP TABLE t (x TEXT); CREATE TABLE tier0_never (x TEXT)",
+        "CREATE TABLE tier0_never (x TEXT)",
     )
     surrogate = []
     for url in (f"sqlite:///{tmp_path / 'text.db'}", postgres):
@@ -167,7 +168,7 @@ def test_on_a_full_disk_a_message_is_spooled_and_handled_once_when_space_is_free
     sample_kb: KnowledgeBase,
     clock: FakeClock,
 ) -> None:
-    chat = engine_with(on_disk, spool, sample_kb, clock)
+    chat = chat_with_spool(on_disk, spool, sample_kb, clock)
     chat.say("talk to a human")
     settle(on_disk)
     disk.fill()
@@ -189,7 +190,7 @@ def test_when_the_spool_is_on_the_full_disk_too_the_writer_is_told_nothing_was_k
     clock: FakeClock,
 ) -> None:
     spool = SqliteSpool(disk.folder / "spool" / "tier0-spool.sqlite")
-    chat = engine_with(on_disk, spool, sample_kb, clock)
+    chat = chat_with_spool(on_disk, spool, sample_kb, clock)
     chat.say("talk to a human")
     settle(on_disk)
     disk.fill()
@@ -250,7 +251,7 @@ def test_a_read_only_postgresql_keeps_events_until_it_writes_again(
     clock: FakeClock,
 ) -> None:
     database, admin, name = private_database
-    chat = engine_with(database, spool, sample_kb, clock)
+    chat = chat_with_spool(database, spool, sample_kb, clock)
     chat.say("talk to a human")
     read_only(admin, name)
 
@@ -276,7 +277,7 @@ def test_the_delivery_loop_waits_out_a_read_only_database_and_sends_the_reply_on
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     database, admin, name = private_database
-    chat = engine_with(database, spool, sample_kb, clock)
+    chat = chat_with_spool(database, spool, sample_kb, clock)
     sent: list[Delivery] = []
 
     async def send(delivery: Delivery) -> None:
