@@ -13,7 +13,7 @@ import sqlite3
 import subprocess
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, closing
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import cast
 
@@ -60,16 +60,21 @@ class SmallDisk:
         self._filler.unlink()
 
 
-@pytest.fixture
-def disk(tmp_path: Path) -> Iterator[SmallDisk]:
-    """A tmpfs of 16 MB mounted for the test (mounting takes root, which CI runs tests as)."""
-    folder = tmp_path / "disk"
+@contextmanager
+def small_disk(folder: Path) -> Iterator[SmallDisk]:
+    """A tmpfs of 16 MB mounted at ``folder`` (mounting takes root, which CI runs tests as)."""
     folder.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(folder)], check=True)
     try:
         yield SmallDisk(folder)
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+@pytest.fixture
+def disk(tmp_path: Path) -> Iterator[SmallDisk]:
+    with small_disk(tmp_path / "disk") as mounted:
+        yield mounted
 
 
 @pytest.fixture
@@ -206,6 +211,30 @@ def test_when_the_spool_is_on_the_full_disk_too_the_writer_is_told_nothing_was_k
         assert "saved" not in turn.refusal() and "kept your message" not in turn.refusal()
     assert not resent.of(Refuse)
     assert inbound(on_disk) == [("talk to a human", True), ("detail 1, sent again", True)]
+
+
+def test_a_spool_whose_own_disk_is_full_does_not_stand_in_the_way_once_the_database_is_back(
+    disk: SmallDisk,
+    on_disk: Database,
+    tmp_path: Path,
+    sample_kb: KnowledgeBase,
+    clock: FakeClock,
+) -> None:
+    with small_disk(tmp_path / "spool disk") as spool_disk:
+        spool = SqliteSpool(spool_disk.folder / "tier0-spool.sqlite")
+        chat = chat_with_spool(on_disk, spool, sample_kb, clock)
+        settle(on_disk)
+        disk.fill()
+        spool_disk.fill()
+
+        lost = chat.say("my vpn won't connect")
+        disk.free()  # the database's disk has room again; the spool's has not
+        after = chat.say("my vpn won't connect, sent again")
+        spool.close()
+
+    assert lost.refusal() == say("spool.not_kept")
+    assert after.answer() and not after.of(Refuse)
+    assert inbound(on_disk) == [("my vpn won't connect, sent again", True)]
 
 
 @pytest.fixture
