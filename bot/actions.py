@@ -28,6 +28,7 @@ __all__ = [
     "Reply",
     "TicketView",
     "UpdateTicketCard",
+    "addressee",
 ]
 
 ButtonStyle = Literal["default", "primary", "danger"]
@@ -89,12 +90,15 @@ class Reply:
 
     ``locale`` (here and on answers and offers) is the language of the person addressed,
     for the words an adapter adds itself (a "Show full answer" button, a form's title).
+    ``to``: meant for that person alone (the answer to their command): an adapter shows it
+    only to them, or sends it to them privately, or drops it; never where others read it.
     """
 
     place: Place
     text: str
     buttons: tuple[Button, ...] = ()
     locale: str = "en"
+    to: Person | None = None
 
 
 @dataclass(frozen=True)
@@ -218,3 +222,14 @@ Action = (
     | PostDigest
     | Refuse
 )
+
+
+def addressee(action: Action) -> Person | None:
+    """The one person an action is meant for (a refusal, the answer to a command), or None
+    for what may be read by everyone in its place. Stored with the action, so it holds for
+    a delivery sent long after the event, when the platform's private route is gone."""
+    if isinstance(action, Refuse):
+        return action.person
+    if isinstance(action, Reply):
+        return action.to
+    return None

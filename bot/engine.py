@@ -241,6 +241,7 @@ class Engine:
             agent_tier=agent_tier,
             locale=pick_locale(None if agent_tier is not None else user.locale, default),
             command_prefix=self._command_prefix(event.place.platform),
+            private=isinstance(event, CommandIssued),
         )
 
     def _role(self, event: Event) -> Role:

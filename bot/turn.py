@@ -33,6 +33,9 @@ class Turn:
     locale: str = SOURCE_LOCALE
     command_prefix: str = "/"
     """How people type a command here (``/tier0 `` on Slack), for hints in what the bot says."""
+    private: bool = False
+    """This person issued a command: what is said back is for them alone (``Reply.to``),
+    except in a ticket's agents' workspace, where the team works in the open."""
     actions: list[Action] = field(default_factory=list)
     ticket_id: int | None = None
 
@@ -50,8 +53,10 @@ class Turn:
         self.actions.append(action)
 
     def reply(self, text: str, buttons: tuple[Button, ...] = ()) -> None:
-        """Say something in this conversation (stored as an outbound message)."""
-        self.emit(Reply(self.conversation.place, text, buttons, self.locale))
+        """Say something in this conversation (stored as an outbound message), to this
+        person alone when answering their command (see ``private``)."""
+        to = self.person if self.private and not self.in_agents_workspace else None
+        self.emit(Reply(self.conversation.place, text, buttons, self.locale, to))
         self.record(self.conversation.id, text, ticket_id=self.conversation.ticket_id)
 
     def refuse(self, reason: str) -> None:

@@ -309,7 +309,7 @@ class DiscordAdapter:
         else:
             await interaction.response.defer()
         async with self._turns.turn(where):
-            pending = self._pending[where] = Pending(interaction, shared)
+            pending = self._pending[where] = Pending(interaction, shared, alone=kind == "dm")
             try:
                 deliveries = await self._handle(event)
                 await self.dispatcher.flush()

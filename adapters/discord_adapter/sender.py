@@ -25,10 +25,10 @@ from adapters.discord_adapter.ids import PLATFORM, is_personal, place
 from adapters.discord_adapter.render import ButtonSpec, MessageSpec
 from bot.actions import (
     PostTicketCard,
-    Refuse,
     RelayToAgents,
     TicketView,
     UpdateTicketCard,
+    addressee,
 )
 from bot.config import Settings
 from bot.engine import Engine
@@ -64,11 +64,25 @@ _SENDING: ContextVar[_Nonces | None] = ContextVar("tier0_discord_sending", defau
 
 @dataclass
 class Pending:
-    """An interaction whose answers go back through it rather than into the channel."""
+    """An interaction whose answers go back through it rather than into the channel.
+
+    ``ephemeral``: its answers are shown to its user alone (Discord decides that when it
+    is deferred, for its first answer too). ``alone``: it came from a DM, where every
+    answer is private anyway.
+    """
 
     interaction: discord.Interaction
     ephemeral: bool
     answered: bool = False
+    alone: bool = False
+
+    @property
+    def seen_by_user_alone(self) -> bool:
+        return self.ephemeral or self.alone
+
+    @property
+    def user_id(self) -> str:
+        return str(self.interaction.user.id)
 
 
 class Sender:
@@ -104,10 +118,8 @@ class Sender:
             await self._ticket_changed(action.ticket, action.change)
         elif isinstance(action, RelayToAgents):
             await self._to_agents(action.ticket, render.render(action))
-        elif isinstance(action, Refuse):
-            await self.say(action.place, render.render(action), person=action.person)
         elif isinstance(action, render.CONVERSATIONAL):
-            await self.say(place_of(action), render.render(action))
+            await self.say(place_of(action), render.render(action), to=addressee(action))
         else:
             await self._for_staff(action)
 
@@ -129,16 +141,42 @@ class Sender:
 
     # -- conversations --------------------------------------------------------------------
 
-    async def say(self, where: Place, spec: MessageSpec, *, person: Person | None = None) -> None:
-        """Answer through the interaction being handled there, or post into the channel."""
+    async def say(self, where: Place, spec: MessageSpec, *, to: Person | None = None) -> None:
+        """Answer through the interaction being handled there, or post into the channel.
+
+        What is meant for one person (``to``) goes only through their own interaction, and
+        only where its answers are theirs alone; else (a public response, handled late
+        after a database outage or a retry, the interaction dismissed or expired) to their
+        DMs: never into the channel.
+        """
         pending = self._pending.get(where)
-        if pending is not None and (
-            person is None or str(pending.interaction.user.id) == person.id
-        ):
-            await self._answer(pending, spec)
+        if to is None:
+            if pending is not None:
+                await self._answer(pending, spec)
+                return
+            reference = self._replied_to.get(where)
+            await self.post(where.channel, render.addressed(spec, where), reply_to=reference)
             return
-        reference = self._replied_to.get(where)
-        await self.post(where.channel, render.addressed(spec, where), reply_to=reference)
+        if pending is not None and pending.seen_by_user_alone and pending.user_id == to.id:
+            try:
+                await self._answer(pending, spec)
+                return
+            except discord.NotFound:
+                log.info("discord: an interaction is gone; its private answer goes by DM")
+        await self._direct(to, spec)
+
+    async def _direct(self, person: Person, spec: MessageSpec) -> None:
+        """Into the person's DMs with the bot; dropped, with one log line, if Discord will
+        not let the bot write to them (DMs closed, no longer a member)."""
+        try:
+            channel = await self.client.create_dm(discord.Object(int(person.id)))
+            await self.post(str(channel.id), spec)
+        except (discord.Forbidden, discord.NotFound) as error:
+            log.warning(
+                "discord: a message for user %s alone was dropped: no DM (%s)",
+                person.id,
+                error.code,
+            )
 
     async def _answer(self, pending: Pending, spec: MessageSpec) -> None:
         interaction = pending.interaction
@@ -146,21 +184,23 @@ class Sender:
         content = spec.content or None
         embeds = list(spec.embeds)
         commanded = interaction.type is discord.InteractionType.application_command
-        if commanded and not pending.answered:
-            await interaction.edit_original_response(
-                content=content, embeds=embeds, view=view, allowed_mentions=_NONE
-            )
-        else:
-            await interaction.followup.send(
-                content=content or discord.utils.MISSING,
-                embeds=embeds,
-                view=view or discord.utils.MISSING,
-                ephemeral=pending.ephemeral,
-                allowed_mentions=_NONE,
-                wait=True,
-            )
+        try:
+            if commanded and not pending.answered:
+                await interaction.edit_original_response(
+                    content=content, embeds=embeds, view=view, allowed_mentions=_NONE
+                )
+            else:
+                await interaction.followup.send(
+                    content=content or discord.utils.MISSING,
+                    embeds=embeds,
+                    view=view or discord.utils.MISSING,
+                    ephemeral=pending.ephemeral,
+                    allowed_mentions=_NONE,
+                    wait=True,
+                )
+        finally:
+            _forget(view)
         pending.answered = True
-        _forget(view)
 
     async def post(
         self, channel_id: str, spec: MessageSpec, *, reply_to: int | None = None
