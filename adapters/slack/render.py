@@ -94,8 +94,11 @@ class Context:
 def render(action: Action, context: Context) -> list[ApiCall]:
     """The Web API calls that show ``action`` on Slack (none if there is nowhere to show it)."""
     match action:
-        case Reply(place=place, text=text, buttons=buttons):
-            return [_post(place, text, [_section(escaped(text)), *_buttons(buttons)])]
+        case Reply(place=place, text=text, buttons=buttons, to=to):
+            blocks = [_section(escaped(text)), *_buttons(buttons)]
+            if to is not None and not _is_direct(place):
+                return [_ephemeral(to, place, text, blocks)]
+            return [_post(place, text, blocks)]
         case AnswerArticle(place=place, article=article, text=text, buttons=buttons, locale=locale):
             summary = _mrkdwn_body(article.summary, 2800)
             blocks = [_section(f"*{escaped(article.title, 200)}*\n{summary}")]
@@ -157,11 +160,25 @@ def render(action: Action, context: Context) -> list[ApiCall]:
             ]
             return [_post(Place("slack", channel), title, blocks)]
         case Refuse(person=person, place=place, reason=reason):
-            args: JSON = {"channel": place.channel, "user": person.id, "text": escaped(reason)}
-            if place.thread:
-                args["thread_ts"] = place.thread
-            return [ApiCall("chat.postEphemeral", args)]
+            return [_ephemeral(person, place, reason)]
     return []
+
+
+def _is_direct(place: Place) -> bool:
+    """A direct message with the bot (Slack's DM channel ids start with D): what is said
+    there is read by that person alone."""
+    return place.channel.startswith("D")
+
+
+def _ephemeral(person: Person, place: Place, fallback: str, blocks: Sequence[JSON] = ()) -> ApiCall:
+    """Shown to ``person`` alone where they are; if Slack cannot (they left the channel),
+    the call fails and nothing is shown: never a message for everyone there."""
+    args: JSON = {"channel": place.channel, "user": person.id, "text": escaped(fallback)}
+    if blocks:
+        args["blocks"] = list(blocks)
+    if place.thread:
+        args["thread_ts"] = place.thread
+    return ApiCall("chat.postEphemeral", args)
 
 
 def _relay_to_agents(
