@@ -11,6 +11,7 @@ from pathlib import Path
 from bot import cli_chat, cli_kb, cli_privacy, cli_report, cli_run, cli_tickets
 from bot.config import ConfigError
 from bot.demo import cli as cli_demo
+from bot.logs import configure_logging
 from bot.service import StartupError
 from kb.calibration import CalibrationError
 from storage.db import StorageUnavailable
@@ -39,9 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    if not logging.getLogger().handlers:  # like basicConfig: a host's logging is left be
+        configure_logging(args.log_level)
     try:
         return int(args.func(args))
     except ConfigError as error:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 
 from bot.logs import JsonFormatter, TextFormatter
 from tests.security.payloads import hostile_text
+from tests.service.process import clean_environment, command
 
 FORGED = "\n2026-12-07 18:00:00,000 ERROR tier0.service: FORGED LINE"
 BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -56,3 +59,30 @@ def test_any_text_makes_one_json_object_on_one_line(message: str, argument: str)
 
     assert line.splitlines() == [line]
     assert json.loads(line)["logger"] == "tier0.test"
+
+
+def test_the_command_line_logs_a_hostile_file_name_on_one_line(tmp_path: Path) -> None:
+    """Every ``tier0`` command logs through the same formatter: here ``tier0 chat`` warns
+    about a knowledge base file whose name carries a forged line."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / f"evil{FORGED}.md").write_text("---\ntitle: [unclosed\n---\nbody\n")
+    config = tmp_path / "tier0.toml"
+    config.write_text(
+        f'[kb]\npaths = ["articles"]\n[database]\nurl = "sqlite:///{tmp_path}/t.db"\n'
+    )
+
+    result = subprocess.run(
+        command(config, "chat"),
+        input="",
+        env=clean_environment({}),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    logged = result.stderr.splitlines()
+    assert [line for line in logged if "evil" in line and FORGED.strip() in line], logged
+    assert [line for line in logged if line.startswith(FORGED.strip())] == []
