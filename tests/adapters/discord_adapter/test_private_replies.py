@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.messages import say
 from bot.spool import EventSpool
 from storage.db import Database
@@ -113,3 +115,19 @@ def test_a_late_answer_never_goes_through_someone_elses_interaction_in_the_same_
     )
     assert mine_none not in text_of(erins.json)
     assert posted(fake, fake.dm_channel_id("bob"), mine_none).status == 200
+
+
+def test_a_private_answer_discord_will_not_deliver_by_dm_is_dropped_with_a_log_line(
+    fake: FakeDiscord, start_bot: StartBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    start_bot()
+    open_a_ticket(fake)
+    to_bob = rf"/channels/{fake.dm_channel_id('bob')}/messages"
+    fake.fail_next("PATCH", ORIGINAL, status=404)
+    fake.fail_next("POST", to_bob, status=403)  # bob does not take DMs from this server
+
+    fake.send_command("tickets", user="bob", channel="support")
+
+    fake.wait_for_request("PATCH", ORIGINAL, lambda r: say("discord.done", "en") in text_of(r.json))
+    assert [r.status for r in messages_saying(fake, OPEN_TICKETS)] == [403]
+    assert [r for r in caplog.records if "dropped" in r.getMessage()]
