@@ -83,7 +83,7 @@ _COLOURS: Final = {
 _MARKDOWN: Final = re.compile(
     r"(?P<url>https?://[^\s<>\[\]`|\\]+)"  # a bare link stays clickable and shows its target
     r"|(?P<char>[\\*_~|`\[\]<>])"  # formatting, masked links, <autolinks>, <@mentions>
-    r"|^(?P<indent>[ \t]*)(?P<marker>[#-]|\d+\.)",  # headings and lists
+    r"|^(?P<indent>[ \t]*)(?P<marker>[#+-]|\d+\.)",  # headings and lists
     re.MULTILINE,
 )
 _MENTION: Final = re.compile(r"@(?=everyone|here|[!&]?\d)")

@@ -3,7 +3,7 @@
 Discord (its client's markdown): a backslash before a punctuation character shows that
 character literally; a bare ``http(s)://`` URL is one link whose text is its target; an
 unescaped ``[label](`` starts a masked link, ``<...>`` is an autolink, a mention, a channel,
-an emoji or a timestamp; ``* _ ~ | `` `` and ``>`` format; ``#``, ``-`` and ``1.`` at the
+an emoji or a timestamp; ``* _ ~ | `` `` and ``>`` format; ``#``, ``-``, ``+`` and ``1.`` at the
 start of a line make headings and lists. The server pings for ``@everyone``, ``@here`` and
 ``<@id>``/``<@&id>`` in the raw text, whatever the markdown around them (``@`` followed by
 a zero-width space is not a mention).
@@ -38,7 +38,7 @@ _LITERAL: Final = "\ue000"
 _BARE_URL: Final = re.compile(r"https?://[^\s<]+[^<.,:;\"')\]\s]")
 _MASKED_LINK: Final = re.compile(r"\[[\s\S]*?\]\(")
 _ANGLE_TOKEN: Final = re.compile(r"<[^<>\n]*>")
-_FORMATTING: Final = re.compile(r"[*_~|`>]|^[ \t]*(?:#|-|\d+\.)", re.MULTILINE)
+_FORMATTING: Final = re.compile(r"[*_~|`>]|^[ \t]*(?:[#+-]|\d+\.)", re.MULTILINE)
 _PING: Final = re.compile(r"@(?:everyone|here)|<@[!&]?\d+>")
 _SLACK_TOKEN: Final = re.compile(r"<[^<>]*>")
 
