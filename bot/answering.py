@@ -37,6 +37,8 @@ class Answerer:
 
     def question(self, turn: Turn, text: str) -> None:
         """A new question: answer, suggest or open a ticket."""
+        if self._someone_elses(turn):
+            return
         if not text.strip():
             turn.reply(turn.say("input.empty"))
             return
@@ -51,6 +53,7 @@ class Answerer:
             turn.reply(turn.say("smalltalk.thanks"))
             return
         turn.conversation.question = text
+        turn.conversation.requester_id = turn.user.id
         if self.asks_for_person(text):
             turn.store.record_question(turn.conversation, turn.user, text, "person", turn.now)
             self.desk.open(turn, text, failed_article_id=None, reason="asked for a person")
@@ -123,6 +126,8 @@ class Answerer:
         self._settle(turn, "still_need_help")
 
     def pick(self, turn: Turn, article_id: str) -> None:
+        if self._someone_elses(turn):
+            return
         article = next((a for a in self.kb.articles if a.id == article_id), None)
         if turn.conversation.state != "choosing" or article_id not in turn.conversation.offered:
             turn.refuse(turn.say("choice.expired"))
@@ -134,6 +139,8 @@ class Answerer:
         self._answer(turn, article, confidence=1.0)
 
     def none_of_these(self, turn: Turn) -> None:
+        if self._someone_elses(turn):
+            return
         if turn.conversation.state != "choosing":
             turn.refuse(turn.say("choice.expired"))
             return
@@ -145,6 +152,10 @@ class Answerer:
         self._settle(turn, "none_of_these")
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _someone_elses(self, turn: Turn) -> bool:
+        """Refused (privately) when the answer or offer is someone else's to act on."""
+        return self.desk.someone_elses(turn, self.desk.current_ticket(turn))
 
     def _answer(self, turn: Turn, article: Article, confidence: float) -> None:
         turn.conversation.state = "answered"
@@ -180,6 +191,8 @@ class Answerer:
         turn.record(turn.conversation.id, f"{text}\n{titles}", ticket_id=None)
 
     def _answered_with(self, turn: Turn, article_id: str) -> bool:
+        if self._someone_elses(turn):
+            return False
         if turn.conversation.state == "answered" and turn.conversation.article_id == article_id:
             return True
         turn.refuse(turn.say("choice.expired"))

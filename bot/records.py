@@ -59,6 +59,8 @@ class Conversation:
     answered with, ``offered`` the articles it offered; ``ticket_id`` the ticket this place
     currently belongs to (also while a rating is being asked). An ``agents`` conversation
     is a ticket card's thread, where agents work the ticket (``ticket_id``) together.
+    ``requester_id`` is the user who asked ``question``: in a shared place (a channel
+    thread) the answer's and the offer's buttons are theirs alone.
     """
 
     id: int
@@ -69,6 +71,7 @@ class Conversation:
     offered: tuple[str, ...]
     ticket_id: int | None
     kind: ConversationKind = "requester"
+    requester_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ __all__ = ["SUBJECT_LIMIT", "TicketDesk", "assignee_name", "rating_buttons", "st
 
 SUBJECT_LIMIT = 200
 RATINGS = range(1, 6)
+AWAITING_RATING = frozenset({"rating", "commenting"})
 
 
 class TicketDesk:
@@ -99,6 +100,28 @@ class TicketDesk:
             return None
         return turn.store.ticket(turn.conversation.ticket_id)
 
+    def someone_elses(self, turn: Turn, ticket: Ticket | None) -> bool:
+        """Whether this place is busy with another person's question, and if so tell this
+        one, privately, that nothing was done.
+
+        In a shared place (a channel thread, a ticket's thread) a bystander must not press
+        the asker's buttons, write into their ticket or rating comment, or take the place
+        over with a question of their own while the asker's is pending: their open ticket,
+        the rating of their resolved one, or an answer or offer awaiting them. Once nothing
+        is pending, anyone may ask here.
+        """
+        conversation = turn.conversation
+        if ticket is not None and (ticket.active or conversation.state in AWAITING_RATING):
+            owner: int | None = ticket.requester.id
+        elif conversation.state in ("answered", "choosing"):
+            owner = conversation.requester_id
+        else:
+            owner = None
+        if owner is None or owner == turn.user.id:
+            return False
+        turn.refuse(turn.say("conversation.not_yours"))
+        return True
+
     # -- opening --------------------------------------------------------------------------
 
     def open(
@@ -109,7 +132,7 @@ class TicketDesk:
         Someone who already has the maximum of open tickets, or opened one moments ago, is
         pointed at their tickets instead (against spam).
         """
-        if not self._may_open(turn):
+        if self.someone_elses(turn, self.current_ticket(turn)) or not self._may_open(turn):
             return
         subject = " ".join(question.split())[:SUBJECT_LIMIT] or "(no question given)"
         ticket = turn.store.open_ticket(
@@ -178,7 +201,10 @@ class TicketDesk:
     # -- requester side -------------------------------------------------------------------
 
     def follow_up(self, turn: Turn, ticket: Ticket, text: str) -> None:
-        """A message in a place with an active ticket belongs to that ticket."""
+        """A message in a place with an active ticket belongs to that ticket (if its
+        requester wrote it)."""
+        if self.someone_elses(turn, ticket):
+            return
         turn.ticket_id = ticket.id
         if ticket.status == "waiting_on_user":
             updated = turn.store.update_ticket(
@@ -197,12 +223,9 @@ class TicketDesk:
     def rate(self, turn: Turn, value: str) -> None:
         key, _, rating_text = value.rpartition(":")
         ticket = self.current_ticket(turn)
-        if (
-            ticket is None
-            or turn.conversation.state != "rating"
-            or ticket.key != key
-            or turn.user.id != ticket.requester.id
-        ):
+        if self.someone_elses(turn, ticket):
+            return
+        if ticket is None or turn.conversation.state != "rating" or ticket.key != key:
             turn.refuse(turn.say("choice.expired"))
             return
         if not rating_text.isdigit() or int(rating_text) not in RATINGS:
@@ -225,6 +248,8 @@ class TicketDesk:
         )
 
     def comment(self, turn: Turn, ticket: Ticket, text: str) -> None:
+        if self.someone_elses(turn, ticket):
+            return
         turn.ticket_id = ticket.id
         turn.store.add_feedback(
             user=turn.user,
@@ -239,11 +264,9 @@ class TicketDesk:
 
     def skip_comment(self, turn: Turn) -> None:
         ticket = self.current_ticket(turn)
-        if (
-            turn.conversation.state != "commenting"
-            or ticket is None
-            or turn.user.id != ticket.requester.id
-        ):
+        if self.someone_elses(turn, ticket):
+            return
+        if turn.conversation.state != "commenting" or ticket is None:
             turn.refuse(turn.say("choice.expired"))
             return
         turn.conversation.state = "idle"

@@ -122,6 +122,9 @@ class ConversationRow(Base):
     # A plain id, not a foreign key: tickets also point at conversations, and a cycle of
     # foreign keys would complicate creating and migrating both tables.
     ticket_id: Mapped[int | None] = mapped_column(Integer)
+    # Who asked ``question`` (a users.id, plain for the same reason): in a shared thread
+    # only they may press the buttons of its answer or offer.
+    requester_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

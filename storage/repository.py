@@ -141,6 +141,7 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
                 "offered": "\n".join(conversation.offered),
                 "ticket_id": conversation.ticket_id,
                 "kind": conversation.kind,
+                "requester_id": conversation.requester_id,
                 "updated_at": now,
             },
         )

@@ -40,4 +40,5 @@ def conversation_of(row: ConversationRow | Row[Any]) -> Conversation:
         offered=tuple(row.offered.split("\n")) if row.offered else (),
         ticket_id=row.ticket_id,
         kind=cast(ConversationKind, row.kind),
+        requester_id=row.requester_id,
     )

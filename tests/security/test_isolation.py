@@ -45,7 +45,7 @@ def test_a_customer_cannot_rate_or_reopen_someone_elses_ticket(
     rating = posted(fake, thread, "How would you rate")
 
     fake.send_component("tier0:rate:T-1:1", user="carol", message=rating.response)
-    followup(fake, say("choice.expired"))
+    followup(fake, say("conversation.not_yours"))
     fake.send_component("tier0:reopen:T-1", user="carol", message=rating.response)
     followup(fake, say("agent.not_requester", key="T-1"))
 
