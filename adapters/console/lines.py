@@ -10,6 +10,7 @@ import re
 from collections.abc import Set
 from dataclasses import dataclass
 
+from adapters.text import visible
 from bot.arguments import split_args
 
 __all__ = [
@@ -29,7 +30,6 @@ __all__ = [
 
 QUIT_WORDS = frozenset({"quit", "exit"})
 _COMMAND = re.compile(r"^/([A-Za-z][\w-]*)(?:\s+(.*))?$", re.DOTALL)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,12 @@ Intent = Say | Command | Press | ActAs | SwitchUser | Quit | Nothing | Usage
 
 
 def clean(text: str) -> str:
-    """Drop terminal control characters (escape sequences from arrow keys, NULs, bells).
+    """Drop terminal control characters (escape sequences from arrow keys, NULs, bells) and
+    bidirectional overrides, as every adapter does (``adapters.text.visible``).
 
     They are never meant as words, and echoed back they could drive the terminal.
     """
-    return _CONTROL.sub("", text)
+    return visible(text)
 
 
 def parse_line(line: str, *, bare_commands: Set[str] = frozenset(), nested: bool = False) -> Intent:

@@ -225,6 +225,14 @@ def test_user_text_is_printed_as_typed_not_as_markup(console_chat: Transcript) -
     assert "\x1b" not in shown
 
 
+def test_a_typed_line_is_echoed_without_bidi_overrides_or_c1_controls(
+    console_chat: Transcript,
+) -> None:
+    shown = console_chat.type("invoice\u202efdp.exe \x85next")
+    assert "invoice" in shown and "fdp.exe" in shown
+    assert "\u202e" not in shown and "\x85" not in shown
+
+
 # -- translation, against a stand-in engine ----------------------------------------------
 
 
