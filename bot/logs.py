@@ -12,10 +12,12 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 __all__ = ["LIBRARY_LOGGERS", "configure_logging", "escape_controls"]
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+TRACEBACK_INDENT = "  | "
 
 LIBRARY_LOGGERS = ("slack_sdk", "slack_bolt", "discord")
 """The chat platforms' libraries. At DEBUG they log whole requests and events, message
@@ -38,12 +40,25 @@ def _escaped(record: logging.LogRecord) -> logging.LogRecord:
     return safe
 
 
+def _indented(block: str) -> str:
+    """A traceback under its record: each line indented and escaped, so that only a record's
+    first line starts at the margin; an exception message with a line break in it (text
+    from outside, often) cannot pass for a record of its own."""
+    return "\n".join(TRACEBACK_INDENT + escape_controls(line) for line in block.splitlines())
+
+
 class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__(TEXT_FORMAT)
 
     def format(self, record: logging.LogRecord) -> str:
         return super().format(_escaped(record))
+
+    def formatException(self, ei: Any) -> str:
+        return _indented(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return _indented(super().formatStack(stack_info))
 
 
 class JsonFormatter(logging.Formatter):

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.logs import JsonFormatter, TextFormatter
+from bot.logs import TRACEBACK_INDENT, JsonFormatter, TextFormatter
 from tests.security.payloads import hostile_text
 from tests.service.process import clean_environment, command
 
@@ -41,6 +42,20 @@ def test_terminal_codes_and_unicode_line_separators_are_written_as_escapes() -> 
     line = TextFormatter().format(record("%s|%s|%s", "\x1b[2J", "a\u2028b", "tab\there"))
 
     assert line.endswith("\\x1b[2J|a\\u2028b|tab\\there")
+
+
+def test_a_forged_line_in_an_exception_message_stays_under_its_record() -> None:
+    try:
+        raise ValueError(f"bad payload {FORGED}\x1b[2J")
+    except ValueError:
+        failed = logging.LogRecord(
+            "tier0.test", logging.ERROR, __file__, 1, "could not handle", None, sys.exc_info()
+        )
+    lines = TextFormatter().format(failed).splitlines()
+
+    assert lines[0].endswith("ERROR tier0.test: could not handle")
+    assert all(line.startswith(TRACEBACK_INDENT) for line in lines[1:])
+    assert "\x1b" not in "".join(lines)
 
 
 @settings(max_examples=200, deadline=None)
