@@ -250,9 +250,10 @@ class Engine:
     # -- routing --------------------------------------------------------------------------
 
     def _dispatch(self, turn: Turn, event: Event) -> None:
+        if self._flooding(turn, event):
+            return
         if isinstance(event, MessageReceived):
-            if not self._flooding(turn):
-                self._message(turn, event.text)
+            self._message(turn, event.text)
         elif isinstance(event, ButtonPressed):
             self._button(turn, event.action, event.value)
         elif isinstance(event, ArticleSubmitted):
@@ -260,14 +261,22 @@ class Engine:
         else:
             self._command(turn, event.name.lower(), list(event.args))
 
-    def _flooding(self, turn: Turn) -> bool:
-        """Over the message rate (agents never are): the message stays stored, on the
-        person's ticket if one is open, and they hear once when the bot listens again."""
+    def _flooding(self, turn: Turn, event: Event) -> bool:
+        """Over the rate, which counts everything a person sends (agents are never over it:
+        the desk's own staff, whose bursts are work). A message stays stored, on the
+        person's ticket if one is open; a command, press or form changes nothing. Either
+        way they hear once, when the bot listens again."""
         if turn.agent_tier is not None:
             return False
+        if _inbound(event) is None:  # not stored as a message: counted through its event
+            turn.store.record_sender(event.place.platform, event.event_id, turn.user.id)
         slowdown = self.limits.rate.check(turn.store, turn.user.id, turn.now)
         if slowdown is None:
             return False
+        if not isinstance(event, MessageReceived):
+            if slowdown.tell:
+                turn.refuse(turn.say("limits.slow_down_ignored", count=slowdown.seconds))
+            return True
         ticket = self.desk.current_ticket(turn)
         if ticket is not None and ticket.active:
             turn.ticket_id = ticket.id

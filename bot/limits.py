@@ -1,14 +1,17 @@
-"""Limits on what one person sends: message size and message rate.
+"""Limits on what one person sends: message size and rate.
 
 One huge paste must not fill the database or the agents' screens, and a flood must not
 use up the KB search, the ticket desk or the agents' attention; neither may lose what
 someone wrote without telling them. A long message is cut (and its writer told where);
 a message over the rate is stored, on its ticket if there is one, and its writer told once
-per window when the bot will listen again.
+per window when the bot will listen again. The rate counts everything a person sends:
+messages, commands, button presses and forms, so ``/status`` 600 times is a flood too; a
+command, press or form over the rate changes nothing.
 
-The rate is counted over the messages stored for the person (every message is stored
-before it is handled), not in the process: with several workers on one database a person
-still gets ``messages_per_minute`` through, not that many times the number of workers.
+The rate is counted in the database, not in the process: over the messages and commands
+stored for the person (each is stored before it is handled) and the presses and forms
+marked with who sent them, so with several workers on one database a person still gets
+``messages_per_minute`` through, not that many times the number of workers.
 """
 
 from __future__ import annotations
@@ -47,21 +50,22 @@ class RecentMessages(Protocol):
     def recent_inbound(
         self, user_id: int, after: datetime, until: datetime, limit: int
     ) -> Sequence[datetime]:
-        """When the person's messages stored in (``after``, ``until``] came, newest first."""
+        """When what the person sent in (``after``, ``until``] came, newest first."""
         ...
 
 
 class MessageRate:
-    """At most ``per_minute`` messages per person in any minute (0: no limit)."""
+    """At most ``per_minute`` messages, commands, presses and forms per person in any
+    minute (0: no limit)."""
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
 
     def check(self, store: RecentMessages, user_id: int, now: datetime) -> Slowdown | None:
-        """None when the person's message stored at ``now`` may be answered; else how long
-        to wait. Every message counts, refused ones too: a flood keeps the door shut.
+        """None when what the person sent at ``now`` may be acted on; else how long to
+        wait. Everything counts, refused ones too: a flood keeps the door shut.
 
-        The count is of stored messages up to ``now``, so two workers handling two of one
+        The count is of what is stored up to ``now``, so two workers handling two of one
         person's messages at once agree on which of them is over the rate.
         """
         if not self.per_minute:

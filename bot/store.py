@@ -86,8 +86,14 @@ class Store(Protocol):
     def recent_inbound(
         self, user_id: int, after: datetime, until: datetime, limit: int
     ) -> Sequence[datetime]:
-        """When the person's messages (not commands) stored in (``after``, ``until``] came,
-        newest first, at most ``limit``: the rate limit all workers share (``bot.limits``)."""
+        """When what the person sent in (``after``, ``until``] came (messages, commands, and
+        events marked with :meth:`record_sender`), newest first, at most ``limit``: the rate
+        limit all workers share (``bot.limits``)."""
+        ...
+
+    def record_sender(self, platform: str, event_id: str, user_id: int) -> None:
+        """Who sent this processed event (a button press, a form): not stored as a message,
+        it is counted by :meth:`recent_inbound` through this."""
         ...
 
     def record_message(

@@ -251,12 +251,24 @@ class ProcessedEventRow(Base):
     """Platform event ids already handled: a redelivered event has no further effect."""
 
     __tablename__ = "processed_events"
-    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "event_id"),
+        # A person's button presses and forms of the last minute: the rate limit counts them
+        # with the messages and commands they stored (``bot.limits``).
+        Index(
+            "ix_processed_events_by_user",
+            "user_id",
+            "processed_at",
+            **_where("user_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
     event_id: Mapped[str] = mapped_column(String(200))
     processed_at: Mapped[datetime]
+    # Who sent it (a users.id, plain: it only counts), for events not stored as messages.
+    user_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class OutboxRow(Base):

@@ -24,6 +24,7 @@ from storage.models import (
     ConversationRow,
     FeedbackRow,
     MessageRow,
+    ProcessedEventRow,
     UserRow,
 )
 from storage.questions import QuestionQueries
@@ -227,19 +228,33 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
     def recent_inbound(
         self, user_id: int, after: datetime, until: datetime, limit: int
     ) -> Sequence[datetime]:
+        # Two reads, each served by its own partial index and at most ``limit`` rows, merged.
         # Literal 'in', not a parameter: so the partial index's condition is seen to hold.
-        return self.session.scalars(
-            select(MessageRow.created_at)
-            .where(
-                MessageRow.user_id == user_id,
-                MessageRow.direction == literal_column("'in'"),
-                MessageRow.event_kind == "message",
-                MessageRow.created_at > after,
-                MessageRow.created_at <= until,
-            )
-            .order_by(MessageRow.created_at.desc())
-            .limit(limit)
-        ).all()
+        messages = select(MessageRow.created_at).where(
+            MessageRow.user_id == user_id,
+            MessageRow.direction == literal_column("'in'"),
+            MessageRow.created_at > after,
+            MessageRow.created_at <= until,
+        )
+        events = select(ProcessedEventRow.processed_at).where(
+            ProcessedEventRow.user_id == user_id,
+            ProcessedEventRow.processed_at > after,
+            ProcessedEventRow.processed_at <= until,
+        )
+        sent = [
+            *self.session.scalars(messages.order_by(MessageRow.created_at.desc()).limit(limit)),
+            *self.session.scalars(
+                events.order_by(ProcessedEventRow.processed_at.desc()).limit(limit)
+            ),
+        ]
+        return sorted(sent, reverse=True)[:limit]
+
+    def record_sender(self, platform: str, event_id: str, user_id: int) -> None:
+        self.session.execute(
+            update(ProcessedEventRow)
+            .where(ProcessedEventRow.platform == platform, ProcessedEventRow.event_id == event_id)
+            .values(user_id=user_id)
+        )
 
     def record_message(
         self,

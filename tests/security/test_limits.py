@@ -14,6 +14,7 @@ from storage.db import Database
 from storage.models import MessageRow
 from tests.support.chat import Chat
 
+VPN_QUESTION = "my vpn won't connect"
 PASTE = "my laptop shows this error: " + "0xDEADBEEF " * 50
 
 
@@ -84,3 +85,54 @@ def test_agents_are_never_slowed_down(chat: Chat) -> None:
     turns += [chat.say(f"note to self {n}", who="alice") for n in range(5)]
 
     assert all(turn.actions for turn in turns)
+
+
+IGNORED = "You are sending me more than I can follow, so I did not act on that."
+
+
+def test_a_flood_of_commands_gets_the_limit_answered_and_one_slow_down(chat: Chat) -> None:
+    turns = [chat.command("status") for _ in range(600)]
+
+    assert all(turn.actions for turn in turns[:3])
+    assert turns[3].refusal() == f"{IGNORED} I will listen again in 60 seconds."
+    assert [turn for turn in turns[4:] if turn.actions] == []
+    assert chat.say("is the vpn down?", who="carol").actions  # someone else is answered
+
+
+def test_commands_and_messages_share_one_rate(chat: Chat) -> None:
+    chat.say("how do I book a meeting room in Lisbon")
+    chat.command("status")
+    chat.say("and the printer?")
+
+    assert chat.command("help").refusal().startswith(IGNORED)
+    assert chat.say("anyone?").actions == []  # told once a window, whatever came first
+
+
+def test_a_press_past_the_rate_changes_nothing_and_is_refused_once(
+    chat: Chat, database: Database
+) -> None:
+    chat.say(VPN_QUESTION)
+    buttons = chat.history[-1].buttons()
+    chat.command("status")
+    chat.command("status")
+
+    pressed = chat.press("Still need help", among=buttons)
+    again = chat.press("Still need help", among=buttons)
+
+    assert pressed.refusal() == f"{IGNORED} I will listen again in 60 seconds."
+    assert again.actions == []
+    assert chat.engine.ticket("T-1") is None  # no ticket opened
+    chat.clock.advance(seconds=61)
+    assert chat.press("Still need help", among=buttons).card()
+
+
+def test_a_flood_of_presses_gets_the_limit_answered_and_one_slow_down(chat: Chat) -> None:
+    chat.say(VPN_QUESTION)
+    buttons = chat.history[-1].buttons()
+
+    turns = [chat.press("Solved", among=buttons) for _ in range(600)]
+
+    assert all(turn.actions for turn in turns[:2])
+    assert turns[2].refusal().startswith(IGNORED)
+    assert [turn for turn in turns[3:] if turn.actions] == []
+    assert chat.say("is the vpn down?", who="carol").actions

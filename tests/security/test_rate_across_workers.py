@@ -14,10 +14,10 @@ from sqlalchemy import insert, select, text
 
 from bot.config import LimitSettings, Settings
 from bot.engine import Engine
-from bot.events import MessageReceived, Person, Place
+from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
 from kb import KnowledgeBase
 from storage.db import Database
-from storage.models import ConversationRow, MessageRow, UserRow
+from storage.models import ConversationRow, MessageRow, ProcessedEventRow, UserRow
 from tests.scale.test_query_plans import captured
 from tests.support.chat import BotTurn, FakeClock
 
@@ -98,19 +98,99 @@ def test_two_workers_at_once_still_answer_no_more_than_the_limit(
         assert len(list(stored)) == 2 * (LIMIT + 1)
 
 
-def test_the_count_reads_a_persons_recent_messages_from_an_index(
+IGNORED = "You are sending me more than I can follow, so I did not act on that."
+
+
+def alternate(workers: list[Engine], events: list[Event]) -> list[BotTurn]:
+    """Each event handled by the next worker in turn, as a load balancer spreads them."""
+    return [
+        BotTurn([d.action for d in workers[n % len(workers)].handle(event)])
+        for n, event in enumerate(events)
+    ]
+
+
+def test_two_workers_answer_a_flood_of_commands_up_to_the_limit_once(
+    workers: list[Engine], clock: FakeClock
+) -> None:
+    place = Place("console", "dm:flood")
+    commands = [CommandIssued(FLOODER, place, "status", (), f"c{n}") for n in range(600)]
+
+    turns = alternate(workers, commands)
+
+    assert all(turn.actions and IGNORED not in turn.texts()[0] for turn in turns[:LIMIT])
+    assert turns[LIMIT].texts() == [f"{IGNORED} I will listen again in 60 seconds."]
+    assert [turn for turn in turns[LIMIT + 1 :] if turn.actions] == []
+    other = Person("console", "other", "Other")
+    question = MessageReceived(other, Place("console", "dm:other"), "is the vpn down?", "o1")
+    assert alternate(workers, [question])[0].texts()
+    clock.advance(seconds=61)
+    assert alternate(workers, [CommandIssued(FLOODER, place, "status", (), "c-later")])[0].texts()
+
+
+def test_two_workers_count_button_presses_with_the_rest(workers: list[Engine]) -> None:
+    place = Place("console", "dm:flood")
+    asked = alternate(workers, [MessageReceived(FLOODER, place, "my vpn won't connect", "m0")])
+    solved = next(b for b in BotTurn(asked[0].actions).buttons() if b.label == "Solved")
+    presses = [
+        ButtonPressed(FLOODER, place, solved.action, solved.value, f"b{n}") for n in range(600)
+    ]
+
+    turns = alternate(workers, presses)
+
+    assert all(turn.actions and IGNORED not in turn.texts()[0] for turn in turns[: LIMIT - 1])
+    assert turns[LIMIT - 1].texts() == [f"{IGNORED} I will listen again in 60 seconds."]
+    assert [turn for turn in turns[LIMIT:] if turn.actions] == []
+
+
+def test_two_workers_at_once_count_one_persons_presses_in_two_places(
+    workers: list[Engine],
+) -> None:
+    """Questions in two places use two of the three; then both places' buttons are pressed
+    at once, each place by its own worker: one press is acted on, one refused with word."""
+    buttons = []
+    for worker in (0, 1):
+        place = Place("console", f"dm:flood:{worker}")
+        event = MessageReceived(FLOODER, place, "my vpn won't connect", f"m{worker}")
+        asked = BotTurn([d.action for d in workers[worker].handle(event)])
+        buttons.append(next(b for b in asked.buttons() if b.label == "Solved"))
+    texts: list[list[str]] = []
+    lock = threading.Lock()
+
+    def press(worker: int) -> None:
+        place, solved = Place("console", f"dm:flood:{worker}"), buttons[worker]
+        for n in range(LIMIT):
+            event = ButtonPressed(FLOODER, place, solved.action, solved.value, f"b{worker}.{n}")
+            said = BotTurn([d.action for d in workers[worker].handle(event)]).texts()
+            with lock:
+                texts.append(said)
+
+    threads = [threading.Thread(target=press, args=(worker,)) for worker in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(texts) == 2 * LIMIT
+    told = [said for said in texts if said and IGNORED in said[0]]
+    acted = [said for said in texts if said and IGNORED not in said[0]]
+    assert (len(acted), len(told)) == (1, 1), texts
+
+
+def test_the_count_reads_a_persons_recent_messages_and_presses_from_indexes(
     database: Database, clock: FakeClock
 ) -> None:
-    """EXPLAIN, with thousands of other people's messages stored: the index, not the table."""
+    """EXPLAIN, with thousands of other people's messages and presses stored: the indexes,
+    not the tables."""
     seed_history(database, clock)
     with database.unit_of_work() as store:
         user = store.find_user("console", "p7")
         assert user is not None
         with captured(database) as statements:
             store.recent_inbound(user.id, clock() - timedelta(minutes=1), clock(), LIMIT + 2)
-    [(statement, parameters)] = statements
-    plan = explain(database, statement, parameters)
-    assert "ix_messages_inbound_by_user" in plan, plan
+    plans = [explain(database, statement, parameters) for statement, parameters in statements]
+    assert len(plans) == 2
+    assert "ix_messages_inbound_by_user" in plans[0], plans[0]
+    assert "ix_processed_events_by_user" in plans[1], plans[1]
 
 
 def seed_history(database: Database, clock: FakeClock) -> None:
@@ -161,6 +241,18 @@ def seed_history(database: Database, clock: FakeClock) -> None:
                     text="history",
                     created_at=now - timedelta(seconds=n),
                     handled_at=now,
+                )
+                for n in range(4000)
+            ],
+        )
+        session.execute(
+            insert(ProcessedEventRow),
+            [
+                dict(
+                    platform="console",
+                    event_id=f"e{n}",
+                    processed_at=now - timedelta(seconds=n),
+                    user_id=users[n % len(users)] if n % 3 else None,
                 )
                 for n in range(4000)
             ],
