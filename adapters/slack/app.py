@@ -362,7 +362,7 @@ class SlackAdapter:
         draft = await asyncio.to_thread(self._engine.draft_article, person, key)
         if isinstance(draft, str):
             for call in render(Refuse(person, place, draft), self._context):
-                await self._call(call, draft)
+                await self._call(call, "the save-article refusal")
             return
         view = article_form(draft, place, self._context.locale)
         await self.client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -450,15 +450,16 @@ class SlackAdapter:
                     log.info("slack: delivery %d was posted before; not again", delivery.id)
                     await self._posted(call, *earlier)
                     continue
-            await self._call(call, action)
+            await self._call(call, f"{type(action).__name__} of delivery {delivery.id}")
 
-    async def _call(self, call: ApiCall, action: object) -> None:
+    async def _call(self, call: ApiCall, what: str) -> None:
+        """``what`` names the action in a log line; never its text, which may be private."""
         try:
             response = await self.client.api_call(call.method, json=call.args)
         except SlackApiError as error:
             code = _code(error)
             if code in SKIPPABLE_ERRORS.get(call.method, frozenset()):
-                log.error("slack: %s failed with %s; not retrying %r", call.method, code, action)
+                log.error("slack: %s failed with %s; not retrying %s", call.method, code, what)
                 return
             raise
         channel = str(response.get("channel") or call.args.get("channel", ""))
