@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -101,7 +102,7 @@ def test_two_workers_at_once_still_answer_no_more_than_the_limit(
 IGNORED = "You are sending me more than I can follow, so I did not act on that."
 
 
-def alternate(workers: list[Engine], events: list[Event]) -> list[BotTurn]:
+def alternate(workers: list[Engine], events: Sequence[Event]) -> list[BotTurn]:
     """Each event handled by the next worker in turn, as a load balancer spreads them."""
     return [
         BotTurn([d.action for d in workers[n % len(workers)].handle(event)])
