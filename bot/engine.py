@@ -278,8 +278,8 @@ class Engine:
                 turn.refuse(turn.say("limits.slow_down_ignored", count=slowdown.seconds))
             return True
         ticket = self.desk.current_ticket(turn)
-        if ticket is not None and ticket.active:
-            turn.ticket_id = ticket.id
+        if ticket is not None and ticket.active and ticket.requester.id == turn.user.id:
+            turn.ticket_id = ticket.id  # a bystander's words never join someone else's ticket
         if slowdown.tell:
             turn.reply(turn.say("limits.slow_down", count=slowdown.seconds))
         return True
@@ -381,6 +381,8 @@ class Engine:
         if not text.strip():
             turn.refuse(turn.say("ticket.new_usage", name=name))
             return
+        if self.desk.someone_elses(turn, self.desk.current_ticket(turn)):
+            return  # the question waiting here is someone else's: keep it as it is
         turn.conversation.question = text
         self.desk.open(turn, text, failed_article_id=None, reason="opened directly")
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 import pytest
 
 from bot.actions import Button, Refuse, RelayToAgents
+from bot.config import LimitSettings, Settings
+from bot.engine import Engine
 from bot.events import ButtonPressed, CommandIssued, MessageReceived, Person, Place
 from bot.messages import say
+from kb import KnowledgeBase
 from storage.db import Database
 from tests.engine.test_answering import choosing_chat, choosing_settings
-from tests.support.chat import PLATFORM, BotTurn, Chat
+from tests.support.chat import PLATFORM, BotTurn, Chat, FakeClock
 
 __all__ = ["choosing_chat", "choosing_settings"]  # fixtures
 
@@ -177,3 +180,35 @@ def test_once_the_askers_question_is_done_anyone_may_ask_in_the_thread(
     presses(chat, "dana", "Solved")
 
     assert says(chat, "carl", "talk to a human").card().ticket.requester.id == "carl"
+
+
+@pytest.fixture
+def strict_chat(database: Database, sample_kb: KnowledgeBase, clock: FakeClock) -> Chat:
+    """At most two messages a minute a person."""
+    settings = Settings(limits=LimitSettings(messages_per_minute=2))
+    return Chat(Engine(settings, sample_kb, database.unit_of_work, clock), clock)
+
+
+def test_a_bystanders_messages_over_the_rate_stay_off_the_askers_ticket(
+    strict_chat: Chat, database: Database
+) -> None:
+    says(strict_chat, "dana", "talk to a human").card()
+
+    for n in range(3):
+        says(strict_chat, "carl", f"my card number is 4111 0000 0000 000{n}")
+
+    with database.unit_of_work() as store:
+        ticket = store.ticket_by_key("T-1")
+        assert ticket is not None
+        transcript = [m.text for m in store.transcript(ticket.id)]
+    assert not any("4111" in text for text in transcript)
+
+
+def test_a_bystanders_new_ticket_command_does_not_change_the_askers_question(chat: Chat) -> None:
+    says(chat, "dana", VPN_QUESTION).answer()
+
+    carl = chat.send(CommandIssued(person("carl"), THREAD, "new", ("my salary is wrong",), "c-n"))
+    refused_privately(carl, "carl")
+
+    opened = presses(chat, "dana", "Still need help")
+    assert opened.card().ticket.subject == VPN_QUESTION
