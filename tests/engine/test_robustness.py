@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
@@ -119,6 +120,20 @@ def test_a_message_is_stored_before_handling_and_handled_once_when_redelivered(
     assert any(isinstance(d.action, PostTicketCard) for d in retried)
     assert inbound_messages(database) == [("my printer is on fire", True)]
     assert engine.handle(event) == []
+
+
+def test_a_failure_before_the_message_is_stored_never_says_it_was_saved(
+    clock: FakeClock,
+) -> None:
+    def failing_unit_of_work() -> Any:
+        raise RuntimeError("a bug before anything is stored")
+
+    engine = Engine(Settings(), KnowledgeBase.build([]), failing_unit_of_work, clock)
+
+    (failed,) = engine.handle(MessageReceived(YOU, HERE, "my printer is on fire", "m-lost"))
+
+    assert isinstance(failed.action, Refuse)
+    assert "saved" not in failed.action.reason and "try again" in failed.action.reason
 
 
 def test_events_of_one_conversation_handled_at_once_take_turns(
