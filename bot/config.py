@@ -69,8 +69,9 @@ class KBSettings(_Section):
 class LimitSettings(_Section):
     # Longer messages are cut to this many characters (the writer is told).
     max_message_chars: int = Field(default=4000, ge=100)
-    # Messages one person may send a minute before the bot stops answering them for the
-    # rest of that minute (it says so once; their messages are still kept). 0: no limit.
+    # Messages, commands, button presses and forms one person may send a minute before the
+    # bot stops acting on them for the rest of that minute (it says so once; their messages
+    # are still kept). Counted in the database, so across workers. 0: no limit.
     messages_per_minute: int = Field(default=60, ge=0)
 
 
