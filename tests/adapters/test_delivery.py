@@ -30,9 +30,9 @@ class FlakyPlatform:
 
 
 def ask(chat: Chat, channel: str, text: str, n: int) -> None:
-    chat.engine.handle(
-        MessageReceived(Person("console", f"p{n}"), Place("console", channel), text, f"m{n}")
-    )
+    """Message ``n`` in ``channel``, from the one person who asks there."""
+    asker = Person("console", f"asker-in-{channel}")
+    chat.engine.handle(MessageReceived(asker, Place("console", channel), text, f"m{n}"))
 
 
 def test_flush_sends_everything_pending_once_in_order(chat: Chat) -> None:
