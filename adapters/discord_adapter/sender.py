@@ -81,6 +81,15 @@ class Pending:
         return self.ephemeral or self.alone
 
     @property
+    def can_whisper(self) -> bool:
+        """Whether an answer to it can be shown to its user alone. A pressed button or a
+        sent form is deferred without a message of its own, so each follow-up chooses its
+        own visibility; a command's first answer replaces its deferred response, whose
+        visibility was fixed when it was deferred."""
+        commanded = self.interaction.type is discord.InteractionType.application_command
+        return self.seen_by_user_alone or not commanded
+
+    @property
     def user_id(self) -> str:
         return str(self.interaction.user.id)
 
@@ -157,9 +166,9 @@ class Sender:
             reference = self._replied_to.get(where)
             await self.post(where.channel, render.addressed(spec, where), reply_to=reference)
             return
-        if pending is not None and pending.seen_by_user_alone and pending.user_id == to.id:
+        if pending is not None and pending.can_whisper and pending.user_id == to.id:
             try:
-                await self._answer(pending, spec)
+                await self._answer(pending, spec, private=True)
                 return
             except discord.NotFound:
                 log.info("discord: an interaction is gone; its private answer goes by DM")
@@ -178,7 +187,7 @@ class Sender:
                 error.code,
             )
 
-    async def _answer(self, pending: Pending, spec: MessageSpec) -> None:
+    async def _answer(self, pending: Pending, spec: MessageSpec, *, private: bool = False) -> None:
         interaction = pending.interaction
         view = build_view(spec)
         content = spec.content or None
@@ -194,7 +203,7 @@ class Sender:
                     content=content or discord.utils.MISSING,
                     embeds=embeds,
                     view=view or discord.utils.MISSING,
-                    ephemeral=pending.ephemeral,
+                    ephemeral=pending.ephemeral or private,
                     allowed_mentions=_NONE,
                     wait=True,
                 )

@@ -45,9 +45,12 @@ def test_a_customer_cannot_rate_or_reopen_someone_elses_ticket(
     rating = posted(fake, thread, "How would you rate")
 
     fake.send_component("tier0:rate:T-1:1", user="carol", message=rating.response)
-    followup(fake, say("conversation.not_yours"))
+    not_yours = followup(fake, say("conversation.not_yours"))
     fake.send_component("tier0:reopen:T-1", user="carol", message=rating.response)
-    followup(fake, say("agent.not_requester", key="T-1"))
+    not_requester = followup(fake, say("agent.not_requester", key="T-1"))
+
+    for refusal in (not_yours, not_requester):  # shown to carol alone, in the thread
+        assert refusal.json.get("flags") == 64
 
     assert not [r for r in fake.requests if "Thanks for rating" in text_of(r.json)]
     assert not [r for r in fake.requests if "reopened" in text_of(r.json).lower()]
