@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from adapters.console.render import plain
 from bot.cli_report import add_period_arguments
 from bot.config import load_settings
 from kb.gaps import find_gaps
@@ -59,9 +60,9 @@ def cmd_gaps(
         table.add_row(
             str(rank),
             str(cluster.count),
-            cluster.label,
-            "\n".join(cluster.examples()),
-            ", ".join(f"{article} ({n})" for article, n in cluster.tried),
+            plain(cluster.label),
+            plain("\n".join(cluster.examples())),
+            plain(", ".join(f"{article} ({n})" for article, n in cluster.tried)),
         )
     console.print(table)
     return 0

@@ -10,9 +10,11 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from adapters.console.render import plain
 from bot.config import load_settings
-from bot.records import ACTIVE_STATUSES, MessageRecord, Ticket
+from bot.records import ACTIVE_STATUSES, MessageRecord, Ticket, User
 from storage.db import Database, connect, upgrade
 
 __all__ = ["register"]
@@ -56,6 +58,10 @@ def _database(args: argparse.Namespace) -> Database:
     return Database.open(settings.database.url, settings.tickets.key_prefix)
 
 
+def _name(user: User) -> str:
+    return user.name or user.platform_id
+
+
 def cmd_list(args: argparse.Namespace, console: Console | None = None) -> int:
     console = console or Console()
     statuses: set[str] | None = None
@@ -77,10 +83,10 @@ def cmd_list(args: argparse.Namespace, console: Console | None = None) -> int:
             ticket.status,
             str(ticket.tier),
             ticket.priority,
-            ticket.requester.name or ticket.requester.platform_id,
-            (ticket.assignee.name or ticket.assignee.platform_id) if ticket.assignee else "-",
+            plain(_name(ticket.requester)),
+            plain(_name(ticket.assignee)) if ticket.assignee else "-",
             f"{ticket.created_at:%Y-%m-%d %H:%M}",
-            ticket.subject[:60],
+            plain(ticket.subject[:60]),
         )
     console.print(table)
     return 0
@@ -97,29 +103,33 @@ def cmd_show(args: argparse.Namespace, console: Console | None = None) -> int:
         events = store.ticket_events(ticket.id)
         transcript = store.transcript(ticket.id)
     database.close()
-    requester = ticket.requester.name or ticket.requester.platform_id
-    assignee = (ticket.assignee.name or ticket.assignee.platform_id) if ticket.assignee else "-"
-    console.print(f"[bold]{ticket.key}[/bold] {ticket.subject}", highlight=False)
+    assignee = _name(ticket.assignee) if ticket.assignee else "-"
+    console.print(Text.assemble((ticket.key, "bold"), " ", plain(ticket.subject)))
     console.print(
-        f"status {ticket.status} · tier {ticket.tier} · priority {ticket.priority} · "
-        f"requester {requester} ({ticket.requester.platform}) · assignee {assignee}",
-        highlight=False,
+        plain(
+            f"status {ticket.status} · tier {ticket.tier} · priority {ticket.priority} · "
+            f"requester {_name(ticket.requester)} ({ticket.requester.platform}) · "
+            f"assignee {assignee}"
+        )
     )
     history = Table("When", "Who", "What", "From", "To", "Detail", title="History")
     for event in events:
         history.add_row(
             f"{event.at:%Y-%m-%d %H:%M:%S}",
-            event.actor or "bot",
+            plain(event.actor or "bot"),
             event.kind,
             event.from_status or "",
             event.to_status or "",
-            event.detail,
+            plain(event.detail),
         )
     console.print(history)
     messages = Table("When", "Who", "Kind", "Text", title="Transcript")
     for message in transcript:
         messages.add_row(
-            f"{message.at:%H:%M:%S}", message.author or "bot", message.direction, message.text
+            f"{message.at:%H:%M:%S}",
+            plain(message.author or "bot"),
+            message.direction,
+            plain(message.text),
         )
     console.print(messages)
     return 0

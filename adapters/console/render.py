@@ -33,7 +33,7 @@ from bot.actions import (
 )
 from bot.events import Person, Place
 
-__all__ = ["buttons_of", "render", "render_buttons"]
+__all__ = ["buttons_of", "plain", "render", "render_buttons"]
 
 INDENT = "    "
 BOT = "bold cyan"
@@ -41,6 +41,12 @@ AGENT = "bold green"
 CARD = "yellow"
 NOTE = "magenta"
 REFUSAL = "dim red"
+
+
+def plain(text: str, style: str = "") -> Text:
+    """Stored text (anyone's words) for a terminal: shown as typed, never read as Rich
+    markup (``[link=...]``, ``[/bold]``), with no control or bidirectional character."""
+    return Text(visible(text), style=style)
 
 
 def render(action: Action) -> Text:

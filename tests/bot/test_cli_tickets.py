@@ -79,3 +79,27 @@ def test_an_unreachable_database_is_a_clear_error(
 
     assert main(["tickets", "list"]) == 2
     assert "tier0: database error: cannot reach the database" in capsys.readouterr().err
+
+
+@pytest.fixture
+def hostile_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """T-1 opened by a requester whose name and words carry Rich markup and terminal codes."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'desk.db'}")
+    monkeypatch.setenv("COLUMNS", "300")
+    app = build_app(load_settings())
+    mallory = Person("console", "mallory", "Mal\u202eyrol\x1b[2J")
+    text = "talk to a human: leaking [/bold] and [link=http://evil.test]click me[/link] \x1b[5m"
+    app.engine.handle(MessageReceived(mallory, Place("console", "main"), text, "m1"))
+    app.close()
+
+
+@pytest.mark.parametrize("command", [["tickets", "list"], ["tickets", "show", "T-1"]])
+def test_a_requesters_words_are_shown_as_typed_never_as_markup_or_terminal_codes(
+    hostile_desk: None, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    assert main(command) == 0
+
+    out = capsys.readouterr().out
+    assert "[link=http://evil.test]click me[/link]" in out or "[/bold]" in out
+    assert "\x1b" not in out and "\u202e" not in out

@@ -59,3 +59,20 @@ def test_gaps_lists_the_biggest_groups_with_their_wordings(
     assert "No repeated unanswered question (0 unanswered on slack)" in run(
         config, "--platform", "slack"
     )
+
+
+def test_the_askers_words_are_shown_as_typed_not_as_markup(
+    tmp_path: Path, sample_kb: KnowledgeBase
+) -> None:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    database = Database.open(url)
+    never_sure = Settings(kb=KBSettings(answer_threshold=1.0, suggest_threshold=1.0))
+    clock = FakeClock(ASKED)
+    chat = Chat(Engine(never_sure, sample_kb, database.unit_of_work, clock), clock)
+    for n in range(2):
+        chat.say(f"the [/bold] coffee [link=http://evil.test]machine[/link] leaks {n}", f"a{n}")
+    database.close()
+    config = tmp_path / "tier0.toml"
+    config.write_text(f'[database]\nurl = "{url}"\n')
+
+    assert "[link=http://evil.test]machine[/link]" in run(config, "--since", "1d")
