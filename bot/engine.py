@@ -151,6 +151,12 @@ class Engine:
             store.move_ticket(ticket, new, now)
             store.log_ticket_event(ticket, None, "moved", now, detail=_describe_place(place))
 
+    def drain_spool(self) -> list[Delivery]:
+        """Handle what this process kept in its spool during an outage, once the database
+        answers (raises while it does not). The spool is a local file, so every worker
+        drains its own, leader or not, without waiting for a new event to arrive."""
+        return self.spool.drain(self._handle) if self.spool is not None else []
+
     def replay_unhandled(self, older_than: timedelta = REPLAY_AFTER) -> list[Delivery]:
         """Handle messages that were stored but never handled (the process died mid-way,
         or handling failed). Each is handled as the event that carried it, so a later
@@ -158,8 +164,7 @@ class Engine:
         scheduler sweep, the first right at start-up. Events spooled during a database
         outage go first.
         """
-        deliveries = self.spool.drain(self._handle) if self.spool is not None else []
-        return deliveries + replay_stale(
+        return self.drain_spool() + replay_stale(
             self._unit_of_work,
             self.handle,
             self._clock(),

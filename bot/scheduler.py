@@ -37,6 +37,8 @@ __all__ = ["JobScheduler", "Leadership"]
 
 log = logging.getLogger("tier0.scheduler")
 
+DRAIN_SECONDS = 5.0
+
 
 class Leadership(Protocol):
     """A lease only one process holds at a time (``storage.leases.DatabaseLease``)."""
@@ -56,7 +58,10 @@ class JobScheduler:
     every sweep: it handles inbound messages a crash or a failure left unhandled. With a
     ``leadership``, jobs run only while this process holds it. ``retention``, if given,
     runs hourly and at start-up: the transcript purge (``bot.privacy``), which decides
-    itself whether today's purge is still to do."""
+    itself whether today's purge is still to do. ``drain``, if given, runs every
+    ``drain_seconds`` on every worker, leading or not: it handles the events this process
+    kept in its own spool while the database was out, so their writers are answered soon
+    after it is back even if nothing else arrives."""
 
     def __init__(
         self,
@@ -67,6 +72,8 @@ class JobScheduler:
         leadership: Leadership | None = None,
         retention: Callable[[], object] | None = None,
         outage: Callable[[BaseException], bool] = lambda error: False,
+        drain: Callable[[], list[Delivery]] | None = None,
+        drain_seconds: float = DRAIN_SECONDS,
     ) -> None:
         self.jobs = jobs
         self.platforms = list(platforms)
@@ -74,6 +81,8 @@ class JobScheduler:
         self._replay = replay
         self._leadership = leadership
         self._retention = retention
+        self._drain = drain
+        self._drain_seconds = drain_seconds
         self._database = OutageLog(log, "scheduler", outage)
         self._lead_until = 0.0  # monotonic; leading while before it
         self._renew_at = 0.0
@@ -121,6 +130,13 @@ class JobScheduler:
                 id="transcript-retention",
                 next_run_time=now,
                 misfire_grace_time=3600,
+                **common,
+            )
+        if self._drain is not None:
+            scheduler.add_job(
+                self.drain,
+                IntervalTrigger(seconds=self._drain_seconds, timezone=UTC),
+                id="spool-drain",
                 **common,
             )
         if self._leadership is not None:
@@ -225,6 +241,12 @@ class JobScheduler:
                 await self._run("replay of unhandled messages", self._replay)
             await self._run("sweep", self.jobs.sweep)
             await self._run("KB gaps", lambda: self.jobs.kb_gaps(self.platforms))  # weekly
+
+    async def drain(self) -> None:
+        drain = self._drain
+        if drain is not None:
+            with self._job():
+                await self._run("drain of the outage spool", drain)
 
     async def digest(self, platform: str) -> None:
         with self._job():

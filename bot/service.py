@@ -108,6 +108,7 @@ def build_scheduler(app: App, adapters: Sequence[Adapter]) -> JobScheduler:
         leadership=lease,
         retention=retention.run,
         outage=is_outage,
+        drain=app.engine.drain_spool,
     )
 
 

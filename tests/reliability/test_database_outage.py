@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import ExitStack
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine
@@ -17,8 +18,10 @@ from bot.actions import Refuse
 from bot.config import Settings
 from bot.engine import Engine
 from bot.events import MessageReceived
+from bot.jobs import Jobs
 from bot.messages import say
 from bot.outbox import Delivery
+from bot.scheduler import JobScheduler
 from bot.spool import EventSpool
 from kb import KnowledgeBase
 from storage.db import Database, upgrade
@@ -138,3 +141,43 @@ def test_the_delivery_loop_tells_an_outage_once_and_its_end_without_tracebacks(
     assert told[1].startswith("console delivery loop: database reachable again after")
     assert not any(r.exc_info for r in caplog.records if r.name == "adapters.delivery")
     assert sent  # and the reply decided after it went out
+
+
+class FollowerLease:
+    """Another worker leads: this one never runs the sweeps (nor their replay)."""
+
+    ttl = timedelta(seconds=30)
+
+    def hold(self) -> bool:
+        return False
+
+    def let_go(self) -> None:
+        pass
+
+
+def test_a_worker_that_does_not_lead_answers_what_it_kept_once_the_database_is_back(
+    chat: Chat, database: Database, network: Unpluggable, spool: SqliteSpool
+) -> None:
+    """Nothing else arrives after the outage: the worker's own spool is drained anyway."""
+    network.unplug()
+    assert chat.say("talk to a human").refusal() == say("spool.kept")
+    network.plug()
+    jobs = Jobs(Settings(), database.unit_of_work, chat.clock)
+    scheduler = JobScheduler(
+        jobs, [], leadership=FollowerLease(), drain=chat.engine.drain_spool, drain_seconds=0.1
+    )
+
+    async def scenario() -> None:
+        scheduler.start()
+        try:
+            for _ in range(200):
+                if not len(spool):
+                    return
+                await asyncio.sleep(0.05)
+        finally:
+            scheduler.shutdown()
+
+    asyncio.run(scenario())
+
+    assert len(spool) == 0
+    assert transcript(database) == ["talk to a human"]
