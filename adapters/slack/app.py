@@ -37,7 +37,7 @@ from adapters.slack.article_form import (
     article_submission,
 )
 from adapters.slack.directory import Directory
-from adapters.slack.http_guard import MAX_BODY_BYTES, SlackRequestGuard
+from adapters.slack.http_guard import MAX_BODY_BYTES, RefusalLog, Refused, SlackRequestGuard
 from adapters.slack.live_articles import ArticleField
 from adapters.slack.once import posted_before, retry_handlers, tag_of, tagged
 from adapters.slack.received import RETRY_DELAYS, ReceivedPayloads
@@ -103,10 +103,33 @@ class _TokenNotUnused(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
+class _UnhandledInOneLine(logging.Filter):
+    """Turns Bolt's warning about a request no listener takes into one short line a minute.
+
+    Bolt's spans a dozen lines of example code ("[Suggestion] ... @app.action(...)") and
+    repeats the payload's action id, which the sender chooses, for every such request.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._refusals = RefusalLog()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not isinstance(record.msg, str) or not record.msg.startswith("Unhandled request ("):
+            return True
+        kind = _UNHANDLED_TYPE.match(record.msg)
+        what = f"a {kind[1]} request" if kind else "a request of another type"
+        self._refusals.refused(Refused(404, f"no listener takes {what}"), "Slack")
+        return False
+
+
+_UNHANDLED_TYPE: Final = re.compile(r"Unhandled request \(\{'type': '([a-z_]{1,40})'")
+
 # Under slack_bolt, so Bolt's debugging (whole requests, message text) stays off with the
 # rest of the library's (bot.logs.LIBRARY_LOGGERS).
 BOLT_LOG = logging.getLogger("slack_bolt.tier0")
 BOLT_LOG.addFilter(_TokenNotUnused())
+BOLT_LOG.addFilter(_UnhandledInOneLine())
 
 
 class SlackAdapter:

@@ -1,27 +1,30 @@
 """Slack HTTP mode against requests that are not Slack's, through a real ``tier0 run``.
 
 Anyone who can reach the port can POST to it. A request without a valid signature is
-refused with 401 before anything of its body is read into the logs (one short line, at
-most once a minute per status), an oversized one with 413, and a signed body that cannot
-be a Slack payload (not UTF-8, not a JSON object, nested past any real payload) with 400:
-never a traceback, a 500 or a log line of the sender's making. One process serves the
+refused with 401 before anything of its body is read (its signature is checked on the raw
+bytes) or logged (one short line, at most once a minute per status), an oversized one with
+413, and a signed body that cannot be a Slack payload (not UTF-8, not a JSON object, nested
+past any real payload, not shaped like Slack's: ``"event": null``, a slash command without
+its user) with 400: never a traceback, a 500 or a log line of the sender's making. One process serves the
 whole module, logging at DEBUG, the most it ever says.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 
 from adapters.slack.http_guard import RefusalLog, Refused
 from tests.adapters.slack.harness import DAN, ERIN, SPECIALISTS_GROUP, seed_directory
 from tests.fakes.slack.http_mode import HttpReply, SignedHttpSender
+from tests.fakes.slack.payloads import PayloadFactory
 from tests.fakes.slack_server import FakeSlack
 from tests.service.conftest import Service
 from tests.service.process import Tier0Process
@@ -242,3 +245,132 @@ def test_refusals_are_reported_once_a_minute_per_status_with_a_count_of_the_rest
         "slack: refused a request from 192.0.2.8 with 401: a wrong Slack signature"
         " (and 29 more with 401 since the last report)",
     ]
+
+
+def test_an_unsigned_body_that_is_not_utf8_gets_401_before_it_is_read(tier0: HttpTier0) -> None:
+    """The signature is checked on the raw bytes first: nothing of an unsigned body is read."""
+    before = settled(tier0)
+
+    reply = tier0.unsigned(b'{"type": "event_callback", "x": "\xff\xfe"}')
+
+    assert reply.status == 401
+    assert tier0.tracebacks(before) == []
+
+
+Shape = Callable[[PayloadFactory], tuple[bytes, str]]
+FORM = "application/x-www-form-urlencoded"
+
+
+def event(value: object) -> Shape:
+    """An event callback as Slack sends it, but with ``event`` replaced by ``value``."""
+
+    def body(payloads: PayloadFactory) -> tuple[bytes, str]:
+        message = payloads.message_event(QUESTION, user=DAN, channel="D0DAN")
+        callback = payloads.event_callback(message) | {"event": value}
+        return json.dumps(callback).encode(), "application/json"
+
+    return body
+
+
+def interactive(kind: str, **changes: object) -> Shape:
+    """A button press or a modal submission as Slack sends it, with ``changes``."""
+
+    def body(payloads: PayloadFactory) -> tuple[bytes, str]:
+        if kind == "block_actions":
+            payload = payloads.block_actions("tier0:button:solved:0", user_id=DAN, channel_id="D0")
+        else:
+            payload = payloads.view_submission("tier0_article", user_id=DAN)
+        payload |= changes
+        return urlencode({"payload": json.dumps(payload)}).encode(), FORM
+
+    return body
+
+
+def command_without(field: str) -> Shape:
+    def body(payloads: PayloadFactory) -> tuple[bytes, str]:
+        fields = payloads.slash_command("/tier0", "new printer jam", user_id=DAN, channel_id="C0")
+        del fields[field]
+        return urlencode(fields).encode(), FORM
+
+    return body
+
+
+def raw(body: bytes, content_type: str) -> Shape:
+    return lambda _: (body, content_type)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        pytest.param(event(None), id="event-null"),
+        pytest.param(event([1]), id="event-list"),
+        pytest.param(event("message"), id="event-string"),
+        pytest.param(event({"user": DAN, "text": QUESTION}), id="event-without-type"),
+        pytest.param(interactive("block_actions", actions=None), id="actions-null"),
+        pytest.param(interactive("block_actions", actions="x"), id="actions-string"),
+        pytest.param(interactive("block_actions", actions=[]), id="actions-empty"),
+        pytest.param(interactive("block_actions", actions=[1]), id="actions-of-numbers"),
+        pytest.param(interactive("block_actions", actions=[{"value": "1"}]), id="no-action-id"),
+        pytest.param(interactive("block_actions", user="U0DAN"), id="user-string"),
+        pytest.param(interactive("block_actions", trigger_id=None), id="no-trigger-id"),
+        pytest.param(interactive("view_submission", view="x"), id="view-string"),
+        pytest.param(interactive("view_submission", view=None), id="view-null"),
+        pytest.param(interactive("view_submission", user=None), id="view-without-user"),
+        pytest.param(command_without("user_id"), id="command-without-user"),
+        pytest.param(command_without("channel_id"), id="command-without-channel"),
+        pytest.param(command_without("text"), id="command-without-text"),
+        pytest.param(raw(b"", "application/json"), id="empty-body"),
+        pytest.param(raw(b"", FORM), id="empty-form"),
+        pytest.param(raw(b"token=x&team_id=T0", FORM), id="form-without-payload"),
+        pytest.param(raw(b'{"token": "x"}', "application/json"), id="object-without-type"),
+        pytest.param(raw(b'{"type": 7}', "application/json"), id="type-not-a-string"),
+    ],
+)
+def test_signed_requests_not_shaped_like_slacks_get_400_and_one_line(
+    tier0: HttpTier0, slack: FakeSlack, shape: Shape
+) -> None:
+    """What Bolt and tier0's listeners read is checked before they read it: an event is an
+    object with a type, actions a list of objects with an action_id, a view an object, a
+    slash command has its user, channel and text."""
+    before = settled(tier0)
+    body, content_type = shape(slack.payloads)
+
+    reply = tier0.signed.post(body, content_type)
+
+    assert reply.status == 400
+    settled(tier0)
+    added = tier0.lines_since(before)
+    assert len(added) <= 1 and all(len(line) < 200 for line in added), added
+    assert refusals(tier0, 400)
+    assert tier0.tracebacks(before) == []
+
+
+UNKNOWN_ACTION = "evil_action\n[Suggestion] forged line"
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        pytest.param(interactive("block_actions", actions=[{"action_id": UNKNOWN_ACTION}])),
+        pytest.param(raw(b'{"type": "evil_type\\n[Suggestion] forged line"}', "application/json")),
+    ],
+    ids=["unknown-action-id", "unknown-type"],
+)
+def test_unhandled_signed_requests_are_logged_in_one_short_line_at_most_once_a_minute(
+    tier0: HttpTier0, slack: FakeSlack, shape: Shape
+) -> None:
+    """Bolt's own warning for a request no listener takes spans lines of example code and
+    repeats the sender's action id; for a flood of them, tier0 says one line a minute."""
+    before = settled(tier0)
+    body, content_type = shape(slack.payloads)
+
+    statuses = {tier0.signed.post(body, content_type).status for _ in range(5)}
+
+    assert statuses <= {200, 404}
+    settled(tier0)
+    logged = tier0.process.output
+    added = tier0.lines_since(before)
+    assert len(added) <= 1 and all(len(line) < 200 for line in added), added
+    assert "forged" not in logged and "[Suggestion]" not in logged
+    assert re.search(r"from Slack with 404: no listener takes a (block_actions )?request", logged)
+    assert tier0.tracebacks(before) == []
