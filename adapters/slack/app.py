@@ -49,6 +49,7 @@ from adapters.slack.render import (
     parse_show_answer_value,
     render,
 )
+from adapters.slack.socket_guard import GuardedSocketModeHandler
 from adapters.slack.translate import (
     ACTION_PREFIX,
     CREATE_TICKET_CALLBACK,
@@ -253,7 +254,7 @@ class SlackAdapter:
             raise ConnectionError(
                 f"Slack refused SLACK_APP_TOKEN for Socket Mode ({_code(error)})"
             ) from error
-        self._socket = AsyncSocketModeHandler(
+        self._socket = GuardedSocketModeHandler(
             self.bolt, self._app_token, ping_interval=self._ping_interval
         )
         self._socket.client.wss_uri = str(opened["url"])
