@@ -1,7 +1,7 @@
 """Drafting a knowledge-base article from a resolved ticket's transcript.
 
-The draft is only a proposal for an agent to review: the requester's own words become the
-title and the ways people ask, the replies the requester was given become the answer.
+The draft is only a proposal for an agent to review: the question that opened the ticket
+becomes the title and the way people ask, the replies the requester was given the answer.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from bot.records import MessageRecord, Ticket
 from kb.articles import Audience
 
-__all__ = ["MAX_QUESTIONS", "TITLE_LIMIT", "ArticleDraft", "audience_for", "draft_article"]
+__all__ = ["TITLE_LIMIT", "ArticleDraft", "audience_for", "draft_article"]
 
 TITLE_LIMIT = 120
 QUESTION_LIMIT = 200
-MAX_QUESTIONS = 8
 
 _AUDIENCES: dict[str, Audience] = {"slack": "internal", "discord": "external"}
 """Slack is where colleagues ask (an internal help desk), Discord where a community does."""
@@ -39,27 +38,27 @@ def audience_for(platform: str) -> Audience:
 
 
 def draft_article(ticket: Ticket, transcript: Sequence[MessageRecord], locale: str) -> ArticleDraft:
-    """The ticket's question and the requester's other messages as phrasings, and every
+    """The ticket's question (its subject) as the title and the one phrasing, and every
     reply relayed to the requester (an agent's words, not the bot's notices) as the answer.
 
-    Commands (``/human ...``) and internal notes are left out.
+    Nothing else the requester wrote is taken: a follow-up or a rating's comment is about
+    their own case (an address, a thank-you), not a way others ask; the reviewing agent
+    adds phrasings. Commands (``/human ...``) and internal notes are left out.
     """
     requester = ticket.requester.name or ticket.requester.platform_id
-    asked = [ticket.subject]
-    answers: list[str] = []
-    for message in transcript:
-        text = message.text.strip()
-        if not text or text.startswith("/") or message.author is None:
-            continue
-        if message.direction == "in" and message.author == requester:
-            asked.append(text)
-        elif message.direction in ("in", "out"):
-            answers.append(text)
-    questions = tuple(dict.fromkeys(_one_line(q, QUESTION_LIMIT) for q in asked if q.strip()))
+    answers = [
+        text
+        for message in transcript
+        if (text := message.text.strip())
+        and not text.startswith("/")
+        and message.author not in (None, requester)
+        and message.direction in ("in", "out")
+    ]
+    question = _one_line(ticket.subject, QUESTION_LIMIT)
     return ArticleDraft(
         ticket_key=ticket.key,
         title=_one_line(ticket.subject, TITLE_LIMIT),
-        questions=questions[:MAX_QUESTIONS],
+        questions=(question,) if question else (),
         answer="\n\n".join(answers),
         audience=audience_for(ticket.place.platform),
         locale=locale,

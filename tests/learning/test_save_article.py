@@ -66,18 +66,38 @@ def front_matter(path: Path) -> dict[str, object]:
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])  # type: ignore[no-any-return]
 
 
-def test_the_draft_takes_the_requesters_words_and_the_replies_they_were_given(chat: Chat) -> None:
+def test_the_draft_takes_the_requesters_question_and_the_replies_they_were_given(
+    chat: Chat,
+) -> None:
     resolved_ticket(chat)
 
     proposed = draft(chat)
 
     assert isinstance(proposed, ArticleDraft)
     assert proposed.title == QUESTION
-    assert proposed.questions == (QUESTION, "and the one in the Porto office?")
+    assert proposed.questions == (QUESTION,)
     assert proposed.answer == f"{ANSWER}\n\nPorto works the same way."
     assert "new joiner" not in proposed.answer  # internal notes stay internal
     assert proposed.locale == "en"
     assert proposed.audience == "all"  # the console is neither Slack nor Discord
+
+
+def test_nothing_the_requester_said_after_the_question_reaches_the_draft(chat: Chat) -> None:
+    """Follow-ups and a rating's comment are the requester's own business (an address, a
+    thank-you), not ways of asking: the draft holds only the question that opened it."""
+    chat.command(f"new {QUESTION}")
+    chat.command(f"reply T-1 {ANSWER}", who="alice")
+    chat.say("thanks, my home address is DANADDR-4 Rua Augusta")
+    chat.command("resolve T-1", who="alice")
+    chat.press("4")
+    chat.say("DANCOMMENT-6 great help")
+
+    proposed = draft(chat)
+
+    assert isinstance(proposed, ArticleDraft)
+    assert (proposed.title, proposed.questions) == (QUESTION, (QUESTION,))
+    assert "DANADDR-4" not in repr(proposed) and "DANCOMMENT-6" not in repr(proposed)
+    assert proposed.answer == ANSWER
 
 
 def test_slack_articles_are_internal_and_discord_articles_external() -> None:
