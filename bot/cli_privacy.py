@@ -15,6 +15,7 @@ from rich.table import Table
 from bot.config import Settings, load_settings
 from bot.learning import learned_folder
 from bot.privacy import PersonalData, UnknownPerson, parse_person
+from kb.index_cache import default_cache_dir
 from storage.db import Database
 from storage.privacy import privacy_unit_of_work
 
@@ -63,10 +64,13 @@ def _database(settings: Settings) -> Database:
 
 
 def _personal_data(settings: Settings, database: Database) -> PersonalData:
-    """Export and erasure on ``database`` and on the articles learned into the KB folder."""
+    """Export and erasure on ``database``, on the articles learned into the KB folder and
+    on the KB index builds made from them."""
     paths = settings.kb.paths
     return PersonalData(
-        privacy_unit_of_work(database), learned=learned_folder(paths) if paths else None
+        privacy_unit_of_work(database),
+        learned=learned_folder(paths) if paths else None,
+        index_caches=settings.kb.cache_dir or default_cache_dir(),
     )
 
 

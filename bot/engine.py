@@ -264,7 +264,7 @@ class Engine:
         elif isinstance(event, ArticleSubmitted):
             self.learning.save(turn, event)
         else:
-            self._command(turn, event.name.lower(), list(event.args))
+            self._command(turn, event.name.lower(), list(event.args), event.quoting)
 
     def _flooding(self, turn: Turn, event: Event) -> bool:
         """Over the rate, which counts everything a person sends (agents are never over it:
@@ -345,7 +345,9 @@ class Engine:
             case _:
                 turn.refuse(turn.say("choice.expired"))
 
-    def _command(self, turn: Turn, name: str, args: list[str]) -> None:
+    def _command(
+        self, turn: Turn, name: str, args: list[str], quoting: Person | None = None
+    ) -> None:
         if name in AGENT_COMMANDS:
             self.commands.run(turn, name, args)
         elif name == "reopen":
@@ -353,7 +355,7 @@ class Engine:
         elif name in ("human", "person"):
             self._ask_for_person(turn, " ".join(args))
         elif name in ("new", "ticket"):
-            self._new_ticket(turn, name, " ".join(args))
+            self._new_ticket(turn, name, " ".join(args), quoting)
         elif name in ("mytickets", "status"):
             self._my_tickets(turn, args)
         elif name in LANGUAGE_COMMANDS:
@@ -381,11 +383,23 @@ class Engine:
             return
         self.desk.reopen(turn, ticket)
 
-    def _new_ticket(self, turn: Turn, name: str, text: str) -> None:
-        """Skip the bot: open a ticket straight away (a shortcut or slash command)."""
+    def _new_ticket(self, turn: Turn, name: str, text: str, quoting: Person | None = None) -> None:
+        """Skip the bot: open a ticket straight away (a shortcut or slash command).
+
+        Text taken from someone else's message ("Create ticket" on it, ``quoting`` its
+        author) is also kept as theirs, so exporting or erasing their data finds it and,
+        through it, every copy made here (the subject, the command, replies, the outbox).
+        It is filed as quoted, never as something they asked: they are told nothing.
+        """
         if not text.strip():
             turn.refuse(turn.say("ticket.new_usage", name=name))
             return
+        if quoting is not None and quoting.ref != turn.person.ref:
+            author = turn.store.find_user(quoting.platform, quoting.id)
+            if author is None:
+                role: Role = "agent" if self.agents.tier_of(quoting) is not None else "requester"
+                author = turn.store.save_user(quoting, role, turn.now)
+            turn.record(turn.conversation.id, text, ticket_id=None, direction="quoted", user=author)
         if self.desk.someone_elses(turn, self.desk.current_ticket(turn)):
             return  # the question waiting here is someone else's: keep it as it is
         turn.conversation.question = text

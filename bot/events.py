@@ -80,13 +80,18 @@ class ButtonPressed:
 
 @dataclass(frozen=True)
 class CommandIssued:
-    """A person issued a command (``/claim T-1``, a slash command, ``!note ...``)."""
+    """A person issued a command (``/claim T-1``, a slash command, ``!note ...``).
+
+    ``quoting`` is who wrote the message the command takes its words from ("Create
+    ticket" on someone's message): those words are theirs, wherever tier0 copies them.
+    """
 
     person: Person
     place: Place
     name: str
     args: tuple[str, ...]
     event_id: str
+    quoting: Person | None = None
 
 
 @dataclass(frozen=True)

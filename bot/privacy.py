@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from bot.config import PrivacySettings
 from bot.engine import Clock, utc_now
 from bot.records import User
+from kb.index_cache import clear_builds
 from kb.writer import learned_from
 
 __all__ = [
@@ -176,15 +177,22 @@ def parse_person(ref: str) -> tuple[str, str]:
 class PersonalData:
     """Export and erasure for one person at a time, each written to the audit log.
 
-    ``learned`` is the folder of articles learned from tickets (``bot.learning``), if any.
+    ``learned`` is the folder of articles learned from tickets (``bot.learning``), if any;
+    ``index_caches`` the folder of KB index builds (``[kb] cache_dir``), which hold the
+    words of the articles they were built from.
     """
 
     def __init__(
-        self, unit_of_work: PrivacyUnitOfWork, clock: Clock = utc_now, learned: Path | None = None
+        self,
+        unit_of_work: PrivacyUnitOfWork,
+        clock: Clock = utc_now,
+        learned: Path | None = None,
+        index_caches: Path | None = None,
     ) -> None:
         self._unit_of_work = unit_of_work
         self._clock = clock
         self._learned = learned
+        self._index_caches = index_caches
 
     def export(self, ref: str, actor: str, *, internal_notes: bool = False) -> dict[str, Any]:
         now = self._clock()
@@ -200,11 +208,13 @@ class PersonalData:
         return {"exported_at": now.isoformat(), **data, "learned_articles": articles}
 
     def erase(self, ref: str, actor: str) -> dict[str, int]:
-        """Erase the person's data, then the articles learned from their tickets.
+        """Erase the person's data, then the articles learned from their tickets and
+        every KB index build (which may hold those articles' words; all are rebuildable).
 
         The files go inside the database's transaction, before it commits: if removing one
         fails, nothing is committed and the person can be erased again (they are still
-        known); once the files are gone only the commit is left, and a commit that fails
+        known); the builds go first, so a retry still finds the articles that call for
+        it. Once the files are gone only the commit is left, and a commit that fails
         leaves the same state, so no article outlives an erasure that was asked for.
         """
         now = self._clock()
@@ -213,6 +223,8 @@ class PersonalData:
             traces = store.traces(user.id)
             counts = store.erase_person(user.id, traces, now)
             articles = self._articles_from(traces)
+            if articles and self._index_caches is not None:
+                counts["index_caches"] = clear_builds(self._index_caches)
             for path, _ in articles:
                 path.unlink(missing_ok=True)
             counts["learned_articles"] = len(articles)

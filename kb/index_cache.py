@@ -43,7 +43,7 @@ from kb.confidence import ConfidenceModel
 from kb.index import Index
 from kb.vectors import IntArray
 
-__all__ = ["FORMAT", "IndexCache", "Job", "default_cache_dir", "main"]
+__all__ = ["FORMAT", "IndexCache", "Job", "clear_builds", "default_cache_dir", "main"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,10 @@ _KEEP = 4
 """Newest cache files kept in a folder (older ones are removed after a write)."""
 _CODE = ("index.py", "vectors.py", "typos.py", "confidence.py", "search.py", "index_cache.py")
 """Modules whose code decides what a build holds: any change to them is a miss."""
+
+_BUILDS = ("*.idx", "semantic-*.npy")
+"""What a cache folder keeps that was built from the KB's words: index builds, and the
+phrasing vectors ``kb.semantic`` keeps beside them."""
 
 _CHILD = "import sys; from kb.index_cache import main; sys.exit(main(sys.argv[1:]))"
 """The child build's program (``-m kb.index_cache`` would import this module twice)."""
@@ -86,6 +90,22 @@ def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/tier0/kb-index``, or ``~/.cache/tier0/kb-index``."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "tier0" / "kb-index"
+
+
+def clear_builds(folder: Path) -> int:
+    """Remove every build kept in ``folder``; how many files went.
+
+    For erasing words from the KB: a build made while an article existed still holds its
+    words once the article is deleted, and which builds did cannot be told without reading
+    them, so all go. Each is rebuilt when next needed; a worker still mapping a removed
+    file keeps reading it until its next rebuild (Linux frees it with the last map).
+    """
+    removed = 0
+    for pattern in _BUILDS:
+        for path in Path(folder).glob(pattern):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 class IndexCache:

@@ -3,7 +3,8 @@
 What belongs to a person:
 
 - their user row, the messages they wrote, the feedback they gave;
-- the tickets they asked for, with everything in them (replies, notes, history);
+- the tickets they asked for, with everything written on them (replies, notes, history,
+  comments, and agents' messages in the tickets' card threads);
 - their own conversations (those no other person wrote in), with what the bot said there.
 
 Erasing and purging blank text but keep every row, its timestamps and numbers, so ticket
@@ -54,15 +55,16 @@ class PrivacyQueries(QuotedCopies):
     # -- what leads to copies -------------------------------------------------------------
 
     def traces(self, user_id: int) -> Traces:
-        """Their tickets' keys, and their words as they wrote them: their messages, their
-        tickets' subjects, their questions and comments; their platform id and name."""
+        """Their tickets' keys, and their words as they wrote them: their messages (those
+        others quoted to open a ticket included), their tickets' subjects, their questions
+        and comments; their platform id and name."""
         user = self.session.get_one(UserRow, user_id)
         ticket_ids = self.session.scalars(
             select(TicketRow.id).where(TicketRow.requester_id == user_id).order_by(TicketRow.id)
         ).all()
         texts = [
             select(MessageRow.text).where(
-                MessageRow.user_id == user_id, MessageRow.direction == "in"
+                MessageRow.user_id == user_id, MessageRow.direction.in_(("in", "quoted"))
             ),
             select(TicketRow.subject).where(TicketRow.requester_id == user_id),
             select(QuestionRow.text).where(QuestionRow.user_id == user_id),
@@ -87,9 +89,7 @@ class PrivacyQueries(QuotedCopies):
         mine = self._belongings(user_id)
         tickets, conversations = mine.tickets, mine.conversations
         messages = self.session.scalars(
-            select(MessageRow)
-            .where(mine.messages(staff_commands=internal_notes))
-            .order_by(MessageRow.id)
+            select(MessageRow).where(mine.messages(staff=internal_notes)).order_by(MessageRow.id)
         ).all()
         feedback = self.session.scalars(
             select(FeedbackRow).where(FeedbackRow.user_id == user_id).order_by(FeedbackRow.id)
@@ -302,7 +302,7 @@ class PrivacyQueries(QuotedCopies):
         """The person's rows, by kind (as ``storage.quoted`` names them): blanked whole."""
         ticket_ids = mine.ticket_ids
         return {
-            "message": mine.messages(staff_commands=True),
+            "message": mine.messages(staff=True),
             "ticket_subject": TicketRow.id.in_(ticket_ids),
             "ticket_history": TicketEventRow.ticket_id.in_(ticket_ids),
             "feedback": FeedbackRow.user_id == mine.user_id,
@@ -322,6 +322,18 @@ class PrivacyQueries(QuotedCopies):
             tickets,
             self._conversations_of(user_id, ticket_ids),
             self._commands_naming([self._key(ticket_id) for ticket_id in ticket_ids]),
+            self._workspaces_of(ticket_ids),
+        )
+
+    def _workspaces_of(self, ticket_ids: Collection[int]) -> list[int]:
+        """Their tickets' card threads, where agents write about the ticket (the replies
+        relayed to them, notes, and what else agents say there)."""
+        return list(
+            self.session.scalars(
+                select(ConversationRow.id).where(
+                    ConversationRow.kind == "agents", ConversationRow.ticket_id.in_(ticket_ids)
+                )
+            )
         )
 
     def _conversations_of(
@@ -436,20 +448,23 @@ class _Belongings:
     tickets: Sequence[TicketRow]
     conversations: Sequence[ConversationRow]
     staff_commands: Sequence[int]
+    workspaces: Sequence[int]
 
     @property
     def ticket_ids(self) -> list[int]:
         return [ticket.id for ticket in self.tickets]
 
-    def messages(self, *, staff_commands: bool) -> ColumnElement[bool]:
+    def messages(self, *, staff: bool) -> ColumnElement[bool]:
         """What they wrote, everything on their tickets, what the bot said to them, and
-        (``staff_commands``) agents' commands about their tickets."""
+        (``staff``) what agents wrote about their tickets: commands naming them, and every
+        message in their card threads (notes typed there included, hence staff only)."""
         return or_(
             MessageRow.user_id == self.user_id,
             MessageRow.ticket_id.in_(self.ticket_ids),
             MessageRow.user_id.is_(None)
             & MessageRow.conversation_id.in_([c.id for c in self.conversations]),
-            MessageRow.id.in_(self.staff_commands if staff_commands else []),
+            MessageRow.id.in_(self.staff_commands if staff else []),
+            MessageRow.conversation_id.in_(self.workspaces if staff else []),
         )
 
 

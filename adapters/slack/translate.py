@@ -202,17 +202,21 @@ def _free_text_args(name: str, rest: str) -> tuple[str, ...]:
 
 @ignoring_malformed(PLATFORM, None)
 def message_shortcut(payload: JSON, person: Person, dm_channel: str) -> CommandIssued | None:
-    """ "Create ticket" on a message: a ticket whose question is that message's text."""
+    """ "Create ticket" on a message: a ticket whose question is that message's text,
+    quoting its author (a person's, not a bot's), whose words they remain."""
     if payload.get("callback_id") != CREATE_TICKET_CALLBACK:
         return None
     message = payload.get("message") or {}
     text = plain_text(str(message.get("text", ""))).strip()
+    author = message.get("user")
+    by_a_person = isinstance(author, str) and bool(author) and not message.get("bot_id")
     return CommandIssued(
         person,
         Place(PLATFORM, dm_channel),
         "new",
         (text,) if text else (),
         event_id=f"shortcut:{payload.get('trigger_id', '')}",
+        quoting=Person(PLATFORM, author) if by_a_person else None,
     )
 
 

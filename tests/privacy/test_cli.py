@@ -11,6 +11,8 @@ from sqlalchemy import text
 from bot.cli import main
 from bot.config import SAMPLE_KB
 from bot.learning import learned_folder
+from kb import LiveKnowledgeBase
+from kb.index_cache import IndexCache
 from kb.writer import NewArticle, write_article
 from storage.db import Database
 from tests.privacy.conftest import YOUR_QUESTION, History, stored_text
@@ -86,16 +88,19 @@ def test_an_unknown_or_malformed_person_is_an_error_that_says_why(
     assert says in capsys.readouterr().err
 
 
-def test_erase_removes_the_articles_learned_from_the_persons_tickets_in_the_kb_folder(
+def test_erase_removes_the_articles_learned_from_the_persons_tickets_and_the_index_builds(
     cli_env: History, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     kb = tmp_path / "kb"
     kb.mkdir()
     (kb / "vpn.md").write_bytes((SAMPLE_KB / "en" / "vpn-cannot-connect.md").read_bytes())
-    (tmp_path / "tier0.toml").write_text('[kb]\npaths = ["kb"]\n', encoding="utf-8")
+    config = '[kb]\npaths = ["kb"]\ncache_dir = "kb-index"\n'
+    (tmp_path / "tier0.toml").write_text(config, encoding="utf-8")
     learned = learned_folder([kb])
     yours = write_article(learned, learned_article("Book a room", YOUR_QUESTION, "T-1"), ())
     carols = write_article(learned, learned_article("Expenses", "expense report stuck", "T-2"), ())
+    LiveKnowledgeBase([kb], cache=IndexCache(tmp_path / "kb-index"))
+    assert list((tmp_path / "kb-index").glob("*.idx"))
 
     assert main(["privacy", "export", "--user", "console:you"]) == 0
     exported = json.loads(capsys.readouterr().out)["learned_articles"]
@@ -104,6 +109,7 @@ def test_erase_removes_the_articles_learned_from_the_persons_tickets_in_the_kb_f
 
     assert "learned_articles 1" in capsys.readouterr().out
     assert not yours.path.exists() and carols.path.exists() and (kb / "vpn.md").exists()
+    assert not list((tmp_path / "kb-index").glob("*.idx"))
 
 
 def learned_article(title: str, question: str, ticket: str) -> NewArticle:

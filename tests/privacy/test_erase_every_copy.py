@@ -1,10 +1,11 @@
 """Erasure reaches every copy of a person's words that tier0 made, not only their own rows:
 an agent quoting them in a card thread, an internal note quoting them on someone else's
-ticket, a ticket another person opened from their message ("Create ticket"), and the KB
-article learned from their ticket.
+ticket, a ticket another person opened from their message ("Create ticket"), the KB
+article learned from their ticket and the index caches built from it. Everything written
+on their own tickets is theirs too, agents' card-thread messages and notes included.
 
 Console people: dana (platform id ``dana.e4711``) asks for help; carol asks too; alice is a
-Service desk agent.
+Service desk agent, bob a Specialists agent; dan (``dan.w9921``) never writes to tier0.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import pytest
 
 from bot.config import SAMPLE_KB, Settings
 from bot.engine import Engine
-from bot.events import ArticleSubmitted, CommandIssued, MessageReceived, Place
+from bot.events import ArticleSubmitted, CommandIssued, MessageReceived, Person, Place
 from bot.learning import learned_folder
 from bot.privacy import REMOVED, PersonalData, PrivacyStore, Quotes
 from bot.records import Card
 from kb import LiveKnowledgeBase
+from kb.index_cache import IndexCache
 from storage.db import Database
 from storage.privacy import privacy_unit_of_work
 from tests.privacy.conftest import rows, stored_text
@@ -39,6 +41,13 @@ CARD_THREAD = Place("console", "triage-1", "card-1")
 AGENT_QUOTE = f'Dana wrote "{DANAS_QUESTION}", checking with facilities now'
 NOTE_QUOTE = f"> {DANAS_DETAIL}\nsame reader as on the third floor"
 ALICES_OWN_WORDS = "same reader as on the third floor"
+# Alice in the card thread of Dana's ticket: a reply (relayed to Dana) and a note.
+CARD_REPLY = "Dana, your temporary garage PIN is 4417-ALPHA"
+CARD_NOTE = "!note dana told me DANNOTE-3 about her home address"
+ON_DANAS_TICKET = ("4417-ALPHA", "DANNOTE-3")
+
+DAN = "dan.w9921"
+DANS_POST = "DANSHORT-9 printer on floor 3 leaks my salary slips"
 
 DANAS_WORDS = (
     DANAS_QUESTION,
@@ -66,9 +75,19 @@ def chat(database: Database, kb_folder: Path, clock: FakeClock) -> Chat:
 
 
 @pytest.fixture
-def personal_data(chat: Chat, database: Database, kb_folder: Path) -> PersonalData:
+def index_caches(tmp_path: Path) -> Path:
+    return tmp_path / "kb-index"
+
+
+@pytest.fixture
+def personal_data(
+    chat: Chat, database: Database, kb_folder: Path, index_caches: Path
+) -> PersonalData:
     return PersonalData(
-        privacy_unit_of_work(database), chat.clock, learned=learned_folder([kb_folder])
+        privacy_unit_of_work(database),
+        chat.clock,
+        learned=learned_folder([kb_folder]),
+        index_caches=index_caches,
     )
 
 
@@ -82,6 +101,8 @@ def copies(chat: Chat, kb_folder: Path) -> Chat:
     chat.say(DANAS_DETAIL)
     # An agent quoting Dana in her ticket's card thread (relayed to her).
     chat.send(MessageReceived(chat.person("alice"), CARD_THREAD, AGENT_QUOTE, message_id="t1"))
+    chat.send(MessageReceived(chat.person("alice"), CARD_THREAD, CARD_REPLY, message_id="t2"))
+    chat.send(MessageReceived(chat.person("alice"), CARD_THREAD, CARD_NOTE, message_id="t3"))
     chat.command(f"new {CAROLS_QUESTION}", who="carol")  # T-2, Carol's
     # An internal note on Carol's ticket quoting Dana.
     chat.command(f"note T-2 '{NOTE_QUOTE}'", who="alice")
@@ -196,3 +217,70 @@ def test_a_quote_is_found_in_any_case_spacing_or_quoting_but_a_short_phrase_is_n
     assert quotes.redact("the readers beep twice and show a red light") == (
         "the readers beep twice and show a red light"
     )
+
+
+def test_everything_written_on_the_persons_own_ticket_goes_and_its_numbers_stay(
+    copies: Chat, database: Database, personal_data: PersonalData
+) -> None:
+    """Agents' card-thread messages and notes about Dana's ticket are about her: erased,
+    and exported only with the internal notes (a card thread is staff working material)."""
+    assert all(words in stored_text(database) for words in ON_DANAS_TICKET)
+    plain = json.dumps(personal_data.export(f"console:{DANA}", "cli:dpo"))
+    internal = json.dumps(personal_data.export(f"console:{DANA}", "cli:dpo", internal_notes=True))
+    assert "DANNOTE-3" not in plain and all(words in internal for words in ON_DANAS_TICKET)
+    statuses = rows(database, "tickets", "status", "first_response_at", "resolved_at")
+
+    personal_data.erase(f"console:{DANA}", "cli:dpo")
+
+    after = stored_text(database)
+    assert [words for words in ON_DANAS_TICKET if words in after] == []
+    assert rows(database, "tickets", "status", "first_response_at", "resolved_at") == statuses
+
+
+def test_an_index_cache_built_from_the_learned_article_goes_with_it(
+    copies: Chat, kb_folder: Path, index_caches: Path, personal_data: PersonalData
+) -> None:
+    LiveKnowledgeBase([kb_folder], cache=IndexCache(index_caches))
+    [cache] = index_caches.glob("*.idx")
+    assert b"e4711" in cache.read_bytes().lower()
+
+    personal_data.erase(f"console:{DANA}", "cli:dpo")
+
+    left = [path for path in index_caches.rglob("*") if b"e4711" in path.read_bytes().lower()]
+    assert left == []
+
+
+@pytest.fixture
+def shortcut_on_dans_post(chat: Chat) -> Chat:
+    """Carol's "Create ticket" on a channel post of Dan's that tier0 never stored (its
+    author comes with the shortcut); bob then lists the open tickets."""
+    chat.send(
+        CommandIssued(
+            chat.person("carol"),
+            chat.place("carol"),
+            "new",
+            (DANS_POST,),
+            event_id="shortcut:2",
+            quoting=Person("console", DAN),
+        )
+    )
+    chat.command("tickets", who="bob")
+    return chat
+
+
+def test_create_ticket_on_a_post_tier0_never_saw_is_exported_and_erased_with_its_author(
+    shortcut_on_dans_post: Chat, database: Database, personal_data: PersonalData
+) -> None:
+    assert stored_text(database).count("DANSHORT-9") > 3  # subject, command, outbox, replies
+
+    data = personal_data.export(f"console:{DAN}", "cli:dpo")
+    assert [m["text"] for m in data["messages"]] == [DANS_POST]
+    assert data["tickets"] == [] and data["conversations"] == []  # Dan asked nothing
+    kinds = {copy["kind"] for copy in data["copies"]}
+    assert {"ticket_subject", "message", "conversation", "outbox"} <= kinds
+
+    personal_data.erase(f"console:{DAN}", "cli:dpo")
+
+    assert "DANSHORT-9" not in stored_text(database)
+    [carols_ticket] = personal_data.export("console:carol", "cli:dpo")["tickets"]
+    assert (carols_ticket["subject"], carols_ticket["status"]) == (REMOVED, "open")

@@ -161,7 +161,7 @@ def test_slash_subcommands_map_to_the_engines_commands(
     assert (command.name, command.args) == (name, args)
 
 
-def test_create_ticket_on_a_message_opens_a_ticket_with_its_text() -> None:
+def test_create_ticket_on_a_message_opens_a_ticket_with_its_text_quoting_its_author() -> None:
     carol = Person("slack", "U0CAROL", "carol")
     command = message_shortcut(payload("message_shortcut"), carol, "D0CAROL")
     assert command == CommandIssued(
@@ -170,6 +170,7 @@ def test_create_ticket_on_a_message_opens_a_ticket_with_its_text() -> None:
         "new",
         ("the wifi in #lisbon-office drops every hour",),
         event_id="shortcut:5234567890123.1234567890.ebcdef0123456789abcdef0123456789",
+        quoting=Person("slack", "U0DAN"),
     )
 
 
