@@ -209,14 +209,15 @@ def message_shortcut(payload: JSON, person: Person, dm_channel: str) -> CommandI
     message = payload.get("message") or {}
     text = plain_text(str(message.get("text", ""))).strip()
     author = message.get("user")
-    by_a_person = isinstance(author, str) and bool(author) and not message.get("bot_id")
+    by_a_person = isinstance(author, str) and author and not message.get("bot_id")
+    quoting = Person(PLATFORM, str(author)) if by_a_person else None
     return CommandIssued(
         person,
         Place(PLATFORM, dm_channel),
         "new",
         (text,) if text else (),
         event_id=f"shortcut:{payload.get('trigger_id', '')}",
-        quoting=Person(PLATFORM, author) if by_a_person else None,
+        quoting=quoting,
     )
 
 
