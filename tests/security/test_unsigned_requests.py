@@ -5,8 +5,8 @@ refused with 401 before anything of its body is read (its signature is checked o
 bytes) or logged (one short line, at most once a minute per status), an oversized one with
 413, and a signed body that cannot be a Slack payload (not UTF-8, not a JSON object, nested
 past any real payload, not shaped like Slack's: ``"event": null``, a slash command without
-its user) with 400: never a traceback, a 500 or a log line of the sender's making. One process serves the
-whole module, logging at DEBUG, the most it ever says.
+its user) with 400: never a traceback, a 500 or a log line of the sender's making. One
+process serves the whole module, logging at DEBUG, the most it ever says.
 """
 
 from __future__ import annotations
