@@ -35,7 +35,7 @@ from bot.outbox import Delivery, Outbox, enqueue_all
 from bot.records import Card, Role, Ticket, User
 from bot.replay import REPLAY_AFTER, replay_stale
 from bot.sla import SlaPolicy
-from bot.spool import EventSpool
+from bot.spool import EventSpool, NotKept
 from bot.storable import storable
 from bot.store import Store, UnitOfWork
 from bot.tickets import TicketDesk
@@ -87,13 +87,15 @@ class Engine:
         self.observers: list[HandlingObserver] = []
         """Told about each handled event (metrics): it, its seconds and what was decided."""
 
-    def handle(self, event: Event) -> list[Delivery]:
-        """Act on one event; returns the stored actions for the adapters to send. Never raises.
+    def handle(self, event: Event, *, redeliverable: bool = False) -> list[Delivery]:
+        """Act on one event; returns the stored actions for the adapters to send.
 
         An internal error is answered with a refusal that is not stored (id 0): the event
         stays unprocessed, so a redelivery is handled normally. While the database is
         unreachable or cannot write, the event is spooled instead, and handled (first) once
-        it is back; if the spool refuses it too, its writer is told it was not kept.
+        it is back; if the spool refuses it too, its writer is told it was not kept, or,
+        for a ``redeliverable`` event (its caller keeps it and tries again later), ``NotKept``
+        is raised: the only exception this raises.
         """
         started = time.perf_counter()
         try:
@@ -105,6 +107,8 @@ class Engine:
         except Exception as error:
             locale = pick_locale(event.person.locale, self.settings.default_locale)
             kept = self.spool.keep(event, error) if self.spool is not None else "not an outage"
+            if kept == "lost" and redeliverable:
+                raise NotKept(event.event_id) from error
             if kept == "not an outage":
                 log.exception("could not handle %s %s", type(event).__name__, event.event_id)
                 said = say("error.internal", locale)

@@ -30,7 +30,15 @@ from bot.events import ArticleSubmitted, ButtonPressed, CommandIssued, Event, Me
 from bot.outbox import Delivery
 from bot.tagged_json import TaggedJson
 
-__all__ = ["EventSpool", "Keeping", "Spool", "SpooledEvent", "decode_event", "encode_event"]
+__all__ = [
+    "EventSpool",
+    "Keeping",
+    "NotKept",
+    "Spool",
+    "SpooledEvent",
+    "decode_event",
+    "encode_event",
+]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +64,12 @@ def decode_event(payload: str) -> Event:
 Keeping = Literal["kept", "lost", "not an outage"]
 """What ``EventSpool.keep`` did with an event that failed: spooled it; could not, though
 it failed for an outage (the spool's disk refused too); left it, as a failure of its own."""
+
+
+class NotKept(Exception):
+    """Neither the database nor the spool could keep an event. ``Engine.handle`` raises it
+    instead of asking the writer to send the event again when its caller can have the
+    event delivered again itself (Slack's payload is still in the adapter's inbox)."""
 
 
 @dataclass(frozen=True)

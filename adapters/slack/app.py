@@ -40,7 +40,7 @@ from adapters.slack.directory import Directory
 from adapters.slack.http_guard import MAX_BODY_BYTES, RefusalLog, Refused, SlackRequestGuard
 from adapters.slack.live_articles import ArticleField
 from adapters.slack.once import posted_before, retry_handlers, tag_of, tagged
-from adapters.slack.received import RETRY_DELAYS, ReceivedPayloads
+from adapters.slack.received import RETRY_DELAYS, ReceivedPayloads, redeliverable
 from adapters.slack.render import (
     SHOW_ANSWER_ACTION,
     ApiCall,
@@ -441,7 +441,11 @@ class SlackAdapter:
     async def _handle(self, event: Event | None) -> None:
         if event is None:
             return
-        deliveries = await asyncio.to_thread(self._engine.handle, event)
+        # An event neither the database nor the spool could keep raises NotKept while its
+        # payload can be tried again from the inbox; on its last try its writer is told.
+        deliveries = await asyncio.to_thread(
+            self._engine.handle, event, redeliverable=redeliverable()
+        )
         for delivery in deliveries:
             if delivery.id == 0:  # not stored (the engine failed): best effort, now
                 try:

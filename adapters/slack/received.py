@@ -7,10 +7,13 @@ or a kill does not, so the payload is still there for the next process, which fe
 through Bolt again as if Slack had just sent it.
 
 A listener that fails because Slack could not be reached or answered with a server error
-(a look-up of the person, opening their DM) keeps its payload and is fed through Bolt
-again after ``RETRY_DELAYS``; the number of tries so far travels in the payload, so a
-restart goes on counting. Any other failure, or the last try's, forgets it (logged): a
-failure that repeats must not come back for ever.
+(a look-up of the person, opening their DM), or because neither the database nor the
+outage spool could keep the event (a full disk: ``NotKept``), keeps its payload and is
+fed through Bolt again after ``RETRY_DELAYS``; the number of tries so far travels in the
+payload, so a restart goes on counting. Any other failure, or the last try's, forgets it
+(logged): a failure that repeats must not come back for ever. The last try is handled as
+one that cannot come back (``redeliverable`` is False), so a writer whose event still
+cannot be kept is asked to send it again rather than forgotten in silence.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -28,9 +32,10 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 
+from bot.spool import NotKept
 from storage.inbox import Inbox
 
-__all__ = ["ReceivedPayloads"]
+__all__ = ["ReceivedPayloads", "redeliverable"]
 
 log = logging.getLogger("adapters.slack")
 
@@ -45,6 +50,7 @@ RETRY_DELAYS: Final = (2.0, 15.0, 60.0, 300.0, 900.0)
 """Seconds before each new try of a payload whose handling met an unreachable or failing
 Slack: about 21 minutes in all, past Slack's own retries of unacknowledged events."""
 _TICK: Final = 1.0
+_REDELIVERABLE: ContextVar[bool] = ContextVar("tier0_slack_redeliverable", default=False)
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,7 @@ class ReceivedPayloads:
         or failed for a passing reason and will be tried again."""
         entry = context.get(_ENTRY)
         keep = False
+        redelivering = _REDELIVERABLE.set(self._redeliverable(context))
         try:
             await work
         except asyncio.CancelledError:
@@ -85,8 +92,13 @@ class ReceivedPayloads:
             if not keep:
                 raise
         finally:
+            _REDELIVERABLE.reset(redelivering)
             if entry is not None and not keep:
                 self.inbox.forget(entry)
+
+    def _redeliverable(self, context: AsyncBoltContext) -> bool:
+        body = context.get(_BODY)
+        return body is not None and int(body.get(TRIES, 0)) < len(self._retry_delays)
 
     def _try_later(self, entry: int, body: dict[str, Any] | None, error: Exception) -> bool:
         if body is None or not passing(error):
@@ -141,9 +153,18 @@ class ReceivedPayloads:
                 log.exception("slack: could not feed kept payloads through Bolt again")
 
 
+def redeliverable() -> bool:
+    """Whether the payload whose listener is running will be tried again if its event
+    cannot be kept now: it is in the inbox and this is not its last try."""
+    return _REDELIVERABLE.get()
+
+
 def passing(error: BaseException) -> bool:
-    """Whether ``error`` says Slack could not be reached or failed on its side (worth
-    another try later), rather than that the request itself was wrong."""
+    """Whether ``error`` says Slack could not be reached or failed on its side, or tier0
+    could not keep the event (worth another try later), rather than that the request itself
+    was wrong."""
+    if isinstance(error, NotKept):
+        return True
     if isinstance(error, SlackApiError):
         status = int(getattr(error.response, "status_code", 0) or 0)
         return status >= 500 or status == 429

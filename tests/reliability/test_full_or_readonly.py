@@ -11,6 +11,7 @@ import logging
 import shutil
 import sqlite3
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
@@ -440,3 +441,73 @@ def test_on_slack_a_message_the_full_database_could_not_take_is_kept_and_answere
     assert inbound(on_disk) == [("my vpn won't connect", True)]
     assert len(bot.fake.calls("chat.postMessage")) == 1
     assert replies(bot, CAROL) == [say("spool.kept", "pt-BR")]
+
+
+def wait_for_log(caplog: pytest.LogCaptureFixture, words: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(words in r.getMessage() for r in caplog.records):
+        assert time.monotonic() < deadline, f"no log line says {words!r}"
+        time.sleep(0.05)
+
+
+@contextmanager
+def slack_database_and_spool_full(
+    mode: Mode,
+    slack: FakeSlack,
+    disk: SmallDisk,
+    on_disk: Database,
+    sample_kb: KnowledgeBase,
+    clock: FakeClock,
+    retry_delays: tuple[float, ...],
+) -> Iterator[SlackBot]:
+    """The Slack adapter whose database and spool sit on the small disk, its inbox on a
+    healthy one."""
+    spool = SqliteSpool(disk.folder / "spool" / "tier0-spool.sqlite")
+    bot = SlackBot(slack, mode, on_disk, sample_kb, clock, retry_delays=retry_delays)
+    try:
+        yield from running(bot, spool)
+    finally:
+        spool.close()
+
+
+def test_on_slack_an_event_nothing_could_keep_waits_in_the_inbox_and_is_answered_once_after(
+    mode: Mode,
+    slack: FakeSlack,
+    disk: SmallDisk,
+    on_disk: Database,
+    sample_kb: KnowledgeBase,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with slack_database_and_spool_full(
+        mode, slack, disk, on_disk, sample_kb, clock, retry_delays=(1.0, 1.0, 1.0)
+    ) as bot:
+        settle(on_disk)
+        disk.fill()
+        during = bot.say(CAROL, "my vpn won't connect", HELP)
+        wait_for_log(caplog, "trying again in")  # the inbox keeps it for another try
+        disk.free()
+
+        bot.posted(HELP, "VPN", thread_ts=str(during["ts"]))
+        assert inbound(on_disk) == [("my vpn won't connect", True)]
+        assert len(bot.fake.calls("chat.postMessage")) == 1
+        assert replies(bot, CAROL) == []  # neither "kept" nor "send it again": it was kept
+
+
+def test_on_slack_an_event_that_cannot_be_kept_on_its_last_try_is_asked_for_again(
+    mode: Mode,
+    slack: FakeSlack,
+    disk: SmallDisk,
+    on_disk: Database,
+    sample_kb: KnowledgeBase,
+    clock: FakeClock,
+) -> None:
+    with slack_database_and_spool_full(
+        mode, slack, disk, on_disk, sample_kb, clock, retry_delays=()
+    ) as bot:
+        settle(on_disk)
+        disk.fill()
+        bot.say(CAROL, "my vpn won't connect", HELP)
+
+        bot.ephemeral(CAROL, say("spool.not_kept", "pt-BR"))
+        assert inbound(on_disk) == []
