@@ -16,6 +16,7 @@ import logging
 import re
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any, Final, Literal
 
 import aiohttp
@@ -28,6 +29,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.delivery import Dispatcher
+from adapters.fairness import FairShare
 from adapters.ordering import TurnTaking
 from adapters.runtime import require_secret
 from adapters.slack.article_form import (
@@ -198,6 +200,7 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._turns = TurnTaking()  # one event at a time per conversation, in order
+        self._fair = FairShare()  # and one per person at the engine, so floods queue apart
         self.received = ReceivedPayloads(inbox, retry_delays)
         self._adopting: asyncio.Task[None] | None = None
         self._register()
@@ -443,16 +446,16 @@ class SlackAdapter:
             return
         # An event neither the database nor the spool could keep raises NotKept while its
         # payload can be tried again from the inbox; on its last try its writer is told.
-        deliveries = await asyncio.to_thread(
-            self._engine.handle, event, redeliverable=redeliverable()
-        )
+        handle = partial(self._engine.handle, event, redeliverable=redeliverable())
+        deliveries = await self._fair.run(event.person, handle)
         for delivery in deliveries:
             if delivery.id == 0:  # not stored (the engine failed): best effort, now
                 try:
                     await self.send(delivery)
                 except Exception:
                     log.exception("slack: could not send an unstored notice")
-        self.dispatcher.wake()
+        if deliveries:  # nothing to send after a flood's ignored event: no outbox query
+            self.dispatcher.wake()
 
     # -- actions out ------------------------------------------------------------------------
 
