@@ -31,6 +31,7 @@ from adapters.discord_adapter.ids import PLATFORM, is_personal
 from adapters.discord_adapter.sender import Pending, Sender
 from adapters.discord_adapter.shards import IdentifyGate, identify_lease
 from adapters.discord_adapter.translate import ArticleReview, ChannelKind, Layout, ModalRequest
+from adapters.fairness import FairShare
 from adapters.ordering import TurnTaking
 from adapters.runtime import require_secret
 from bot.app import App
@@ -112,6 +113,7 @@ class DiscordAdapter:
         self._pending: dict[Place, Pending] = {}
         self._replied_to: OrderedDict[Place, int] = OrderedDict()
         self._turns = TurnTaking()  # one event at a time per conversation, in order
+        self._fair = FairShare()  # and one per person at the engine, so floods queue apart
         self.sender = Sender(
             self.client,
             self.engine,
@@ -312,10 +314,15 @@ class DiscordAdapter:
             pending = self._pending[where] = Pending(interaction, shared, alone=kind == "dm")
             try:
                 deliveries = await self._handle(event)
-                await self.dispatcher.flush()
-                if command and not pending.answered:
+                if deliveries:
+                    await self.dispatcher.flush()
+                if command and not pending.answered and deliveries:  # answered elsewhere
                     done = say("discord.done", self._locale(event.person))
                     await interaction.edit_original_response(content=done)
+                elif command and not pending.answered:
+                    # Ignored (over the rate; its sender was told once already): nothing was
+                    # done, so the "thinking" goes and nothing is said, as for a message.
+                    await interaction.delete_original_response()
             finally:
                 del self._pending[where]
         if kind == "ticket_thread" and _ends_rating(event, payload, deliveries):
@@ -351,7 +358,7 @@ class DiscordAdapter:
         return pick_locale(person.locale, self.settings.default_locale)
 
     async def _handle(self, event: Event) -> list[Delivery]:
-        deliveries = await asyncio.to_thread(self.engine.handle, event)
+        deliveries = await self._fair.run(event.person, partial(self.engine.handle, event))
         for unstored in (d for d in deliveries if d.id == 0):  # an internal error, said once
             try:
                 await self.sender.send(unstored)

@@ -8,17 +8,22 @@ order events reach the engine in, never how long anything took.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.events import Event
 from bot.messages import say
 from bot.outbox import Delivery
 from storage.db import Database
 from storage.models import MessageRow
+from tests.adapters.discord_adapter.conftest import RunningAdapter, text_of
 from tests.adapters.slack.harness import CAROL, DAN, SlackBot
+from tests.fakes.discord_server import FakeDiscord
 
 FLOOD = 200
+ANSWER = r"/webhooks/\d+/[^/]+/messages/@original"  # a command's deferred answer
 PATIENCE = 10.0
 
 
@@ -67,3 +72,19 @@ def test_on_slack_someone_else_is_answered_before_a_flooders_backlog(
     with database.session() as session:
         stored = session.scalars(select(MessageRow.id).where(MessageRow.text == "/status T-1"))
         assert len(list(stored)) == FLOOD
+
+
+def test_on_discord_a_command_ignored_over_the_rate_is_not_answered_done(
+    fake: FakeDiscord, start_bot: Callable[..., RunningAdapter]
+) -> None:
+    """Past the rate a command is told once, then ignored: its deferred "thinking" answer is
+    taken away, not edited to say "Done." (nothing was done)."""
+    start_bot()
+    limit = Settings().limits.messages_per_minute
+    for _ in range(limit + 2):  # the last two are over the rate: one told, one ignored
+        fake.send_command("status", user="alice", channel="support")
+
+    fake.wait_for_request("PATCH", ANSWER, lambda r: "did not act on that" in text_of(r.json))
+    fake.wait_for_request("DELETE", ANSWER)
+
+    assert [r for r in fake.requests if "Done." in text_of(r.json)] == []
