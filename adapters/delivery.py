@@ -40,14 +40,17 @@ class Dispatcher:
         *,
         batch: int = 50,
         lanes_at_once: int = 16,
+        per_lane: int = 10,
         outage: Callable[[BaseException], bool] = lambda error: False,
     ) -> None:
-        """``outage``: whether an error means the database is unreachable (logged sparingly,
-        see ``bot.outage_log``)."""
+        """``per_lane``: deliveries of one lane sent in one flush; the rest wait for the
+        next, which also takes lanes stored since. ``outage``: whether an error means the
+        database is unreachable (logged sparingly, see ``bot.outage_log``)."""
         self._outbox = outbox
         self._platform = platform
         self._send = send
         self._batch = batch
+        self._per_lane = per_lane
         self._wake = asyncio.Event()
         self._flushing = asyncio.Lock()
         self._lanes_at_once = asyncio.Semaphore(lanes_at_once)
@@ -70,14 +73,18 @@ class Dispatcher:
         Lanes are independent, so up to ``lanes_at_once`` of them are sent at the same time
         (sent one after another, a flush took a network round trip and a transaction per
         delivery); within a lane, each action waits until the one before it was taken.
-        Deliveries sent at about the same time are marked sent in one transaction. Returns
-        how many deliveries were sent.
+        Deliveries sent at about the same time are marked sent in one transaction. A lane
+        sends at most ``per_lane`` per flush and the next flush follows at once: a flood's
+        long lane would otherwise hold back, until its end, the replies of everyone who
+        wrote after the flush began. Returns how many deliveries were sent.
         """
         async with self._flushing:
             claimed = await self._database(self._outbox.claim, self._platform, self._batch)
             lanes: dict[str, list[Delivery]] = {}
             for delivery in claimed:
                 lanes.setdefault(lane_of(delivery.action), []).append(delivery)
+            if any(len(queued) > self._per_lane for queued in lanes.values()):
+                self._wake.set()  # the rest of those lanes go in the next flush, at once
             held: set[str] = set()  # lanes not to send from now: a failure, or a lost claim
             finished: set[int] = set()
             keeping = asyncio.create_task(self._keep_claims(claimed, finished, held))
@@ -108,7 +115,7 @@ class Dispatcher:
         """One lane's claimed deliveries, in order, until one fails or the claim is lost."""
         sent = 0
         async with self._lanes_at_once:
-            for delivery in queued:
+            for delivery in queued[: self._per_lane]:
                 if lane in held:
                     break
                 try:
@@ -159,7 +166,8 @@ class Dispatcher:
             await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
-        await self.flush()
+        while await self.flush():
+            pass  # lanes longer than per_lane take more than one
         self._thread.shutdown(wait=False)
 
 

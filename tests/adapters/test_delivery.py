@@ -123,3 +123,36 @@ def test_a_slow_conversation_does_not_hold_up_the_others(chat: Chat) -> None:
     assert sent[0] == "fast"
     assert sorted(sent) == ["fast", "fast", "slow", "slow"]
     assert asyncio.run(Dispatcher(chat.engine.outbox, "console", FlakyPlatform().send).flush()) == 0
+
+
+def test_a_long_conversation_does_not_hold_up_one_that_came_after_its_flush_began(
+    chat: Chat,
+) -> None:
+    """A flood's thirty replies in one conversation, being sent when someone else's reply
+    is stored: that reply goes out before the flood's last ones, not after all of them."""
+    for n in range(30):
+        ask(chat, "flood", f"{QUESTION} ({n})", n)
+    pending = chat.engine.outbox.claim("console")
+    chat.engine.outbox.release(pending)
+    flood = len(pending)
+    sent: list[str] = []
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+
+        async def send(delivery: Delivery) -> None:
+            channel = place_of(delivery.action).channel
+            if not sent:  # the flood's first reply is going out: someone else asks
+                ask(chat, "other", QUESTION, 100)
+                dispatcher.wake()
+            sent.append(channel)
+            if sent.count("flood") == flood:
+                stop.set()
+
+        dispatcher = Dispatcher(chat.engine.outbox, "console", send)
+        dispatcher.wake()
+        await asyncio.wait_for(dispatcher.run(stop, interval=60), timeout=30)
+
+    asyncio.run(scenario())
+    assert flood >= 30
+    assert sent.index("other") < len(sent) - 10, sent
