@@ -81,7 +81,9 @@ class ReceivedPayloads:
         or failed for a passing reason and will be tried again."""
         entry = context.get(_ENTRY)
         keep = False
-        redelivering = _REDELIVERABLE.set(self._redeliverable(context))
+        # Set, not reset afterwards: Bolt runs each listener in a task of its own, whose
+        # context is its own copy, and every path to the engine passes here first.
+        _REDELIVERABLE.set(self._redeliverable(context))
         try:
             await work
         except asyncio.CancelledError:
@@ -92,7 +94,6 @@ class ReceivedPayloads:
             if not keep:
                 raise
         finally:
-            _REDELIVERABLE.reset(redelivering)
             if entry is not None and not keep:
                 self.inbox.forget(entry)
 
