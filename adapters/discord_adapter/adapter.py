@@ -314,8 +314,8 @@ class DiscordAdapter:
             pending = self._pending[where] = Pending(interaction, shared, alone=kind == "dm")
             try:
                 deliveries = await self._handle(event)
-                if deliveries:
-                    await self.dispatcher.flush()
+                if any(d.id for d in deliveries):  # stored: send them now, through it
+                    await self.dispatcher.flush()  # (an outage's notice is stored nowhere)
                 if command and not pending.answered and deliveries:  # answered elsewhere
                     done = say("discord.done", self._locale(event.person))
                     await interaction.edit_original_response(content=done)
