@@ -25,15 +25,27 @@ def run(config: Path, *options: str) -> str:
     return console.export_text()
 
 
-def test_gaps_lists_the_biggest_groups_with_their_wordings(
-    tmp_path: Path, sample_kb: KnowledgeBase
-) -> None:
+def desk_asked(tmp_path: Path, kb: KnowledgeBase, questions: list[str]) -> Path:
+    """A SQLite desk where each of ``questions`` went unanswered; its configuration file."""
     url = f"sqlite:///{tmp_path / 'desk.db'}"
     database = Database.open(url)
     never_sure = Settings(kb=KBSettings(answer_threshold=1.0, suggest_threshold=1.0))
     clock = FakeClock(ASKED)
-    chat = Chat(Engine(never_sure, sample_kb, database.unit_of_work, clock), clock)
-    for n, text in enumerate(
+    chat = Chat(Engine(never_sure, kb, database.unit_of_work, clock), clock)
+    for n, text in enumerate(questions):
+        chat.say(text, f"asker{n}")
+    database.close()
+    config = tmp_path / "tier0.toml"
+    config.write_text(f'[database]\nurl = "{url}"\n')
+    return config
+
+
+def test_gaps_lists_the_biggest_groups_with_their_wordings(
+    tmp_path: Path, sample_kb: KnowledgeBase
+) -> None:
+    config = desk_asked(
+        tmp_path,
+        sample_kb,
         [
             "how do I book a meeting room in Lisbon",
             "book meeting room lisbon office",
@@ -41,12 +53,8 @@ def test_gaps_lists_the_biggest_groups_with_their_wordings(
             "where do I book meeting rooms in lisbon?",
             "coffee machine on floor 2 is leaking",
             "my chair is broken",
-        ]
-    ):
-        chat.say(text, f"asker{n}")
-    database.close()
-    config = tmp_path / "tier0.toml"
-    config.write_text(f'[database]\nurl = "{url}"\n')
+        ],
+    )
 
     shown = run(config, "--since", "1d")
 
@@ -64,15 +72,10 @@ def test_gaps_lists_the_biggest_groups_with_their_wordings(
 def test_the_askers_words_are_shown_as_typed_not_as_markup(
     tmp_path: Path, sample_kb: KnowledgeBase
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'desk.db'}"
-    database = Database.open(url)
-    never_sure = Settings(kb=KBSettings(answer_threshold=1.0, suggest_threshold=1.0))
-    clock = FakeClock(ASKED)
-    chat = Chat(Engine(never_sure, sample_kb, database.unit_of_work, clock), clock)
-    for n in range(2):
-        chat.say(f"the [/bold] coffee [link=http://evil.test]machine[/link] leaks {n}", f"a{n}")
-    database.close()
-    config = tmp_path / "tier0.toml"
-    config.write_text(f'[database]\nurl = "{url}"\n')
+    config = desk_asked(
+        tmp_path,
+        sample_kb,
+        [f"the [/bold] coffee [link=http://evil.test]machine[/link] leaks {n}" for n in range(2)],
+    )
 
     assert "[link=http://evil.test]machine[/link]" in run(config, "--since", "1d")

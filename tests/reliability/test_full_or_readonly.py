@@ -450,8 +450,15 @@ def wait_for_log(caplog: pytest.LogCaptureFixture, words: str, timeout: float = 
         time.sleep(0.05)
 
 
-@contextmanager
-def slack_database_and_spool_full(
+@pytest.fixture
+def retry_delays() -> tuple[float, ...]:
+    """When the inbox tries a payload again (a test may ask for none: its one try is the
+    last)."""
+    return (1.0, 1.0, 1.0)
+
+
+@pytest.fixture
+def slack_full_database_and_spool(
     mode: Mode,
     slack: FakeSlack,
     disk: SmallDisk,
@@ -460,54 +467,41 @@ def slack_database_and_spool_full(
     clock: FakeClock,
     retry_delays: tuple[float, ...],
 ) -> Iterator[SlackBot]:
-    """The Slack adapter whose database and spool sit on the small disk, its inbox on a
-    healthy one."""
+    """The Slack adapter (each mode) whose database and spool sit on the small disk, full
+    once the test fills it, its inbox on a healthy one."""
     spool = SqliteSpool(disk.folder / "spool" / "tier0-spool.sqlite")
     bot = SlackBot(slack, mode, on_disk, sample_kb, clock, retry_delays=retry_delays)
-    try:
-        yield from running(bot, spool)
-    finally:
-        spool.close()
+    yield from running(bot, spool)
+    spool.close()
 
 
 def test_on_slack_an_event_nothing_could_keep_waits_in_the_inbox_and_is_answered_once_after(
-    mode: Mode,
-    slack: FakeSlack,
+    slack_full_database_and_spool: SlackBot,
     disk: SmallDisk,
     on_disk: Database,
-    sample_kb: KnowledgeBase,
-    clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with slack_database_and_spool_full(
-        mode, slack, disk, on_disk, sample_kb, clock, retry_delays=(1.0, 1.0, 1.0)
-    ) as bot:
-        settle(on_disk)
-        disk.fill()
-        during = bot.say(CAROL, "my vpn won't connect", HELP)
-        wait_for_log(caplog, "trying again in")  # the inbox keeps it for another try
-        disk.free()
+    bot = slack_full_database_and_spool
+    settle(on_disk)
+    disk.fill()
+    during = bot.say(CAROL, "my vpn won't connect", HELP)
+    wait_for_log(caplog, "trying again in")  # the inbox keeps it for another try
+    disk.free()
 
-        bot.posted(HELP, "VPN", thread_ts=str(during["ts"]))
-        assert inbound(on_disk) == [("my vpn won't connect", True)]
-        assert len(bot.fake.calls("chat.postMessage")) == 1
-        assert replies(bot, CAROL) == []  # neither "kept" nor "send it again": it was kept
+    bot.posted(HELP, "VPN", thread_ts=str(during["ts"]))
+    assert inbound(on_disk) == [("my vpn won't connect", True)]
+    assert len(bot.fake.calls("chat.postMessage")) == 1
+    assert replies(bot, CAROL) == []  # neither "kept" nor "send it again": it was kept
 
 
+@pytest.mark.parametrize("retry_delays", [()])
 def test_on_slack_an_event_that_cannot_be_kept_on_its_last_try_is_asked_for_again(
-    mode: Mode,
-    slack: FakeSlack,
-    disk: SmallDisk,
-    on_disk: Database,
-    sample_kb: KnowledgeBase,
-    clock: FakeClock,
+    slack_full_database_and_spool: SlackBot, disk: SmallDisk, on_disk: Database
 ) -> None:
-    with slack_database_and_spool_full(
-        mode, slack, disk, on_disk, sample_kb, clock, retry_delays=()
-    ) as bot:
-        settle(on_disk)
-        disk.fill()
-        bot.say(CAROL, "my vpn won't connect", HELP)
+    bot = slack_full_database_and_spool
+    settle(on_disk)
+    disk.fill()
+    bot.say(CAROL, "my vpn won't connect", HELP)
 
-        bot.ephemeral(CAROL, say("spool.not_kept", "pt-BR"))
-        assert inbound(on_disk) == []
+    bot.ephemeral(CAROL, say("spool.not_kept", "pt-BR"))
+    assert inbound(on_disk) == []
