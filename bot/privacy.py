@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -78,9 +78,10 @@ class Quotes:
     """
 
     def __init__(self, texts: Iterable[str], names: Iterable[str] = ()) -> None:
-        fragments = {f.casefold(): f for text in texts for f in _fragments(text)}
+        self._texts, self._names = tuple(texts), tuple(names)
+        fragments = {f.casefold(): f for text in self._texts for f in _fragments(text)}
         self.fragments = tuple(sorted(fragments.values(), key=len, reverse=True))
-        unique_names = [name for name in dict.fromkeys(names) if len(name) >= MIN_ID]
+        unique_names = [name for name in dict.fromkeys(self._names) if len(name) >= MIN_ID]
         words = [_words(f) for f in self.fragments] + [re.escape(n) for n in unique_names]
         alternatives = "|".join(words)
         self._pattern = (
@@ -90,6 +91,10 @@ class Quotes:
         self.hints = tuple(dict.fromkeys(h for h in [*longest, *unique_names] if h))
         """A distinctive word of each fragment: a row holding none of them quotes nothing,
         so a database can narrow the rows to look at before :meth:`redact` reads them."""
+
+    def naming(self, names: Iterable[str]) -> Quotes:
+        """These quotes, and ``names`` looked for as whole words too."""
+        return Quotes(self._texts, (*self._names, *names))
 
     def found_in(self, text: str) -> list[str]:
         """The person's words quoted in ``text``, as written there."""
@@ -122,6 +127,11 @@ class Traces:
 
     ticket_keys: tuple[str, ...]
     quotes: Quotes
+
+    def naming(self, names: Iterable[str]) -> Traces:
+        """These traces, with ``names`` (say, the ids of articles made from the person's
+        words) also redacted wherever they appear."""
+        return replace(self, quotes=self.quotes.naming(names))
 
 
 @dataclass(frozen=True)
@@ -221,8 +231,11 @@ class PersonalData:
         with self._unit_of_work() as store:
             user = _find(store, ref)
             traces = store.traces(user.id)
-            counts = store.erase_person(user.id, traces, now)
             articles = self._articles_from(traces)
+            # An article's id is made from its title, by default the person's question,
+            # and it is quoted where the article was saved ("Saved T-1 as the article ...").
+            traces = traces.naming(path.stem for path, _ in articles)
+            counts = store.erase_person(user.id, traces, now)
             if articles and self._index_caches is not None:
                 counts["index_caches"] = clear_builds(self._index_caches)
             for path, _ in articles:

@@ -250,6 +250,32 @@ def test_an_index_cache_built_from_the_learned_article_goes_with_it(
     assert left == []
 
 
+def test_an_article_named_after_the_persons_question_leaves_no_trace_of_its_name(
+    chat: Chat, database: Database, kb_folder: Path, personal_data: PersonalData
+) -> None:
+    """Saved with the draft's title, the question itself: the article's id, made from it,
+    is quoted in the agent's confirmation and the ticket's history."""
+    chat.command(f"new {DANAS_QUESTION}")
+    chat.command("resolve T-1 'Facilities replaced the reader'", who="alice")
+    chat.send(
+        ArticleSubmitted(
+            chat.person("alice"),
+            chat.place("alice"),
+            "T-1",
+            DANAS_QUESTION,
+            (DANAS_QUESTION,),
+            "Facilities replace broken badge readers.",
+            event_id="form-2",
+        )
+    )
+    [article] = (kb_folder / "learned").rglob("*.md")
+    assert article.stem in stored_text(database)
+
+    personal_data.erase(f"console:{DANA}", "cli:dpo")
+
+    assert article.stem not in stored_text(database)
+
+
 @pytest.fixture
 def shortcut_on_dans_post(chat: Chat) -> Chat:
     """Carol's "Create ticket" on a channel post of Dan's that tier0 never stored (its
