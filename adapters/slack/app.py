@@ -427,6 +427,10 @@ class SlackAdapter:
         await self._handle(message_shortcut(shortcut, person, dm))
 
     async def _on_error(self, error: Exception, body: JSON) -> None:
+        if isinstance(error, SlackApiError):  # Slack refused a call (an unknown user...): no bug
+            kind = body.get("type") or ("slash command" if "command" in body else "payload")
+            log.error("slack: a %s was dropped: Slack answered %s", kind, _code(error))
+            return
         log.error("slack: listener failed on %s", body.get("type"), exc_info=error)
 
     async def _tracked(self, work: Awaitable[None], context: AsyncBoltContext) -> None:

@@ -74,9 +74,14 @@ def shape_problem(body: JSON) -> str | None:
 _COMMAND_FIELDS: Final = ("command", "user_id", "channel_id", "text")
 
 
+_MAY_BE_EMPTY: Final = frozenset({"text"})
+"""A slash command's text is empty when none was typed; every id and name is not."""
+
+
 def _fields_problem(body: JSON, fields: tuple[str, ...], what: str) -> str | None:
     for name in fields:
-        if not isinstance(body.get(name), str):
+        value = body.get(name)
+        if not isinstance(value, str) or not (value or name in _MAY_BE_EMPTY):
             return f"{what} without a {name} string"
     return None
 

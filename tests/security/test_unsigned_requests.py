@@ -286,10 +286,15 @@ def interactive(kind: str, **changes: object) -> Shape:
     return body
 
 
-def command_without(field: str) -> Shape:
+def command_without(field: str, *, empty: bool = False) -> Shape:
+    """A slash command whose ``field`` is missing, or (``empty``) present and empty."""
+
     def body(payloads: PayloadFactory) -> tuple[bytes, str]:
         fields = payloads.slash_command("/tier0", "new printer jam", user_id=DAN, channel_id="C0")
-        del fields[field]
+        if empty:
+            fields[field] = ""
+        else:
+            del fields[field]
         return urlencode(fields).encode(), FORM
 
     return body
@@ -317,6 +322,7 @@ def raw(body: bytes, content_type: str) -> Shape:
         pytest.param(interactive("view_submission", view=None), id="view-null"),
         pytest.param(interactive("view_submission", user=None), id="view-without-user"),
         pytest.param(command_without("user_id"), id="command-without-user"),
+        pytest.param(command_without("user_id", empty=True), id="command-with-empty-user"),
         pytest.param(command_without("channel_id"), id="command-without-channel"),
         pytest.param(command_without("text"), id="command-without-text"),
         pytest.param(raw(b"", "application/json"), id="empty-body"),
@@ -373,4 +379,23 @@ def test_unhandled_signed_requests_are_logged_in_one_short_line_at_most_once_a_m
     assert len(added) <= 1 and all(len(line) < 200 for line in added), added
     assert "forged" not in logged and "[Suggestion]" not in logged
     assert re.search(r"from Slack with 404: no listener takes a (block_actions )?request", logged)
+    assert tier0.tracebacks(before) == []
+
+
+def test_a_command_from_someone_slack_does_not_know_is_one_log_line_not_a_traceback(
+    tier0: HttpTier0, slack: FakeSlack
+) -> None:
+    """A deactivated user, or one from another workspace: Slack refuses to look them up."""
+    before = settled(tier0)
+    fields = slack.payloads.slash_command("/tier0", "help", user_id="U0NOSUCH", channel_id="C0")
+
+    tier0.signed.post(urlencode(fields).encode(), FORM)
+
+    deadline = time.monotonic() + 10
+    while not any(
+        "U0NOSUCH" in line or "user_not_found" in line for line in tier0.lines_since(before)
+    ):
+        assert time.monotonic() < deadline, tier0.lines_since(before)
+        time.sleep(0.1)
+    settled(tier0)
     assert tier0.tracebacks(before) == []
