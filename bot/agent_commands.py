@@ -276,7 +276,7 @@ class AgentCommands:
         ticket = self.desk.current_ticket(turn)
         if ticket is None:
             if args and args[0][:1].isalpha() and "-" in args[0]:
-                turn.refuse(turn.say("agent.no_such_ticket", key=args[0]))
+                turn.refuse(no_such_ticket(turn, args[0]))
             else:
                 turn.refuse(turn.say("agent.ticket_needed", name=name))
         return ticket, args

@@ -40,7 +40,7 @@ from bot.storable import storable
 from bot.store import Store, UnitOfWork
 from bot.tickets import TicketDesk
 from bot.turn import Turn
-from bot.visibility import may_see
+from bot.visibility import may_see, no_such_ticket
 from kb import KnowledgeBase
 
 __all__ = ["Clock", "Engine", "HandlingObserver", "utc_now"]
@@ -206,7 +206,7 @@ class Engine:
             with self._unit_of_work() as store:
                 if store.is_processed(platform, event.event_id):
                     return []
-                user = store.save_user(event.person, self._role(event), now)
+                user = store.save_user(event.person, self._role(event.person), now)
                 conversation = store.conversation(event.place, now)
                 store.record_inbound(
                     inbound[0],
@@ -238,7 +238,7 @@ class Engine:
         ``user`` is the person as saved with the inbound message a moment ago, if it was.
         """
         if user is None:
-            user = store.save_user(event.person, self._role(event), now)
+            user = store.save_user(event.person, self._role(event.person), now)
         agent_tier = self.agents.tier_of(event.person)
         default = self.settings.default_locale
         return Turn(
@@ -253,8 +253,8 @@ class Engine:
             private=isinstance(event, CommandIssued),
         )
 
-    def _role(self, event: Event) -> Role:
-        return "agent" if self.agents.tier_of(event.person) is not None else "requester"
+    def _role(self, person: Person) -> Role:
+        return "agent" if self.agents.tier_of(person) is not None else "requester"
 
     # -- routing --------------------------------------------------------------------------
 
@@ -380,9 +380,7 @@ class Engine:
         if ticket is None:
             key = args[0] if args else ""
             turn.refuse(
-                turn.say("agent.no_such_ticket", key=key)
-                if key
-                else turn.say("agent.ticket_needed", name="reopen")
+                no_such_ticket(turn, key) if key else turn.say("agent.ticket_needed", name="reopen")
             )
             return
         self.desk.reopen(turn, ticket)
@@ -401,8 +399,7 @@ class Engine:
         if quoting is not None and quoting.ref != turn.person.ref:
             author = turn.store.find_user(quoting.platform, quoting.id)
             if author is None:
-                role: Role = "agent" if self.agents.tier_of(quoting) is not None else "requester"
-                author = turn.store.save_user(quoting, role, turn.now)
+                author = turn.store.save_user(quoting, self._role(quoting), turn.now)
             turn.record(turn.conversation.id, text, ticket_id=None, direction="quoted", user=author)
         if self.desk.someone_elses(turn, self.desk.current_ticket(turn)):
             return  # the question waiting here is someone else's: keep it as it is
@@ -414,7 +411,7 @@ class Engine:
         if args and self.desk.looks_like_key(args[0]):
             ticket = turn.store.ticket_by_key(args[0])
             if ticket is None or not may_see(turn, ticket):
-                turn.refuse(turn.say("agent.no_such_ticket", key=args[0].upper()))
+                turn.refuse(no_such_ticket(turn, args[0]))
                 return
             turn.reply(self.desk.describe(ticket, turn.locale))
             return

@@ -75,3 +75,15 @@ def test_in_the_ticket_s_own_conversation_an_agent_of_a_lower_tier_hears_why(cha
     refused = chat.send(in_its_thread).refusal()
 
     assert refused == say("agent.tier_too_low", key="T-1", tier="Specialists", verb="claim")
+
+
+@pytest.mark.parametrize("line", ["status {key}", "reopen {key}"])
+def test_a_key_typed_in_lower_case_is_answered_alike_too(chat: Chat, line: str) -> None:
+    """The refusal names the key as keys are written (T-9), whatever was typed, so the case
+    of the answer does not tell a hidden ticket from a missing one."""
+    t1_at_the_specialists(chat)
+
+    existing = chat.command(line.format(key="t-1"), who="carol")
+    missing = chat.command(line.format(key="t-9"), who="carol")
+
+    assert shown(existing, "T-1") == shown(missing, "T-9")
