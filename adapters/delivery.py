@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from bot.outage_log import OutageLog
-from bot.outbox import Delivery, Outbox, lane_of
+from bot.delivery.outage_log import OutageLog
+from bot.delivery.outbox import Delivery, Outbox, lane_of
 
 __all__ = ["Dispatcher", "Send"]
 
@@ -45,7 +45,7 @@ class Dispatcher:
     ) -> None:
         """``per_lane``: deliveries of one lane sent in one flush; the rest wait for the
         next, which also takes lanes stored since. ``outage``: whether an error means the
-        database is unreachable (logged sparingly, see ``bot.outage_log``)."""
+        database is unreachable (logged sparingly, see ``bot.delivery.outage_log``)."""
         self._outbox = outbox
         self._platform = platform
         self._send = send

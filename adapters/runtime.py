@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from adapters.delivery import Dispatcher
-from bot.config import ConfigError
+from bot.errors import ConfigError
 
 __all__ = ["Adapter", "require_secret"]
 

@@ -28,9 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bot.config import Settings
+from bot.delivery.outbox import Delivery
 from bot.events import Event
-from bot.outbox import Delivery
+from bot.settings import Settings
 from kb import KnowledgeBase, load_articles
 from storage.db import Database, connect, upgrade
 from tests.adapters.slack.harness import CAROL, DAN, SlackBot, seed_directory

@@ -78,7 +78,11 @@ def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
 def child(mode: str, folder: Path, cache_dir: Path, queries: list[str]) -> dict[str, Any]:
     """One measurement (in its own process)."""
     if "worker imports" in mode:
-        for module in ("bot.cli", "bot.cli_run", "bot.service"):  # what `tier0 run` imports
+        for module in (
+            "tier0.cli.main",
+            "tier0.cli.run",
+            "tier0.service",
+        ):  # what `tier0 run` imports
             importlib.import_module(module)
     from kb.articles import load_articles
     from kb.index_cache import IndexCache

@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, ForeignKey, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from bot.config import Settings
-from bot.engine import Engine as Tier0Engine
+from bot.conversation.engine import Engine as Tier0Engine
 from bot.events import CommandIssued, Event, MessageReceived, Person, Place
 from bot.records import Ticket
+from bot.settings import Settings
 from kb import KnowledgeBase
 from storage.db import Database
 

@@ -141,7 +141,7 @@ class Tier0Workers:
         self.workers = workers
         self.lines: list[str] = []
         self._changed = threading.Condition()
-        command = [sys.executable, "-m", "bot.cli", "--config", str(folder / "tier0.toml")]
+        command = [sys.executable, "-m", "tier0", "--config", str(folder / "tier0.toml")]
         self.process = subprocess.Popen(
             [*command, "run", "--workers", str(workers)],
             cwd=folder,

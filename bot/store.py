@@ -80,7 +80,7 @@ class Store(Protocol):
     ) -> None: ...
 
     def count_replay(self, platform: str, message_id: str) -> int:
-        """One more replay of this inbound message (``bot.replay``); how many so far."""
+        """One more replay of this inbound message (``bot.delivery.replay``); how many so far."""
         ...
 
     def recent_inbound(
@@ -88,7 +88,7 @@ class Store(Protocol):
     ) -> Sequence[datetime]:
         """When what the person sent in (``after``, ``until``] came (messages, commands, and
         events marked with :meth:`record_sender`), newest first, at most ``limit``: the rate
-        limit all workers share (``bot.limits``)."""
+        limit all workers share (``bot.conversation.limits``)."""
         ...
 
     def record_sender(self, platform: str, event_id: str, user_id: int) -> None:

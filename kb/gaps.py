@@ -32,7 +32,7 @@ __all__ = [
 
 DEFAULT_THRESHOLD = 55.0
 """Average token_set_ratio (0-100) that members of one cluster share, at least. Chosen on
-the demo's gap questions mixed with KB phrasings (bot/demo/cast.py): at 55 no cluster
+the demo's gap questions mixed with KB phrasings (tier0/demo/cast.py): at 55 no cluster
 mixed two topics; at 50 some did, above 60 most topics fell apart into pairs."""
 MAX_QUESTIONS = 3000
 """The most recent questions clustered at most: the pairwise scores grow with the square."""

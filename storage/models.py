@@ -254,7 +254,7 @@ class ProcessedEventRow(Base):
     __table_args__ = (
         UniqueConstraint("platform", "event_id"),
         # A person's button presses and forms of the last minute: the rate limit counts them
-        # with the messages and commands they stored (``bot.limits``).
+        # with the messages and commands they stored (``bot.conversation.limits``).
         Index(
             "ix_processed_events_by_user",
             "user_id",

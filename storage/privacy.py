@@ -26,8 +26,8 @@ from sqlalchemy import ColumnElement, CursorResult, Delete, Update, delete, or_,
 from sqlalchemy.orm import Session
 
 from bot.actions import Reply
-from bot.outbox import lane_of
-from bot.privacy import KEPT_DETAIL_KINDS, REMOVED, AuditEntry, Quotes, Traces
+from bot.delivery.outbox import lane_of
+from bot.privacy.personal_data import KEPT_DETAIL_KINDS, REMOVED, AuditEntry, Quotes, Traces
 from bot.records import ACTIVE_STATUSES
 from storage.db import Database
 from storage.models import (

@@ -1,4 +1,4 @@
-"""The spool (``bot.spool``) as a SQLite file on local disk, and what counts as an outage.
+"""The spool (``bot.delivery.spool``) as a SQLite file on local disk, and what counts as an outage.
 
 A plain file the worker owns, independent of the main database by design: it must work
 exactly when that one does not. Each ``put`` commits (and SQLite syncs) before it
@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot.delivery.spool import SpooledEvent, decode_event, encode_event
 from bot.events import Event
-from bot.spool import SpooledEvent, decode_event, encode_event
 from storage.db import StorageUnavailable, out_of_service
 
 __all__ = ["SqliteSpool", "is_contention", "is_outage"]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine as SqlEngine
 
-from bot.config import Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
+from bot.settings import Settings
 from kb import KnowledgeBase, load_articles
 from storage.db import Database
 from tests.support import databases

@@ -29,11 +29,11 @@ from adapters.console.lines import (
 )
 from adapters.console.render import buttons_of, render
 from bot.actions import Action, Button
-from bot.agent_commands import AGENT_COMMANDS
-from bot.agents import AgentDirectory
-from bot.config import Settings
+from bot.delivery.outbox import Delivery, place_of
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
-from bot.outbox import Delivery, place_of
+from bot.settings import Settings
+from bot.tickets.agent_commands import AGENT_COMMANDS
+from bot.tickets.agents import AgentDirectory
 from kb import LoadError
 
 __all__ = [

@@ -34,13 +34,13 @@ from adapters.discord_adapter.translate import ArticleReview, ChannelKind, Layou
 from adapters.fairness import FairShare
 from adapters.ordering import TurnTaking
 from adapters.runtime import require_secret
-from bot.app import App
-from bot.config import Settings
+from bot.delivery.outbox import Delivery
 from bot.events import ButtonPressed, Event, MessageReceived, Person, Place
-from bot.messages import pick_locale, say
-from bot.outbox import Delivery
+from bot.i18n.messages import pick_locale, say
+from bot.settings import Settings
 from storage.catch_up import channels_to_catch_up, stored_message_ids
 from storage.spool import is_outage
+from tier0.app import App
 
 __all__ = ["DiscordAdapter", "build_discord_adapter", "discord_secrets"]
 

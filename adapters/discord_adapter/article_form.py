@@ -14,8 +14,8 @@ import discord
 
 from adapters.discord_adapter.ids import custom_id
 from adapters.discord_adapter.render import cut
-from bot.article_drafts import ArticleDraft
-from bot.messages import say
+from bot.i18n.messages import say
+from bot.learning.drafts import ArticleDraft
 
 __all__ = ["ARTICLE_FORM", "TEXT_LIMIT", "article_modal"]
 

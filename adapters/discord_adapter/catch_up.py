@@ -26,7 +26,7 @@ from typing import Any, Final
 import discord
 
 from adapters.discord_adapter.translate import ChannelKind
-from bot.platform_config import DiscordSettings
+from bot.platform_settings import DiscordSettings
 
 __all__ = ["Backlog", "CatchUp", "CatchUpStorage", "LookBack", "Stored"]
 

@@ -20,9 +20,9 @@ import discord
 from discord import app_commands
 
 from adapters.discord_adapter.shards import IdentifyGate
-from bot import i18n
-from bot.config import Settings
-from bot.messages import say
+from bot.i18n import catalogues as i18n
+from bot.i18n.messages import say
+from bot.settings import Settings
 
 __all__ = ["CatalogueTranslator", "Tier0Client", "intents"]
 

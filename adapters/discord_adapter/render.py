@@ -30,8 +30,8 @@ from bot.actions import (
     TicketView,
 )
 from bot.events import Person, Place
-from bot.i18n import language_name
-from bot.messages import pick_locale, say
+from bot.i18n.catalogues import language_name
+from bot.i18n.messages import pick_locale, say
 
 __all__ = [
     "CONVERSATIONAL",

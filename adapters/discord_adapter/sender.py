@@ -30,11 +30,11 @@ from bot.actions import (
     UpdateTicketCard,
     addressee,
 )
-from bot.config import Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
+from bot.delivery.outbox import Delivery, place_of
 from bot.events import Person, Place
-from bot.outbox import Delivery, place_of
 from bot.records import Card
+from bot.settings import Settings
 
 __all__ = ["Pending", "Sender", "build_view"]
 

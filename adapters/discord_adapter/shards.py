@@ -21,7 +21,8 @@ from datetime import timedelta
 import discord
 from sqlalchemy import Engine
 
-from bot.config import ConfigError, Settings
+from bot.errors import ConfigError
+from bot.settings import Settings
 from storage.leases import DatabaseLease
 
 __all__ = [

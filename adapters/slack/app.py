@@ -66,14 +66,14 @@ from adapters.slack.translate import (
     slash_command,
 )
 from bot.actions import Refuse, RelayToAgents, RemindAgents, UpdateTicketCard
-from bot.app import App
-from bot.config import Settings
+from bot.delivery.outbox import Delivery
 from bot.events import Event, Place
-from bot.messages import pick_locale, say
-from bot.outbox import Delivery
+from bot.i18n.messages import pick_locale, say
 from bot.records import Card
+from bot.settings import Settings
 from storage.inbox import Inbox
 from storage.spool import is_outage
+from tier0.app import App
 
 __all__ = ["SlackAdapter", "build_slack_adapter", "slack_secrets"]
 
@@ -129,7 +129,7 @@ class _UnhandledInOneLine(logging.Filter):
 _UNHANDLED_TYPE: Final = re.compile(r"Unhandled request \(\{'type': '([a-z_]{1,40})'")
 
 # Under slack_bolt, so Bolt's debugging (whole requests, message text) stays off with the
-# rest of the library's (bot.logs.LIBRARY_LOGGERS).
+# rest of the library's (tier0.logs.LIBRARY_LOGGERS).
 BOLT_LOG = logging.getLogger("slack_bolt.tier0")
 BOLT_LOG.addFilter(_TokenNotUnused())
 BOLT_LOG.addFilter(_UnhandledInOneLine())

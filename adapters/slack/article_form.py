@@ -13,9 +13,9 @@ from typing import Any, Final
 
 from adapters.malformed import ignoring_malformed
 from adapters.slack.translate import ACTION_PREFIX, PLATFORM
-from bot.article_drafts import ArticleDraft
 from bot.events import ArticleSubmitted, Person, Place
-from bot.messages import say
+from bot.i18n.messages import say
+from bot.learning.drafts import ArticleDraft
 
 __all__ = ["ARTICLE_FORM_CALLBACK", "SAVE_ARTICLE_ACTION", "article_form", "article_submission"]
 

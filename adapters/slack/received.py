@@ -32,7 +32,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 
-from bot.spool import NotKept
+from bot.delivery.spool import NotKept
 from storage.inbox import Inbox
 
 __all__ = ["ReceivedPayloads", "redeliverable"]

@@ -35,8 +35,8 @@ from bot.actions import (
     UpdateTicketCard,
 )
 from bot.events import Person, Place
-from bot.i18n import SOURCE_LOCALE, language_name
-from bot.messages import say
+from bot.i18n.catalogues import SOURCE_LOCALE, language_name
+from bot.i18n.messages import say
 from bot.records import Card
 
 __all__ = [

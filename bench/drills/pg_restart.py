@@ -56,7 +56,7 @@ from bench.load_world import (
     free_port,
     read_outcome,
 )
-from bot.config import SAMPLE_KB
+from bot.settings import SAMPLE_KB
 from tests.reliability.private_postgres import PrivatePostgres
 from tests.service.process import clean_environment
 

@@ -5,7 +5,7 @@ event is acknowledged the process is killed with SIGKILL after a random delay of
 ``--max-delay`` seconds (before, during or after handling and sending), and started
 again on the same database. The drill then waits until the message was answered and
 counts the answers: exactly one is right. A message left unhandled is replayed once it is
-older than ``bot.replay.REPLAY_AFTER`` (30 s), so a round can take that long.
+older than ``bot.delivery.replay.REPLAY_AFTER`` (30 s), so a round can take that long.
 
 Run (one command)::
 

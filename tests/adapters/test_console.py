@@ -19,16 +19,16 @@ from rich.console import Console
 from adapters.console import ConsoleChat, lines_reader
 from adapters.console.session import DueJobs
 from bot.actions import Action, Button, Reply
-from bot.cli import build_parser
-from bot.cli_chat import cmd_chat
-from bot.config import Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
+from bot.delivery.outbox import Delivery
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
-from bot.jobs import Jobs
-from bot.outbox import Delivery
+from bot.settings import Settings
+from bot.sla.jobs import Jobs
 from kb import KnowledgeBase, LoadError, load_articles
 from tests.support import databases
 from tests.support.chat import FakeClock
+from tier0.cli.chat import cmd_chat
+from tier0.cli.main import build_parser
 
 REPO = Path(__file__).resolve().parents[2]
 MAIN = Place("console", "main")
@@ -318,7 +318,7 @@ def test_intro_warns_about_knowledge_base_errors_once() -> None:
 
 def test_tier0_chat_answers_piped_input_and_exits_0(tmp_path: Path) -> None:
     tier0 = Path(sys.executable).with_name("tier0")
-    command = [str(tier0)] if tier0.exists() else [sys.executable, "-m", "bot.cli"]
+    command = [str(tier0)] if tier0.exists() else [sys.executable, "-m", "tier0"]
     env = {k: v for k, v in os.environ.items() if k != "TIER0_CONFIG"}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'chat.db'}"
     # The checkout first on the path, whatever state the editable install is in.

@@ -6,8 +6,8 @@ import asyncio
 
 from adapters.delivery import Dispatcher
 from bot.actions import Reply
+from bot.delivery.outbox import Delivery, place_of
 from bot.events import MessageReceived, Person, Place
-from bot.outbox import Delivery, place_of
 from tests.support.chat import Chat
 
 QUESTION = "how do I book a meeting room in Lisbon"

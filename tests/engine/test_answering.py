@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.actions import AnswerArticle, PostTicketCard, RelayToAgents, Reply
-from bot.config import KBSettings, Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
 from bot.events import MessageReceived, Person, Place
+from bot.settings import KBSettings, Settings
 from kb import KnowledgeBase
 from storage.db import Database
 from tests.support.chat import Chat, FakeClock

@@ -8,8 +8,8 @@ import pytest
 
 from bot import actions
 from bot.actions import ArticleRef, Button, RelayToRequester, TicketView
+from bot.delivery.outbox import decode_action, encode_action, lane_of
 from bot.events import MessageReceived, Person, Place
-from bot.outbox import decode_action, encode_action, lane_of
 from bot.records import Card
 from storage.db import Database
 from tests.support.chat import Chat

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from bot.actions import PostTicketCard, Refuse, Reply
-from bot.config import Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
 from bot.events import ButtonPressed, CommandIssued, MessageReceived, Person, Place
+from bot.settings import Settings
 from kb import KnowledgeBase, Match
 from storage.db import Database
 from storage.models import MessageRow

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import Settings
-from bot.jobs import Jobs
-from bot.platform_config import ConsoleSettings
+from bot.platform_settings import ConsoleSettings
+from bot.settings import Settings
+from bot.sla.jobs import Jobs
 from storage.db import Database
 from tests.sla.conftest import Desk
 from tests.support.chat import Chat, FakeClock

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from functools import cache
 from string import Formatter
 
-from bot.i18n import SOURCE_LOCALE, languages
+from bot.i18n.catalogues import SOURCE_LOCALE, languages
 
 __all__ = ["english_in"]
 

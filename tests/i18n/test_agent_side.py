@@ -10,9 +10,9 @@ import pytest
 from adapters.discord_adapter import render as discord_render
 from adapters.slack import render as slack_render
 from bot.actions import PostTicketCard, TicketView
-from bot.config import Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
 from bot.events import Person, Place
+from bot.settings import Settings
 from kb import KnowledgeBase
 from storage.db import Database
 from tests.i18n.english import english_in

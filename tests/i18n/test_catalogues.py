@@ -13,8 +13,8 @@ from babel.dates import format_datetime
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import write_po
 
-from bot.i18n import LOCALES_DIR, SOURCE_LOCALE, babel_locale, languages, read_catalogue
-from bot.messages import priority_label, say
+from bot.i18n.catalogues import LOCALES_DIR, SOURCE_LOCALE, babel_locale, languages, read_catalogue
+from bot.i18n.messages import priority_label, say
 from bot.records import TicketStatus
 from tests.i18n.english import english_in
 

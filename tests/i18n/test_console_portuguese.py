@@ -12,8 +12,8 @@ import pytest
 from rich.console import Console
 
 from adapters.console import ConsoleChat
-from bot.config import Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
+from bot.settings import Settings
 from kb import KnowledgeBase
 from tests.i18n.english import english_in
 from tests.support import databases

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import language_name, supported_locale
-from bot.messages import pick_locale, say
+from bot.i18n.catalogues import language_name, supported_locale
+from bot.i18n.messages import pick_locale, say
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,10 @@ from bot.actions import (
     RelayToRequester,
     Reply,
 )
-from bot.config import Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
 from bot.events import MessageReceived, Person, Place
-from bot.messages import say
+from bot.i18n.messages import say
+from bot.settings import Settings
 from kb import KnowledgeBase, Match
 from storage.db import Database
 from tests.i18n.english import english_in

@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.config import Settings, TicketSettings
-from bot.demo import SeedSummary, seed_month
-from bot.demo.cast import TIERS
-from bot.demo.month import DemoClock
-from bot.engine import Engine
+from bot.conversation.engine import Engine
 from bot.events import Person, Place
-from bot.jobs import Jobs
 from bot.reports import ReportWindow, build_report
+from bot.settings import Settings, TicketSettings
+from bot.sla.jobs import Jobs
 from kb import KnowledgeBase
 from storage.db import Database
 from storage.reports import load_report_data
+from tier0.cli.main import main
+from tier0.demo import SeedSummary, seed_month
+from tier0.demo.cast import TIERS
+from tier0.demo.month import DemoClock
 
 END = datetime(2026, 3, 12, 12, 0, tzinfo=UTC)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.actions import AskRating, RelayToRequester, RemindAgents, Reply, UpdateTicketCard
-from bot.config import Settings, TicketSettings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
 from bot.events import CommandIssued, Person, Place
+from bot.settings import Settings, TicketSettings
 from kb import KnowledgeBase
 from storage.db import Database
 from tests.support.chat import BotTurn, Chat, FakeClock

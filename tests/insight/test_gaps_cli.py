@@ -7,13 +7,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bot.cli import build_parser
-from bot.cli_gaps import cmd_gaps
-from bot.config import KBSettings, Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
+from bot.settings import KBSettings, Settings
 from kb import KnowledgeBase
 from storage.db import Database
 from tests.support.chat import Chat, FakeClock
+from tier0.cli.gaps import cmd_gaps
+from tier0.cli.main import build_parser
 
 ASKED = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 

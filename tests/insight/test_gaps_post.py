@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.actions import Reply
-from bot.config import KBSettings, Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
 from bot.events import Place
-from bot.jobs import Jobs
+from bot.settings import KBSettings, Settings
+from bot.sla.jobs import Jobs
 from kb import KnowledgeBase
 from kb.gaps import Asked
 from storage.db import Database

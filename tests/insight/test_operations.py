@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from bot.config import Settings
-from bot.health import OperationsServer, database_metrics, health_check
-from bot.jobs import Jobs
-from bot.metrics import MULTIPROCESS_DIR
+from bot.settings import Settings
+from bot.sla.jobs import Jobs
 from kb import KnowledgeBase
 from storage.db import Database
 from tests.insight.scrape import health, scrape
 from tests.support.chat import Chat, FakeClock
+from tier0.health import OperationsServer, database_metrics, health_check
+from tier0.metrics import MULTIPROCESS_DIR
 
 VPN_QUESTION = "my vpn won't connect"
 OUT_OF_SCOPE = "how do I book a meeting room in Lisbon"
@@ -110,7 +110,7 @@ def test_an_unreachable_database_fails_healthz_and_shows_in_metrics(
 WORKER = """
 import sys
 from bot.events import MessageReceived, Person, Place
-from bot.metrics import DeskState, Metrics
+from tier0.metrics import DeskState, Metrics
 
 metrics = Metrics(lambda: DeskState({}, {}, {}, {}), sys.argv[1])
 for n in range(int(sys.argv[2])):

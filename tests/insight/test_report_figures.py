@@ -19,11 +19,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.actions import AnswerArticle
-from bot.config import KBSettings, Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
 from bot.events import ButtonPressed, MessageReceived, Person, Place
-from bot.jobs import Jobs
 from bot.reports import Report, ReportWindow, build_report
+from bot.settings import KBSettings, Settings
+from bot.sla.jobs import Jobs
 from kb import KnowledgeBase
 from storage.db import Database
 from storage.reports import load_report_data

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli_kb import cmd_eval, cmd_search, cmd_validate
 from kb.articles import Article
 from kb.decision import Thresholds
 from kb.evaluation import (
@@ -21,6 +20,7 @@ from kb.evaluation import (
     summarize,
 )
 from kb.search import KnowledgeBase, Match
+from tier0.cli.kb import cmd_eval, cmd_search, cmd_validate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

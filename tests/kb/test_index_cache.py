@@ -259,8 +259,8 @@ def test_question_vectors_match_scikit_learn(tmp_path: Path) -> None:
 
 def test_tier0_builds_into_the_configured_cache_folder_once(tmp_path: Path) -> None:
     """What `tier0 run --workers N` does before starting workers, and each worker after."""
-    from bot.app import open_kb
-    from bot.config import KBSettings, Settings
+    from bot.settings import KBSettings, Settings
+    from tier0.app import open_kb
 
     settings = Settings(kb=KBSettings(paths=[FIXTURES / "tiny_kb"], cache_dir=tmp_path))
     first = open_kb(settings)

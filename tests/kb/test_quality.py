@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli_kb import cmd_calibrate, cmd_eval
 from kb.articles import load_articles
 from kb.calibration import (
     CALIBRATION_FILE,
@@ -23,6 +22,7 @@ from kb.decision import Thresholds
 from kb.evaluation import Query
 from kb.search import KnowledgeBase
 from kb.typos import SpellFixer, is_slip
+from tier0.cli.kb import cmd_calibrate, cmd_eval
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE = Path(__file__).resolve().parents[2] / "kb" / "sample"

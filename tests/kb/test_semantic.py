@@ -13,9 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.app import open_kb
-from bot.cli_kb import cmd_eval
-from bot.config import KBSettings, Settings
+from bot.settings import KBSettings, Settings
 from kb.articles import load_articles
 from kb.calibration import Calibration, CalibrationError, calibrate, load_calibration
 from kb.confidence import ConfidenceModel
@@ -31,6 +29,8 @@ from kb.semantic import (
     load_encoder,
 )
 from kb.vectors import FloatArray
+from tier0.app import open_kb
+from tier0.cli.kb import cmd_eval
 
 ROOT = Path(__file__).resolve().parents[2]
 PHRASINGS = {

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from adapters.discord_adapter import build_discord_adapter
-from bot.app import App
-from bot.config import SAMPLE_KB, KBSettings, Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
+from bot.settings import SAMPLE_KB, KBSettings, Settings
 from kb import LiveKnowledgeBase
 from storage.db import Database
 from tests.adapters.discord_adapter.conftest import RunningAdapter, discord_settings, fake
@@ -20,6 +19,7 @@ from tests.adapters.slack.harness import SlackBot, slack_settings
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_server import FakeSlack
 from tests.support.chat import Chat, FakeClock
+from tier0.app import App
 
 __all__ = ["fake", "fake_slack", "slack"]
 

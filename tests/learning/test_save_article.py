@@ -13,12 +13,12 @@ from pathlib import Path
 
 import yaml
 
-from bot.article_drafts import ArticleDraft, audience_for
-from bot.config import Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
+from bot.delivery.outbox import Delivery
+from bot.delivery.spool import decode_event, encode_event
 from bot.events import ArticleSubmitted, Person, Place
-from bot.outbox import Delivery
-from bot.spool import decode_event, encode_event
+from bot.learning.drafts import ArticleDraft, audience_for
+from bot.settings import Settings
 from kb import KnowledgeBase, LiveKnowledgeBase, load_articles
 from storage.db import Database
 from tests.support.chat import BotTurn, Chat, FakeClock

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.privacy import PersonalData
+from bot.privacy.personal_data import PersonalData
 from storage.db import Database
 from storage.models import Base
 from storage.privacy import privacy_unit_of_work

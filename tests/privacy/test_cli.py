@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.cli import main
-from bot.config import SAMPLE_KB
-from bot.learning import learned_folder
+from bot.learning.save_article import learned_folder
+from bot.settings import SAMPLE_KB
 from kb import LiveKnowledgeBase
 from kb.index_cache import IndexCache
 from kb.writer import NewArticle, write_article
 from storage.db import Database
 from tests.privacy.conftest import YOUR_QUESTION, History, stored_text
 from tests.support.databases import POSTGRES_URL
+from tier0.cli.main import main
 
 
 def url_of(database: Database) -> str:

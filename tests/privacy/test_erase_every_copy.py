@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SAMPLE_KB, Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
 from bot.events import ArticleSubmitted, CommandIssued, MessageReceived, Person, Place
-from bot.learning import learned_folder
-from bot.privacy import REMOVED, PersonalData, PrivacyStore, Quotes
+from bot.learning.save_article import learned_folder
+from bot.privacy.personal_data import REMOVED, PersonalData, PrivacyStore, Quotes
 from bot.records import Card
+from bot.settings import SAMPLE_KB, Settings
 from kb import LiveKnowledgeBase
 from kb.index_cache import IndexCache
 from storage.db import Database

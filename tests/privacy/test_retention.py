@@ -7,11 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from bot.config import PrivacySettings, Settings
 from bot.events import Person, Place
-from bot.jobs import Jobs
-from bot.privacy import REMOVED, TranscriptRetention
-from bot.scheduler import JobScheduler
+from bot.privacy.personal_data import REMOVED, TranscriptRetention
+from bot.settings import PrivacySettings, Settings
+from bot.sla.jobs import Jobs
 from storage.models import OutboxRow
 from storage.privacy import privacy_unit_of_work
 from tests.privacy.conftest import (
@@ -23,6 +22,7 @@ from tests.privacy.conftest import (
     stored_text,
     table_counts,
 )
+from tier0.scheduler import JobScheduler
 
 KEEP_30_DAYS = PrivacySettings(transcript_retention_days=30)
 

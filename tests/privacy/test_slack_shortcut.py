@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.privacy import PersonalData
+from bot.privacy.personal_data import PersonalData
 from kb import KnowledgeBase
 from storage.db import Database
 from storage.privacy import privacy_unit_of_work

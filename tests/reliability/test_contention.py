@@ -17,10 +17,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bench.load_world import free_port
 from bot.actions import Refuse
-from bot.config import Settings
-from bot.engine import Engine
-from bot.messages import say
-from bot.spool import EventSpool
+from bot.conversation.engine import Engine
+from bot.delivery.spool import EventSpool
+from bot.i18n.messages import say
+from bot.settings import Settings
 from kb import KnowledgeBase
 from storage.db import Database
 from storage.spool import SqliteSpool, is_contention, is_outage

@@ -15,20 +15,20 @@ from sqlalchemy.engine import make_url
 
 from adapters.delivery import Dispatcher
 from bot.actions import Refuse
-from bot.config import Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
+from bot.delivery.outbox import Delivery
+from bot.delivery.spool import EventSpool
 from bot.events import MessageReceived
-from bot.jobs import Jobs
-from bot.messages import say
-from bot.outbox import Delivery
-from bot.scheduler import JobScheduler
-from bot.spool import EventSpool
+from bot.i18n.messages import say
+from bot.settings import Settings
+from bot.sla.jobs import Jobs
 from kb import KnowledgeBase
 from storage.db import Database, upgrade
 from storage.spool import SqliteSpool, is_outage
 from tests.reliability.unplug import Unpluggable
 from tests.support import databases
 from tests.support.chat import Chat, FakeClock
+from tier0.scheduler import JobScheduler
 
 
 @pytest.fixture

@@ -26,11 +26,11 @@ from sqlalchemy.exc import DBAPIError
 
 from adapters.delivery import Dispatcher
 from bot.actions import Refuse
-from bot.config import Settings
-from bot.engine import Engine
-from bot.messages import say
-from bot.outbox import Delivery
-from bot.spool import EventSpool
+from bot.conversation.engine import Engine
+from bot.delivery.outbox import Delivery
+from bot.delivery.spool import EventSpool
+from bot.i18n.messages import say
+from bot.settings import Settings
 from kb import KnowledgeBase
 from storage.db import Database, connect, upgrade
 from storage.spool import SqliteSpool, is_contention, is_outage

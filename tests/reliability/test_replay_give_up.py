@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.actions import Reply
-from bot.config import Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
+from bot.delivery.outbox import Delivery
+from bot.delivery.replay import REPLAY_ATTEMPTS, replay_stale
 from bot.events import MessageReceived, Person, Place
-from bot.messages import say
-from bot.outbox import Delivery
-from bot.replay import REPLAY_ATTEMPTS, replay_stale
+from bot.i18n.messages import say
+from bot.settings import Settings
 from kb import KnowledgeBase, Match
 from storage.db import Database
 from storage.models import MessageRow
@@ -85,7 +85,7 @@ def test_a_message_failing_every_replay_is_given_up_and_no_longer_starves_newer_
     }
     assert not any(replies_to(deliveries, "ann") for deliveries in tries)  # no spam meanwhile
 
-    with caplog.at_level(logging.ERROR, logger="bot.replay"):
+    with caplog.at_level(logging.ERROR, logger="bot.delivery.replay"):
         gave_up = sweep()
     after = sweep()
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from bot.actions import Action, Reply
+from bot.delivery.outbox import Outbox, enqueue_all, lane_of
 from bot.events import Place
-from bot.outbox import Outbox, enqueue_all, lane_of
 from storage.db import Database
 from tests.storage.conftest import race
 from tests.support.chat import FakeClock

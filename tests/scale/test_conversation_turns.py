@@ -6,10 +6,10 @@ at once lock in the same order, so neither waits on the other for ever (a deadlo
 from __future__ import annotations
 
 from bot.actions import PostTicketCard, RelayToAgents
-from bot.config import Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
+from bot.delivery.outbox import Delivery, lane_of
 from bot.events import CommandIssued, Event, MessageReceived, Person, Place
-from bot.outbox import Delivery, lane_of
+from bot.settings import Settings
 from kb import KnowledgeBase
 from storage.db import Database
 from tests.scale.conftest import race

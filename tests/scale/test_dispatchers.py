@@ -10,8 +10,8 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 from adapters.delivery import Dispatcher, Send
-from bot.engine import utc_now
-from bot.outbox import Delivery, Outbox, lane_of
+from bot.conversation.engine import utc_now
+from bot.delivery.outbox import Delivery, Outbox, lane_of
 from storage.db import Database
 from tests.scale.conftest import LEASE, enqueue, outboxes, replies
 from tests.support.chat import FakeClock

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.config import Settings
-from bot.jobs import Jobs
-from bot.outbox import Delivery
-from bot.scheduler import JobScheduler
+from bot.delivery.outbox import Delivery
+from bot.settings import Settings
+from bot.sla.jobs import Jobs
 from storage.db import Database
 from storage.leases import DatabaseLease
 from tests.scale.conftest import LEASE, race
 from tests.support.chat import FakeClock
+from tier0.scheduler import JobScheduler
 
 WORKERS = 8
 

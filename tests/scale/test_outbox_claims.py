@@ -3,7 +3,7 @@ in order, and a worker that dies leaves its claims to another once they run out.
 
 from __future__ import annotations
 
-from bot.outbox import Delivery, lane_of
+from bot.delivery.outbox import Delivery, lane_of
 from storage.db import Database
 from tests.scale.conftest import LEASE, enqueue, outboxes, race, replies
 from tests.support.chat import FakeClock

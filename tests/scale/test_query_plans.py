@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import event, insert, text
 
-from bot.config import Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
 from bot.events import CommandIssued, MessageReceived, Person, Place
-from bot.jobs import Jobs
+from bot.settings import Settings
+from bot.sla.jobs import Jobs
 from kb import KnowledgeBase
 from storage.db import Database
 from storage.leases import DatabaseLease

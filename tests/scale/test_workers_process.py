@@ -26,7 +26,7 @@ from bench.load_world import (
     free_port,
     read_outcome,
 )
-from bot.config import SAMPLE_KB
+from bot.settings import SAMPLE_KB
 from tests.service.process import clean_environment
 from tests.support import databases
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from bot.actions import AskRating, RelayToRequester, RemindAgents
-from bot.config import Settings, TicketSettings
-from bot.messages import say
+from bot.i18n.messages import say
+from bot.settings import Settings, TicketSettings
 from storage.db import Database
 from tests.support.chat import BotTurn, Chat
 

@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from bot.config import Settings
+from bot.delivery.outbox import Delivery
 from bot.events import Event
-from bot.messages import say
-from bot.outbox import Delivery
+from bot.i18n.messages import say
+from bot.settings import Settings
 from storage.db import Database
 from storage.models import MessageRow
 from tests.adapters.discord_adapter.conftest import RunningAdapter, text_of

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import inspect
 
 from bot.events import CommandIssued, Person, Place
-from bot.privacy import PersonalData, UnknownPerson
+from bot.privacy.personal_data import PersonalData, UnknownPerson
 from storage.db import Database
 from storage.privacy import privacy_unit_of_work
 from tests.support.chat import Chat

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from bot.actions import AnswerArticle, OfferArticles, RelayToRequester, Reply
 from bot.events import MessageReceived, Person, Place
-from bot.messages import say
+from bot.i18n.messages import say
 from kb import KnowledgeBase
 from tests.adapters.discord_adapter.conftest import (
     RunningAdapter,

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.actions import RelayToAgents, RelayToRequester
-from bot.config import LimitSettings, Settings
+from bot.settings import LimitSettings, Settings
 from storage.db import Database
 from storage.models import MessageRow
 from tests.support.chat import Chat

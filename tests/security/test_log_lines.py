@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.logs import TRACEBACK_INDENT, JsonFormatter, TextFormatter
 from tests.security.payloads import hostile_text
 from tests.service.process import clean_environment, command
+from tier0.logs import TRACEBACK_INDENT, JsonFormatter, TextFormatter
 
 FORGED = "\n2026-12-07 18:00:00,000 ERROR tier0.service: FORGED LINE"
 BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 
 from bot.actions import Button, Refuse, RelayToAgents
-from bot.config import LimitSettings, Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
 from bot.events import ButtonPressed, CommandIssued, MessageReceived, Person, Place
-from bot.messages import say
+from bot.i18n.messages import say
+from bot.settings import LimitSettings, Settings
 from kb import KnowledgeBase
 from storage.db import Database
 from tests.engine.test_answering import choosing_chat, choosing_settings

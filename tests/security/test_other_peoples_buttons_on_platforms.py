@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.messages import say
+from bot.i18n.messages import say
 from tests.adapters.discord_adapter.conftest import RunningAdapter, followup, posted, text_of
 from tests.adapters.discord_adapter.test_flows import open_ticket
 from tests.adapters.slack.harness import CAROL, DAN, GENERAL, TRIAGE_1, SlackBot

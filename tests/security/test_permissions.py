@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.actions import Refuse
-from bot.config import Settings, TierSettings
+from bot.settings import Settings, TierSettings
 from storage.db import Database
 from storage.models import FeedbackRow, MessageRow, TicketEventRow, TicketRow
 from tests.support.chat import Chat

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select, text
 
-from bot.config import LimitSettings, Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
+from bot.settings import LimitSettings, Settings
 from kb import KnowledgeBase
 from storage.db import Database
 from storage.models import ConversationRow, MessageRow, ProcessedEventRow, UserRow

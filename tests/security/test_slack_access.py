@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 
-from bot.messages import say
+from bot.i18n.messages import say
 from tests.adapters.slack.harness import ALICE, DAN, GENERAL, TRIAGE_1, TRIAGE_2, SlackBot
 
 QUESTION = "how do I book a meeting room in Lisbon"

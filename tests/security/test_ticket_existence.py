@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from bot.events import CommandIssued
-from bot.messages import say
+from bot.i18n.messages import say
 from tests.support.chat import BotTurn, Chat
 
 KEY_COMMANDS = [

@@ -1,6 +1,6 @@
 """``tier0 run`` as a separate process, started and stopped the way an operator would.
 
-The process is ``python -m bot.cli --config FILE run`` in a temporary working directory,
+The process is ``python -m tier0 --config FILE run`` in a temporary working directory,
 with its secrets and endpoints in the environment. Its output (logs go to stderr) is read
 on background threads, so a test waits for a line with a timeout instead of sleeping.
 """
@@ -35,7 +35,7 @@ def clean_environment(extra: Mapping[str, str]) -> dict[str, str]:
 
 
 def command(config: Path | None, *arguments: str) -> list[str]:
-    base = [sys.executable, "-m", "bot.cli"]
+    base = [sys.executable, "-m", "tier0"]
     if config is not None:
         base += ["--config", str(config)]
     return [*base, *arguments]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.business_hours import BusinessCalendar, split_week
+from bot.sla.business_hours import BusinessCalendar, split_week
 
 OFFICE = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import Settings
+from bot.settings import Settings
 from tests.sla.conftest import Desk, utc
 
 

@@ -4,9 +4,9 @@ yesterday's deflections; posted once a day from the configured time, on open day
 from __future__ import annotations
 
 from bot.actions import PostDigest
-from bot.config import Settings
 from bot.events import Person, Place
-from bot.jobs import Jobs
+from bot.settings import Settings
+from bot.sla.jobs import Jobs
 from tests.sla.conftest import Desk
 
 

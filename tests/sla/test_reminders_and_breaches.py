@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from bot.actions import PostTicketCard, RemindAgents, Reply, UpdateTicketCard
-from bot.config import Settings
-from bot.jobs import Jobs
+from bot.settings import Settings
+from bot.sla.jobs import Jobs
 from storage.db import Database
 from tests.sla.conftest import Desk
 from tests.support.chat import BotTurn, FakeClock

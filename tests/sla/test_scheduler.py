@@ -8,14 +8,14 @@ import os
 import signal
 
 from bot.actions import PostDigest, PostTicketCard
-from bot.config import Settings
-from bot.jobs import Jobs
 from bot.records import TicketClock
-from bot.scheduler import JobScheduler
-from bot.service import serve
+from bot.settings import Settings
+from bot.sla.jobs import Jobs
 from storage.db import Database
 from tests.bot.test_service import RecordingAdapter
 from tests.sla.conftest import Desk
+from tier0.scheduler import JobScheduler
+from tier0.service import serve
 
 
 def test_at_start_up_the_scheduler_catches_up_and_wakes_the_dispatchers(

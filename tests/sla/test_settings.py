@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.errors import ConfigError
+from tier0.config import load_settings
 
 
 def load(tmp_path: Path, text: str) -> None:

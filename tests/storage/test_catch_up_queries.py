@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from bot.config import Settings
-from bot.engine import Engine
+from bot.conversation.engine import Engine
 from bot.events import CommandIssued, MessageReceived, Person, Place
 from bot.records import Card
+from bot.settings import Settings
 from kb import KnowledgeBase
 from storage.catch_up import channels_to_catch_up, stored_message_ids
 from storage.db import Database

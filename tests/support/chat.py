@@ -28,7 +28,7 @@ from bot.actions import (
     Reply,
     UpdateTicketCard,
 )
-from bot.engine import Engine
+from bot.conversation.engine import Engine
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
 
 A = TypeVar("A")

@@ -16,10 +16,9 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from adapters.discord_adapter import DiscordAdapter, build_discord_adapter
-from bot.app import App
-from bot.config import Settings, TicketSettings, TierSettings
-from bot.engine import Engine
-from bot.platform_config import DiscordSettings
+from bot.conversation.engine import Engine
+from bot.platform_settings import DiscordSettings
+from bot.settings import Settings, TicketSettings, TierSettings
 from kb import KnowledgeBase
 from storage.db import Database
 from tests.fakes.discord_server import (
@@ -30,6 +29,7 @@ from tests.fakes.discord_server import (
     RecordedRequest,
     RoleSpec,
 )
+from tier0.app import App
 
 T = TypeVar("T")
 TIMEOUT = 5.0

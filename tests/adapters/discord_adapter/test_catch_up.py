@@ -11,9 +11,9 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.engine import Engine
+from bot.conversation.engine import Engine
+from bot.delivery.outbox import Delivery
 from bot.events import Event, MessageReceived, Person, Place
-from bot.outbox import Delivery
 from kb import KnowledgeBase
 from storage.db import Database
 from tests.adapters.discord_adapter.conftest import (

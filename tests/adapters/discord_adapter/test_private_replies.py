@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.messages import say
-from bot.spool import EventSpool
+from bot.delivery.spool import EventSpool
+from bot.i18n.messages import say
 from storage.db import Database
 from storage.spool import SqliteSpool, is_outage
 from tests.adapters.discord_adapter.conftest import RunningAdapter, posted, text_of

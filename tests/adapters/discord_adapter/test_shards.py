@@ -12,10 +12,10 @@ import pytest
 
 from adapters.discord_adapter import build_discord_adapter
 from adapters.discord_adapter.shards import split, worker_environments
-from bot.app import App
-from bot.config import ConfigError, Settings
-from bot.engine import Engine
-from bot.platform_config import SlackSettings
+from bot.conversation.engine import Engine
+from bot.errors import ConfigError
+from bot.platform_settings import SlackSettings
+from bot.settings import Settings
 from kb import KnowledgeBase
 from storage.db import Database
 from tests.adapters.discord_adapter.conftest import (
@@ -25,6 +25,7 @@ from tests.adapters.discord_adapter.conftest import (
     posted,
 )
 from tests.fakes.discord_server import ChannelSpec, FakeDiscord, GuildSpec
+from tier0.app import App
 
 ANSWERED = "how do I reset my account password"
 ANSWER = "Reset your account password"

@@ -16,8 +16,8 @@ from adapters.discord_adapter.translate import (
     interaction_event,
     message_event,
 )
-from bot.agent_commands import AGENT_COMMANDS
 from bot.events import ButtonPressed, CommandIssued, MessageReceived
+from bot.tickets.agent_commands import AGENT_COMMANDS
 
 PAYLOADS = Path(__file__).parent / "payloads"
 BOT, SUPPORT, TRIAGE = "1574633188653924352", "900000000000000011", "900000000000000012"

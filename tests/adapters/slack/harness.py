@@ -19,17 +19,17 @@ from typing import Any, Literal, TypeVar
 
 from adapters.slack import SlackAdapter
 from adapters.slack.received import RETRY_DELAYS
-from bot.app import App
-from bot.config import Settings, TicketSettings, TierSettings
-from bot.engine import Engine
-from bot.platform_config import SlackSettings
+from bot.conversation.engine import Engine
+from bot.platform_settings import SlackSettings
 from bot.records import Card
+from bot.settings import Settings, TicketSettings, TierSettings
 from kb import KnowledgeBase
 from storage.db import Database
 from storage.inbox import Inbox
 from tests.fakes.slack_server import FakeSlack, RecordedCall
 from tests.support.chat import FakeClock
 from tests.support.slack_messages import all_text, channel_of, control, posted_message
+from tier0.app import App
 
 JSON = dict[str, Any]
 T = TypeVar("T")

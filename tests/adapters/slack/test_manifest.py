@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from adapters.slack.translate import CREATE_TICKET_CALLBACK
-from bot.platform_config import SlackSettings
+from bot.platform_settings import SlackSettings
 
 MANIFEST = Path(__file__).resolve().parents[3] / "docs" / "slack-manifest.yaml"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.messages import say
+from bot.i18n.messages import say
 from tests.adapters.slack.harness import ALICE, CAROL, TRIAGE_1, SlackBot
 from tests.i18n.english import english_in
 from tests.support.slack_messages import all_text

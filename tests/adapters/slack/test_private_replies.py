@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.messages import say
+from bot.i18n.messages import say
 from tests.adapters.slack.harness import ALICE, DAN, GENERAL, HELP, TRIAGE_1, SlackBot
 from tests.support.slack_messages import all_text
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import say
+from bot.i18n.messages import say
 from kb import KnowledgeBase
 from storage.db import Database
 from tests.adapters.slack.harness import (

@@ -14,13 +14,13 @@ import pytest
 
 from adapters.runtime import require_secret
 from adapters.slack import build_slack_adapter
-from bot.app import App
-from bot.config import ConfigError
+from bot.errors import ConfigError
 from kb import KnowledgeBase
 from storage.db import Database
 from tests.adapters.slack.harness import ALICE, CAROL, DAN, GENERAL, TRIAGE_1, Mode, SlackBot
 from tests.fakes.slack_server import FakeSlack
 from tests.support.chat import FakeClock
+from tier0.app import App
 
 PAYLOADS = Path(__file__).parent / "payloads"
 

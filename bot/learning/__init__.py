@@ -1,0 +1,1 @@
+"""Learning: articles drafted from resolved tickets, and the weekly post of unanswered questions."""

@@ -1,0 +1,411 @@
+"""The ticket lifecycle shared by requesters and agents: open, view, resolve, reopen, rate.
+
+Every status change is a compare-and-set on the stored ticket (``Store.update_ticket``)
+followed by an entry in the ticket's event log, so two agents acting at once produce one
+winner and one clear refusal, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from bot.actions import (
+    AskRating,
+    Button,
+    PostTicketCard,
+    RelayToAgents,
+    RelayToRequester,
+    TicketView,
+    UpdateTicketCard,
+)
+from bot.conversation.turn import Turn
+from bot.i18n.catalogues import SOURCE_LOCALE
+from bot.i18n.messages import pick_locale, priority_label, say
+from bot.records import ACTIVE_STATUSES, ConversationState, Ticket
+from bot.settings import TicketSettings
+from bot.sla.policy import SlaPolicy
+from bot.sla.settings import SLASettings
+from bot.tickets.agents import AgentDirectory
+from bot.tickets.duplicates import Duplicates
+from bot.tickets.incidents import IncidentWatch
+from bot.tickets.visibility import refusal
+
+__all__ = ["SUBJECT_LIMIT", "TicketDesk", "assignee_name", "rating_buttons", "status_label"]
+
+SUBJECT_LIMIT = 200
+RATINGS = range(1, 6)
+AWAITING_RATING = frozenset({"rating", "commenting"})
+
+
+class TicketDesk:
+    def __init__(
+        self,
+        settings: TicketSettings,
+        agents: AgentDirectory,
+        sla: SlaPolicy | None = None,
+        *,
+        locale: str = SOURCE_LOCALE,
+    ) -> None:
+        """``locale`` is the help desk's default language: the agents' side speaks it."""
+        self.settings = settings
+        self.agents = agents
+        self.locale = locale
+        self.sla = sla or SlaPolicy(SLASettings(enabled=False), settings.reopen_days)
+        self._key = re.compile(rf"^{re.escape(settings.key_prefix)}-\d+$", re.IGNORECASE)
+        self.incidents = IncidentWatch(settings, locale)
+        self.duplicates = Duplicates(locale)
+
+    # -- looking things up ----------------------------------------------------------------
+
+    def looks_like_key(self, text: str) -> bool:
+        return bool(self._key.match(text.strip()))
+
+    def view(self, ticket: Ticket) -> TicketView:
+        return TicketView(
+            key=ticket.key,
+            status=ticket.status,
+            tier=ticket.tier,
+            tier_name=self.agents.tier_name(ticket.tier),
+            priority=ticket.priority,
+            subject=ticket.subject,
+            requester=ticket.requester.as_person(),
+            place=ticket.place,
+            assignee=ticket.assignee.as_person() if ticket.assignee else None,
+            created_at=ticket.created_at,
+            failed_article_id=ticket.failed_article_id,
+            first_response_due_at=(
+                ticket.sla.first_response_due_at if ticket.first_response_at is None else None
+            ),
+            resolution_due_at=ticket.sla.resolution_due_at,
+            sla_paused=ticket.sla.paused_at is not None and ticket.status == "waiting_on_user",
+            breached=tuple(
+                name
+                for name, at in (
+                    ("first_response", ticket.sla.first_response_breached_at),
+                    ("resolution", ticket.sla.resolution_breached_at),
+                )
+                if at is not None
+            ),
+            locale=self.requester_locale(ticket),
+        )
+
+    def requester_locale(self, ticket: Ticket) -> str:
+        """The language the ticket's requester is written to in: theirs, or the desk's."""
+        return pick_locale(ticket.requester.locale, self.locale)
+
+    def current_ticket(self, turn: Turn) -> Ticket | None:
+        """The ticket this conversation belongs to, if any (active or awaiting a rating)."""
+        if turn.conversation.ticket_id is None:
+            return None
+        return turn.store.ticket(turn.conversation.ticket_id)
+
+    def someone_elses(self, turn: Turn, ticket: Ticket | None) -> bool:
+        """Whether this place is busy with another person's question, and if so tell this
+        one, privately, that nothing was done.
+
+        In a shared place (a channel thread, a ticket's thread) a bystander must not press
+        the asker's buttons, write into their ticket or rating comment, or take the place
+        over with a question of their own while the asker's is pending: their open ticket,
+        the rating of their resolved one, or an answer or offer awaiting them. Once nothing
+        is pending, anyone may ask here.
+        """
+        conversation = turn.conversation
+        if ticket is not None and (ticket.active or conversation.state in AWAITING_RATING):
+            owner: int | None = ticket.requester.id
+        elif conversation.state in ("answered", "choosing"):
+            owner = conversation.requester_id
+        else:
+            owner = None
+        if owner is None or owner == turn.user.id:
+            return False
+        turn.refuse(turn.say("conversation.not_yours"))
+        return True
+
+    # -- opening --------------------------------------------------------------------------
+
+    def open(
+        self, turn: Turn, question: str, *, failed_article_id: str | None, reason: str
+    ) -> None:
+        """Open a ticket for the person in this conversation and tell them and the agents.
+
+        Someone who already has the maximum of open tickets, or opened one moments ago, is
+        pointed at their tickets instead (against spam).
+        """
+        if self.someone_elses(turn, self.current_ticket(turn)) or not self._may_open(turn):
+            return
+        subject = " ".join(question.split())[:SUBJECT_LIMIT] or "(no question given)"
+        ticket = turn.store.open_ticket(
+            requester=turn.user,
+            conversation=turn.conversation,
+            subject=subject,
+            priority=self.settings.default_priority,
+            tier=1,
+            failed_article_id=failed_article_id,
+            now=turn.now,
+        )
+        turn.store.log_ticket_event(
+            ticket, turn.user, "opened", turn.now, to_status="open", detail=reason
+        )
+        ticket = turn.store.set_clock(ticket, self.sla.clock(ticket, turn.now), turn.now)
+        turn.conversation.ticket_id = ticket.id
+        turn.conversation.state = "idle"
+        turn.ticket_id = ticket.id
+        message = "ticket.opened_on_request" if reason == "asked for a person" else "ticket.opened"
+        text = turn.say(
+            message,
+            key=ticket.key,
+            priority=priority_label(ticket.priority, turn.locale),
+            tier=self.tier_name(ticket),
+        )
+        back = self.sla.back_at(ticket.place.platform, turn.now)
+        if back is not None:
+            when = self.sla.desk(ticket.place.platform).describe(back, turn.locale)
+            text = f"{text}\n{turn.say('sla.out_of_hours', when=when)}"
+        turn.reply(text)
+        view = self.view(ticket)
+        turn.emit(PostTicketCard(view))
+        if self.settings.duplicate_hints:
+            self.duplicates.opened(turn, ticket, view)
+        self.incidents.opened(turn, ticket, view)
+
+    def _may_open(self, turn: Turn) -> bool:
+        limit = self.settings.max_open_per_requester
+        mine = turn.store.list_tickets(ACTIVE_STATUSES, limit, requester_id=turn.user.id)
+        if len(mine) >= limit:
+            keys = ", ".join(t.key for t in mine)
+            turn.reply(turn.say("ticket.limit_reached", count=len(mine), keys=keys))
+            return False
+        latest = turn.store.list_tickets(None, 1, requester_id=turn.user.id)
+        cooldown = timedelta(seconds=self.settings.new_ticket_cooldown_seconds)
+        if latest and turn.now - latest[0].created_at < cooldown:
+            wait = cooldown - (turn.now - latest[0].created_at)
+            seconds = int(wait.total_seconds()) + 1
+            turn.reply(turn.say("ticket.cooldown", key=latest[0].key, count=seconds))
+            return False
+        return True
+
+    def describe(self, ticket: Ticket, locale: str) -> str:
+        """One line on a ticket, for the requester or an agent (in their ``locale``)."""
+        return say(
+            "ticket.status",
+            locale,
+            key=ticket.key,
+            status=status_label(ticket, locale),
+            tier=self.tier_name(ticket),
+            priority=priority_label(ticket.priority, locale),
+            assignee=assignee_name(ticket) if ticket.assignee else say("ticket.unclaimed", locale),
+            subject=ticket.subject[:80],
+        )
+
+    # -- requester side -------------------------------------------------------------------
+
+    def follow_up(self, turn: Turn, ticket: Ticket, text: str) -> None:
+        """A message in a place with an active ticket belongs to that ticket (if its
+        requester wrote it)."""
+        if self.someone_elses(turn, ticket):
+            return
+        turn.ticket_id = ticket.id
+        if ticket.status == "waiting_on_user":
+            updated = turn.store.update_ticket(
+                ticket, {"waiting_on_user"}, turn.now, status="claimed"
+            )
+            if updated:
+                updated = self.log_change(turn, ticket, updated, "requester_replied")
+                turn.emit(UpdateTicketCard(self.view(updated), "requester replied"))
+                ticket = updated
+        turn.emit(RelayToAgents(self.view(ticket), text, turn.person))
+        if ticket.status == "open":
+            turn.reply(
+                turn.say("ticket.follow_up_noted", key=ticket.key, tier=self.tier_name(ticket))
+            )
+
+    def rate(self, turn: Turn, value: str) -> None:
+        key, _, rating_text = value.rpartition(":")
+        ticket = self.current_ticket(turn)
+        if self.someone_elses(turn, ticket):
+            return
+        if ticket is None or turn.conversation.state != "rating" or ticket.key != key:
+            turn.refuse(turn.say("choice.expired"))
+            return
+        if not rating_text.isdigit() or int(rating_text) not in RATINGS:
+            turn.refuse(turn.say("rating.invalid"))
+            return
+        rating = int(rating_text)
+        turn.store.add_feedback(
+            user=turn.user,
+            conversation=turn.conversation,
+            kind="rating",
+            now=turn.now,
+            ticket_id=ticket.id,
+            rating=rating,
+        )
+        turn.store.log_ticket_event(ticket, turn.user, "rated", turn.now, detail=f"{rating}/5")
+        turn.conversation.state = "commenting"
+        turn.reply(
+            turn.say("rating.thanks_ask_comment", key=ticket.key, rating=rating),
+            (Button(turn.say("button.skip"), "skip_comment", ticket.key),),
+        )
+
+    def comment(self, turn: Turn, ticket: Ticket, text: str) -> None:
+        if self.someone_elses(turn, ticket):
+            return
+        turn.ticket_id = ticket.id
+        turn.store.add_feedback(
+            user=turn.user,
+            conversation=turn.conversation,
+            kind="comment",
+            now=turn.now,
+            ticket_id=ticket.id,
+            comment=text,
+        )
+        turn.conversation.state = "idle"
+        turn.reply(turn.say("rating.comment_thanks", key=ticket.key))
+
+    def skip_comment(self, turn: Turn) -> None:
+        ticket = self.current_ticket(turn)
+        if self.someone_elses(turn, ticket):
+            return
+        if turn.conversation.state != "commenting" or ticket is None:
+            turn.refuse(turn.say("choice.expired"))
+            return
+        turn.conversation.state = "idle"
+        turn.reply(turn.say("rating.skipped"))
+
+    # -- resolve and reopen (agents, and requesters for reopen) ---------------------------
+
+    def resolve(self, turn: Turn, ticket: Ticket, summary: str) -> None:
+        updated = turn.store.update_ticket(
+            ticket, ACTIVE_STATUSES, turn.now, status="resolved", resolved_at=turn.now
+        )
+        if updated is None:
+            self.refuse_stale(turn, ticket, "resolved")
+            return
+        updated = self.log_change(turn, ticket, updated, "resolved", summary)
+        if summary:
+            self.relay_to_requester(turn, updated, summary)
+        self._set_requester_state(turn, updated, "rating")
+        locale = self.requester_locale(updated)
+        text = say("ticket.resolved_ask_rating", locale, key=updated.key)
+        turn.emit(AskRating(self.view(updated), text, rating_buttons(updated.key, locale)))
+        turn.record(updated.conversation_id, text, ticket_id=updated.id)
+        turn.emit(UpdateTicketCard(self.view(updated), "resolved"))
+        if turn.conversation.id != updated.conversation_id:
+            turn.reply(turn.say("agent.resolved", key=updated.key))
+        for duplicate in self.duplicates.children(turn.store, updated):
+            locale = self.requester_locale(duplicate)
+            self.resolve(turn, duplicate, self.duplicates.resolved_notice(updated, summary, locale))
+
+    def reopen(self, turn: Turn, ticket: Ticket) -> None:
+        is_requester = turn.user.id == ticket.requester.id
+        can_work = turn.agent_tier is not None and turn.agent_tier >= ticket.tier
+        if not (is_requester or can_work):
+            turn.refuse(refusal(turn, ticket, turn.say("agent.not_requester", key=ticket.key)))
+            return
+        if ticket.status != "resolved":
+            self.refuse_inactive(turn, ticket, "reopened")
+            return
+        window = timedelta(days=self.settings.reopen_days)
+        if not can_work and ticket.resolved_at and turn.now - ticket.resolved_at > window:
+            days = self.settings.reopen_days
+            turn.refuse(turn.say("agent.reopen_window_over", key=ticket.key, count=days))
+            return
+        status = "claimed" if ticket.assignee else "open"
+        updated = turn.store.update_ticket(
+            ticket, {"resolved"}, turn.now, status=status, resolved_at=None
+        )
+        if updated is None:
+            self.refuse_stale(turn, ticket, "reopened")
+            return
+        updated = self.log_change(turn, ticket, updated, "reopened")
+        self._set_requester_state(turn, updated, "idle")
+        locale = self.requester_locale(updated)
+        turn.tell_requester(
+            updated,
+            say("ticket.reopened_notice", locale, key=updated.key, tier=self.tier_name(updated)),
+            locale=locale,
+        )
+        turn.emit(UpdateTicketCard(self.view(updated), "reopened"))
+        if turn.conversation.id != updated.conversation_id:
+            turn.reply(turn.say("agent.reopened", key=updated.key))
+
+    # -- shared helpers -------------------------------------------------------------------
+
+    def relay_to_requester(self, turn: Turn, ticket: Ticket, text: str) -> None:
+        turn.emit(RelayToRequester(self.view(ticket), text, turn.person))
+        turn.record(ticket.conversation_id, text, ticket_id=ticket.id, user=turn.user)
+
+    def log_change(
+        self, turn: Turn, before: Ticket, after: Ticket, kind: str, detail: str = ""
+    ) -> Ticket:
+        """Record a change: its entry in the history, and the SLA clock it moves (a reply
+        to the requester pauses it, their answer resumes it, a new priority re-times it).
+
+        Returns the ticket with its clock, to show on cards.
+        """
+        clock = self.sla.clock(after, turn.now, agent_replied=kind == "agent_replied")
+        if clock != after.sla:
+            after = turn.store.set_clock(after, clock, turn.now)
+        turn.store.log_ticket_event(
+            after,
+            turn.user,
+            kind,
+            turn.now,
+            from_status=before.status,
+            to_status=after.status,
+            detail=detail,
+        )
+        return after
+
+    def refuse_stale(self, turn: Turn, ticket: Ticket, verb: str) -> None:
+        """The ticket changed under us (another agent was faster): say what it is now."""
+        current = turn.store.ticket(ticket.id)
+        if current.status == "claimed" and current.assignee and current.assignee.id != turn.user.id:
+            turn.refuse(
+                turn.say("agent.already_claimed", key=current.key, agent=assignee_name(current))
+            )
+        else:
+            self.refuse_inactive(turn, current, verb)
+
+    def refuse_inactive(self, turn: Turn, ticket: Ticket, verb: str) -> None:
+        """The ticket's status does not allow this (say, replying to a resolved ticket).
+
+        ``verb`` is what was refused, as a past participle ("replied to").
+        """
+        turn.refuse(
+            turn.say(
+                "agent.not_active",
+                key=ticket.key,
+                status=status_label(ticket, turn.locale),
+                verb=turn.say(f"verb.{verb.replace(' ', '_')}"),
+            )
+        )
+
+    def _set_requester_state(self, turn: Turn, ticket: Ticket, state: ConversationState) -> None:
+        conversation = (
+            turn.conversation
+            if turn.conversation.id == ticket.conversation_id
+            else turn.store.conversation(ticket.place, turn.now)
+        )
+        conversation.state = state
+        conversation.ticket_id = ticket.id
+        if conversation is not turn.conversation:
+            turn.store.save_conversation(conversation, turn.now)
+
+    def tier_name(self, ticket: Ticket) -> str:
+        return self.agents.tier_name(ticket.tier)
+
+
+def rating_buttons(key: str, locale: str) -> tuple[Button, ...]:
+    """1-5 and Reopen, offered when a ticket is resolved (by an agent or automatically)."""
+    ratings = [Button(str(n), "rate", f"{key}:{n}") for n in RATINGS]
+    return (*ratings, Button(say("button.reopen", locale), "reopen", key))
+
+
+def status_label(ticket: Ticket, locale: str) -> str:
+    return say(f"status.{ticket.status}", locale)
+
+
+def assignee_name(ticket: Ticket) -> str:
+    assignee = ticket.assignee
+    return (assignee.name or assignee.platform_id) if assignee else "nobody"

@@ -1,0 +1,1 @@
+"""The ``tier0`` command line, one module per command group."""
