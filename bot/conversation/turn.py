@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from bot.actions import Action, Button, Refuse, Reply
+from bot.conversation.store import ConversationStore
 from bot.events import Person
 from bot.i18n.catalogues import SOURCE_LOCALE
 from bot.i18n.messages import say
+from bot.learning.store import QuestionStore
 from bot.records import Conversation, Ticket, User
-from bot.store import Store
+from bot.tickets.store import TicketStore
 
-__all__ = ["Turn"]
+__all__ = ["Turn", "TurnStore"]
+
+
+class TurnStore(ConversationStore, TicketStore, QuestionStore, Protocol):
+    """What handling one event may read and change: the conversation, its tickets and
+    the questions asked in it (never the outbox or the sweep's queries)."""
 
 
 @dataclass
@@ -24,7 +32,7 @@ class Turn:
     is answered in: their own as a requester, the help desk's for an agent.
     """
 
-    store: Store
+    store: TurnStore
     now: datetime
     person: Person
     user: User
