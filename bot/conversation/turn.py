@@ -12,10 +12,11 @@ from bot.events import Person
 from bot.i18n.catalogues import SOURCE_LOCALE
 from bot.i18n.messages import say
 from bot.learning.store import QuestionStore
-from bot.records import Conversation, Ticket, User
+from bot.records import Conversation, Role, Ticket, User
+from bot.tickets.agents import AgentDirectory
 from bot.tickets.store import TicketStore
 
-__all__ = ["Turn", "TurnStore"]
+__all__ = ["Turn", "TurnStore", "role_of"]
 
 
 class TurnStore(ConversationStore, TicketStore, QuestionStore, Protocol):
@@ -89,3 +90,8 @@ class Turn:
         self.store.record_message(
             conversation_id, text, direction, self.now, user=user, ticket_id=ticket_id
         )
+
+
+def role_of(agents: AgentDirectory, person: Person) -> Role:
+    """How ``person`` is stored: an agent if the configuration lists them in a tier."""
+    return "agent" if agents.tier_of(person) is not None else "requester"
