@@ -96,3 +96,20 @@ def test_clearing_a_conversation_clears_every_field(scene: Scene) -> None:
         store.save_conversation(idle, at(2))
     with scene.database.unit_of_work() as store:
         assert store.conversation(HOME, at(3)) == idle
+
+
+def test_a_chosen_language_outlasts_the_platforms_until_given_back(scene: Scene) -> None:
+    with scene.database.unit_of_work() as store:
+        chosen = store.set_locale(scene.requester, "pt-BR", True, at(1))
+        seen_again = store.save_user(ANN, "requester", at(2))
+        followed = store.set_locale(seen_again, "en", False, at(3))
+        seen_later = store.save_user(Person("slack", "U-ANN", "Ann", "es"), "requester", at(4))
+    assert (chosen.locale, seen_again.locale) == ("pt-BR", "pt-BR")
+    assert (followed.locale, seen_later.locale) == ("en", "es")
+
+
+def test_a_person_is_found_by_their_platform_id(scene: Scene) -> None:
+    with scene.database.unit_of_work() as store:
+        assert store.find_user("slack", "U-ANN") == scene.requester
+        assert store.find_user("discord", "U-ANN") is None
+        assert store.find_user("slack", "U-NOBODY") is None
