@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine as SqlEngine
 
 from bot.conversation.engine import Engine
-from bot.settings import Settings
+from bot.settings import KBSettings, Settings
 from kb import KnowledgeBase, load_articles
 from storage.db import Database
 from tests.fakes.memory import MemoryDatabase
@@ -84,3 +84,16 @@ def chat(
     database: Database, sample_kb: KnowledgeBase, settings: Settings, clock: FakeClock
 ) -> Chat:
     return Chat(Engine(settings, sample_kb, database.unit_of_work, clock), clock)
+
+
+@pytest.fixture
+def choosing_settings() -> Settings:
+    """Never confident enough to answer, always something to offer: forces the choice flow."""
+    return Settings(kb=KBSettings(answer_threshold=1.0, suggest_threshold=0.0))
+
+
+@pytest.fixture
+def choosing_chat(
+    database: Database, sample_kb: KnowledgeBase, choosing_settings: Settings, clock: FakeClock
+) -> Chat:
+    return Chat(Engine(choosing_settings, sample_kb, database.unit_of_work, clock), clock)

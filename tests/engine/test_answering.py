@@ -7,7 +7,7 @@ import pytest
 from bot.actions import AnswerArticle, PostTicketCard, RelayToAgents, Reply
 from bot.conversation.engine import Engine
 from bot.events import MessageReceived, Person, Place
-from bot.settings import KBSettings, Settings
+from bot.settings import Settings
 from kb import KnowledgeBase
 from tests.fakes.memory import MemoryDatabase
 from tests.support.chat import Chat, FakeClock
@@ -135,15 +135,10 @@ def test_follow_up_messages_go_to_the_open_ticket_not_to_the_knowledge_base(chat
 
 
 @pytest.fixture
-def choosing_settings() -> Settings:
-    """Never confident enough to answer, always something to offer: forces the choice flow."""
-    return Settings(kb=KBSettings(answer_threshold=1.0, suggest_threshold=0.0))
-
-
-@pytest.fixture
 def choosing_chat(
     memory: MemoryDatabase, sample_kb: KnowledgeBase, choosing_settings: Settings, clock: FakeClock
 ) -> Chat:
+    """The choice flow, on the in-memory store."""
     return Chat(Engine(choosing_settings, sample_kb, memory.unit_of_work, clock), clock)
 
 
