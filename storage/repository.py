@@ -1,4 +1,4 @@
-"""``SqlStore``: the engine's ``Store`` contract on SQLAlchemy, for SQLite and PostgreSQL."""
+"""``SqlStore``: every domain's store (``bot.store.Store``) on SQLAlchemy: SQLite, PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Fixtures shared by the whole suite: databases on SQLite and PostgreSQL, a chat engine."""
+"""Fixtures shared by the whole suite: databases on SQLite and PostgreSQL, the in-memory
+store, a chat engine."""
 
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ import pytest
 from sqlalchemy import Engine as SqlEngine
 
 from bot.conversation.engine import Engine
-from bot.settings import Settings
+from bot.settings import KBSettings, Settings
 from kb import KnowledgeBase, load_articles
 from storage.db import Database
+from tests.fakes.memory import MemoryDatabase
 from tests.support import databases
 from tests.support.chat import Chat, FakeClock
-
-_postgres_skips: list[str] = []
 
 
 @pytest.fixture(scope="session")
@@ -33,26 +33,31 @@ def database(
     request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: Path
 ) -> Iterator[Database]:
     """A migrated, empty database: each test using it runs once per backend."""
-    if request.param == "sqlite":
-        db = databases.sqlite_database(_sqlite_template, tmp_path)
-    else:
-        postgres = request.getfixturevalue("_postgres")
-        if isinstance(postgres, str):
-            if databases.REQUIRE_POSTGRES:
-                pytest.fail(f"TIER0_REQUIRE_POSTGRES is set but {postgres}")
-            _postgres_skips.append(request.node.nodeid)
-            pytest.skip(postgres)
-        db = databases.emptied(postgres)
+    db = databases.for_test(request, request.param, tmp_path, _sqlite_template)
     yield db
     db.close()
 
 
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: Path
+) -> Iterator[databases.Backend]:
+    """Every implementation of the storage contract: each test using it runs once on the
+    in-memory fake and once per database, so the fake cannot drift from them."""
+    if request.param == "memory":
+        yield MemoryDatabase()
+        return
+    database = databases.for_test(request, request.param, tmp_path, _sqlite_template)
+    yield database
+    database.close()
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _postgres_skips:
+    if databases.POSTGRES_SKIPS:
         terminalreporter.section("PostgreSQL NOT TESTED", sep="!", red=True, bold=True)
         terminalreporter.write_line(
-            f"{len(_postgres_skips)} storage tests did not run on PostgreSQL because it was "
-            "unreachable; only SQLite was tested. Start PostgreSQL (see README) and rerun."
+            f"{len(databases.POSTGRES_SKIPS)} storage tests did not run on PostgreSQL because "
+            "it was unreachable; only SQLite was tested. Start PostgreSQL (see README) and rerun."
         )
 
 
@@ -79,3 +84,16 @@ def chat(
     database: Database, sample_kb: KnowledgeBase, settings: Settings, clock: FakeClock
 ) -> Chat:
     return Chat(Engine(settings, sample_kb, database.unit_of_work, clock), clock)
+
+
+@pytest.fixture
+def choosing_settings() -> Settings:
+    """Never confident enough to answer, always something to offer: forces the choice flow."""
+    return Settings(kb=KBSettings(answer_threshold=1.0, suggest_threshold=0.0))
+
+
+@pytest.fixture
+def choosing_chat(
+    database: Database, sample_kb: KnowledgeBase, choosing_settings: Settings, clock: FakeClock
+) -> Chat:
+    return Chat(Engine(choosing_settings, sample_kb, database.unit_of_work, clock), clock)

@@ -1,8 +1,10 @@
-"""The conversation engine: one platform-neutral entry point, ``Engine.handle(event)``.
+"""The conversation engine: one platform-neutral entry point, ``Engine.handle(event)``,
+and the few calls adapters make about tickets (cards posted, threads made for them).
 
-Each event is handled in two transactions. The first stores the inbound message, so
-nothing a person wrote is lost even if handling fails; the second marks the event as
-processed (a redelivered event stops there), acts on it and records what the bot says.
+It keeps events safe and observed: spooled while the database cannot be used, tried
+again while another transaction is in the way, answered with a refusal on an internal
+error. What one event does is ``bot.conversation.handling`` (its two transactions) and
+``bot.conversation.router`` (who acts on it).
 """
 
 from __future__ import annotations
@@ -11,42 +13,33 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from bot.actions import Refuse, TicketView
 from bot.conversation.answering import Answerer
+from bot.conversation.handling import EventHandling
 from bot.conversation.limits import InboundLimits
-from bot.conversation.storable import storable
-from bot.conversation.turn import Turn
-from bot.delivery.outbox import Delivery, Outbox, enqueue_all
+from bot.conversation.requester_commands import RequesterCommands
+from bot.conversation.router import Router
+from bot.conversation.turn import TurnStore
+from bot.delivery.outbox import Delivery, Outbox
 from bot.delivery.replay import REPLAY_AFTER, replay_stale
 from bot.delivery.spool import EventSpool, NotKept
-from bot.events import (
-    ArticleSubmitted,
-    ButtonPressed,
-    CommandIssued,
-    Event,
-    MessageReceived,
-    Person,
-    Place,
-)
-from bot.i18n.catalogues import language_name, languages, supported_locale
+from bot.delivery.store import DeliveryStore
+from bot.events import Event, Person, Place
 from bot.i18n.messages import pick_locale, say
 from bot.learning.drafts import ArticleDraft
 from bot.learning.save_article import ArticleLearning, learned_folder
-from bot.records import Card, Role, Ticket, User
+from bot.records import Card
 from bot.settings import Settings
 from bot.sla.policy import SlaPolicy
-from bot.store import Store, UnitOfWork
-from bot.tickets.agent_commands import AGENT_COMMANDS, AgentCommands
+from bot.tickets.agent_commands import AgentCommands
 from bot.tickets.agents import AgentDirectory
 from bot.tickets.desk import TicketDesk
-from bot.tickets.visibility import may_see, no_such_ticket
+from bot.unit_of_work import UnitOfWork
 from kb import KnowledgeBase
 
-__all__ = ["Clock", "Engine", "HandlingObserver", "utc_now"]
-
-LANGUAGE_COMMANDS = frozenset({"language", "idioma", "lang"})
-AUTO_LANGUAGE = frozenset({"auto", "automatico", "automático"})
+__all__ = ["Clock", "Engine", "EngineStore", "HandlingObserver", "utc_now"]
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +51,17 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class EngineStore(TurnStore, DeliveryStore, Protocol):
+    """What the engine keeps: conversations, tickets, questions, and delivery (processed
+    events, the outbox, replays); the SLA sweep's queries are the scheduled jobs'."""
+
+
 class Engine:
     def __init__(
         self,
         settings: Settings,
         kb: KnowledgeBase,
-        unit_of_work: UnitOfWork,
+        unit_of_work: UnitOfWork[EngineStore],
         clock: Clock = utc_now,
         *,
         spool: EventSpool | None = None,
@@ -82,6 +80,18 @@ class Engine:
         self.limits = InboundLimits(settings.limits)
         lease = timedelta(seconds=settings.service.delivery_lease_seconds)
         self.outbox = Outbox(unit_of_work, clock, lease=lease)
+        router = Router(
+            self.desk,
+            self.answerer,
+            self.commands,
+            RequesterCommands(self.desk, self.agents, settings.default_locale),
+            self.learning,
+            self.limits,
+            settings.tickets.note_prefix,
+        )
+        self._handling = EventHandling(
+            settings, self.agents, self.limits, router, unit_of_work, clock
+        )
         self._unit_of_work = unit_of_work
         self._clock = clock
         self.observers: list[HandlingObserver] = []
@@ -98,26 +108,32 @@ class Engine:
         is raised: the only exception this raises.
         """
         started = time.perf_counter()
+        handle = self._handling.handle
         try:
             if self.spool is not None:
-                self.spool.drain(self._handle)
-                deliveries = self.spool.attempt(self._handle, event)  # again if the db was busy
+                self.spool.drain(handle)
+                deliveries = self.spool.attempt(handle, event)  # again if the db was busy
             else:
-                deliveries = self._handle(event)
+                deliveries = handle(event)
         except Exception as error:
-            locale = pick_locale(event.person.locale, self.settings.default_locale)
-            kept = self.spool.keep(event, error) if self.spool is not None else "not an outage"
-            if kept == "lost" and redeliverable:
-                raise NotKept(event.event_id) from error
-            if kept == "not an outage":
-                log.exception("could not handle %s %s", type(event).__name__, event.event_id)
-                said = say("error.internal", locale)
-            else:  # the database cannot be used; the writer hears whether it was kept
-                said = say("spool.kept" if kept == "kept" else "spool.not_kept", locale)
-            deliveries = [Delivery(0, Refuse(event.person, event.place, said))]
+            deliveries = [Delivery(0, self._failed(event, error, redeliverable=redeliverable))]
         for observer in self.observers:
             observer(event, time.perf_counter() - started, deliveries)
         return deliveries
+
+    def _failed(self, event: Event, error: Exception, *, redeliverable: bool) -> Refuse:
+        """What the writer of an event that could not be handled is told, once it is kept
+        in the spool if the database could not be used (or raise ``NotKept``)."""
+        locale = pick_locale(event.person.locale, self.settings.default_locale)
+        kept = self.spool.keep(event, error) if self.spool is not None else "not an outage"
+        if kept == "lost" and redeliverable:
+            raise NotKept(event.event_id) from error
+        if kept == "not an outage":
+            log.exception("could not handle %s %s", type(event).__name__, event.event_id)
+            said = say("error.internal", locale)
+        else:  # the database cannot be used; the writer hears whether it was kept
+            said = say("spool.kept" if kept == "kept" else "spool.not_kept", locale)
+        return Refuse(event.person, event.place, said)
 
     def attach_card(self, key: str, card: Card, workspace: Place | None) -> None:
         """An adapter posted a ticket card; ``workspace`` is where agents discuss it."""
@@ -159,7 +175,7 @@ class Engine:
         """Handle what this process kept in its spool during an outage, once the database
         answers (raises while it does not). The spool is a local file, so every worker
         drains its own, leader or not, without waiting for a new event to arrive."""
-        return self.spool.drain(self._handle) if self.spool is not None else []
+        return self.spool.drain(self._handling.handle) if self.spool is not None else []
 
     def replay_unhandled(self, older_than: timedelta = REPLAY_AFTER) -> list[Delivery]:
         """Handle messages that were stored but never handled (the process died mid-way,
@@ -195,278 +211,8 @@ class Engine:
         with self._unit_of_work() as store:
             return self.learning.draft(store, person, self.agents.tier_of(person), key)
 
-    def _handle(self, event: Event) -> list[Delivery]:
-        now = self._clock()
-        cut = self.limits.cut(storable(event))
-        event = cut.event
-        platform = event.place.platform
-        inbound = _inbound(event)
-        user: User | None = None
-        if inbound is not None:
-            with self._unit_of_work() as store:
-                if store.is_processed(platform, event.event_id):
-                    return []
-                user = store.save_user(event.person, self._role(event.person), now)
-                conversation = store.conversation(event.place, now)
-                store.record_inbound(
-                    inbound[0],
-                    inbound[1],
-                    user,
-                    conversation,
-                    now,
-                    event_id=event.event_id,
-                    kind="command" if isinstance(event, CommandIssued) else "message",
-                )
-        with self._unit_of_work() as store:
-            if not store.mark_processed(platform, event.event_id, now):
-                return []
-            if inbound is not None and store.is_inbound_handled(platform, inbound[0]):
-                return []  # the same message under another event id (a replay, a retry)
-            turn = self._turn(store, event, now, user)
-            if cut.length is not None:
-                turn.reply(turn.say("limits.cut", count=self.limits.max_chars, length=cut.length))
-            self._dispatch(turn, event)
-            store.save_conversation(turn.conversation, now)
-            if inbound is not None:
-                store.mark_inbound_handled(platform, inbound[0], turn.ticket_id, now)
-            return enqueue_all(store, turn.actions, now)
-
-    def _turn(self, store: Store, event: Event, now: datetime, user: User | None) -> Turn:
-        """Agents are answered in the help desk's language, requesters in their own (the one
-        they chose with ``/language``, else their chat app's), else the desk's.
-
-        ``user`` is the person as saved with the inbound message a moment ago, if it was.
-        """
-        if user is None:
-            user = store.save_user(event.person, self._role(event.person), now)
-        agent_tier = self.agents.tier_of(event.person)
-        default = self.settings.default_locale
-        return Turn(
-            store=store,
-            now=now,
-            person=event.person,
-            user=user,
-            conversation=store.conversation(event.place, now),
-            agent_tier=agent_tier,
-            locale=pick_locale(None if agent_tier is not None else user.locale, default),
-            command_prefix=self._command_prefix(event.place.platform),
-            private=isinstance(event, CommandIssued),
-        )
-
-    def _role(self, person: Person) -> Role:
-        return "agent" if self.agents.tier_of(person) is not None else "requester"
-
-    # -- routing --------------------------------------------------------------------------
-
-    def _dispatch(self, turn: Turn, event: Event) -> None:
-        if self._flooding(turn, event):
-            return
-        if isinstance(event, MessageReceived):
-            self._message(turn, event.text)
-        elif isinstance(event, ButtonPressed):
-            self._button(turn, event.action, event.value)
-        elif isinstance(event, ArticleSubmitted):
-            self.learning.save(turn, event)
-        else:
-            self._command(turn, event.name.lower(), list(event.args), event.quoting)
-
-    def _flooding(self, turn: Turn, event: Event) -> bool:
-        """Over the rate, which counts everything a person sends (agents are never over it:
-        the desk's own staff, whose bursts are work). A message stays stored, on the
-        person's ticket if one is open; a command, press or form changes nothing. Either
-        way they hear once, when the bot listens again."""
-        if turn.agent_tier is not None:
-            return False
-        if _inbound(event) is None:  # not stored as a message: counted through its event
-            turn.store.record_sender(event.place.platform, event.event_id, turn.user.id)
-        slowdown = self.limits.rate.check(turn.store, turn.user.id, turn.now)
-        if slowdown is None:
-            return False
-        if not isinstance(event, MessageReceived):
-            if slowdown.tell:
-                turn.refuse(turn.say("limits.slow_down_ignored", count=slowdown.seconds))
-            return True
-        ticket = self.desk.current_ticket(turn)
-        if ticket is not None and ticket.active and ticket.requester.id == turn.user.id:
-            turn.ticket_id = ticket.id  # a bystander's words never join someone else's ticket
-        if slowdown.tell:
-            turn.reply(turn.say("limits.slow_down", count=slowdown.seconds))
-        return True
-
-    def _message(self, turn: Turn, text: str) -> None:
-        ticket = self.desk.current_ticket(turn)
-        if ticket is not None and turn.conversation.kind == "agents":
-            self._agents_workspace(turn, ticket, text)
-        elif ticket is not None and ticket.active:
-            if turn.agent_tier is not None and turn.user.id != ticket.requester.id:
-                self._agent_speaks_in_ticket(turn, ticket)
-            else:
-                self.desk.follow_up(turn, ticket, text)
-        elif ticket is not None and turn.conversation.state == "commenting":
-            self.desk.comment(turn, ticket, text)
-        else:
-            self.answerer.question(turn, text)
-
-    def _agent_speaks_in_ticket(self, turn: Turn, ticket: Ticket) -> None:
-        """An agent writing in the requester's own thread: the requester already sees it."""
-        turn.ticket_id = ticket.id
-        if ticket.assignee is None or ticket.assignee.id != turn.user.id:
-            turn.refuse(turn.say("agent.in_ticket_unclaimed", key=ticket.key))
-            return
-        self.commands.answered(turn, ticket)
-
-    def _agents_workspace(self, turn: Turn, ticket: Ticket, text: str) -> None:
-        """A card's thread: agents' messages go to the requester, unless they are notes.
-
-        The inbound message is not filed on the ticket as is: the note or the relayed reply
-        is, so a note can never show up in the requester's transcript.
-        """
-        prefix = self.settings.tickets.note_prefix
-        if text.lstrip().lower().startswith(prefix.lower()):
-            note = text.lstrip()[len(prefix) :].strip()
-            self.commands.run(turn, "note", [ticket.key, note] if note else [ticket.key])
-        elif text.strip():
-            self.commands.run(turn, "reply", [ticket.key, text])
-
-    def _button(self, turn: Turn, action: str, value: str) -> None:
-        match action:
-            case "solved":
-                self.answerer.solved(turn, value)
-            case "still_need_help":
-                self.answerer.still_need_help(turn, value)
-            case "pick":
-                self.answerer.pick(turn, value)
-            case "none_of_these":
-                self.answerer.none_of_these(turn)
-            case "rate":
-                self.desk.rate(turn, value)
-            case "skip_comment":
-                self.desk.skip_comment(turn)
-            case "reopen":
-                self._reopen(turn, [value])
-            case "claim" | "unclaim" | "resolve":
-                self.commands.run(turn, action, [value])
-            case _:
-                turn.refuse(turn.say("choice.expired"))
-
-    def _command(
-        self, turn: Turn, name: str, args: list[str], quoting: Person | None = None
-    ) -> None:
-        if name in AGENT_COMMANDS:
-            self.commands.run(turn, name, args)
-        elif name == "reopen":
-            self._reopen(turn, args)
-        elif name in ("human", "person"):
-            self._ask_for_person(turn, " ".join(args))
-        elif name in ("new", "ticket"):
-            self._new_ticket(turn, name, " ".join(args), quoting)
-        elif name in ("mytickets", "status"):
-            self._my_tickets(turn, args)
-        elif name in LANGUAGE_COMMANDS:
-            self._language(turn, args)
-        elif name in ("help", "start"):
-            text = turn.say("help.requester")
-            if turn.agent_tier is not None:
-                text = f"{text}\n{turn.say('help.agent')}"
-            turn.reply(text)
-        else:
-            turn.refuse(turn.say("command.unknown", name=name))
-
-    def _reopen(self, turn: Turn, args: list[str]) -> None:
-        if args and self.desk.looks_like_key(args[0]):
-            ticket = turn.store.ticket_by_key(args[0])
-        else:
-            ticket = self.desk.current_ticket(turn)
-        if ticket is None:
-            key = args[0] if args else ""
-            turn.refuse(
-                no_such_ticket(turn, key) if key else turn.say("agent.ticket_needed", name="reopen")
-            )
-            return
-        self.desk.reopen(turn, ticket)
-
-    def _new_ticket(self, turn: Turn, name: str, text: str, quoting: Person | None = None) -> None:
-        """Skip the bot: open a ticket straight away (a shortcut or slash command).
-
-        Text taken from someone else's message ("Create ticket" on it, ``quoting`` its
-        author) is also kept as theirs, so exporting or erasing their data finds it and,
-        through it, every copy made here (the subject, the command, replies, the outbox).
-        It is filed as quoted, never as something they asked: they are told nothing.
-        """
-        if not text.strip():
-            turn.refuse(turn.say("ticket.new_usage", name=name))
-            return
-        if quoting is not None and quoting.ref != turn.person.ref:
-            author = turn.store.find_user(quoting.platform, quoting.id)
-            if author is None:
-                author = turn.store.save_user(quoting, self._role(quoting), turn.now)
-            turn.record(turn.conversation.id, text, ticket_id=None, direction="quoted", user=author)
-        if self.desk.someone_elses(turn, self.desk.current_ticket(turn)):
-            return  # the question waiting here is someone else's: keep it as it is
-        turn.conversation.question = text
-        self.desk.open(turn, text, failed_article_id=None, reason="opened directly")
-
-    def _my_tickets(self, turn: Turn, args: list[str]) -> None:
-        """The requester's own tickets, or one of them by key (agents: of their tier or below)."""
-        if args and self.desk.looks_like_key(args[0]):
-            ticket = turn.store.ticket_by_key(args[0])
-            if ticket is None or not may_see(turn, ticket):
-                turn.refuse(no_such_ticket(turn, args[0]))
-                return
-            turn.reply(self.desk.describe(ticket, turn.locale))
-            return
-        mine = turn.store.list_tickets(None, 10, requester_id=turn.user.id)
-        if not mine:
-            turn.reply(turn.say("ticket.mine_none"))
-            return
-        lines = [self.desk.describe(ticket, turn.locale) for ticket in mine]
-        turn.reply("\n".join([turn.say("ticket.mine_header"), *lines]))
-
-    def _language(self, turn: Turn, args: list[str]) -> None:
-        """``/language pt-BR``: write to this person in that language from now on, whatever
-        their chat app says; ``/language auto`` follows the app again."""
-        available = ", ".join(languages())
-        if not args:
-            turn.reply(turn.say("language.usage", available=available))
-            return
-        if args[0].lower() in AUTO_LANGUAGE:
-            turn.user = turn.store.set_locale(turn.user, turn.person.locale, False, turn.now)
-            turn.locale = pick_locale(turn.user.locale, self.settings.default_locale)
-            message = "language.auto"
-        else:
-            tag = supported_locale(args[0])
-            if tag is None:
-                turn.refuse(turn.say("language.unknown", requested=args[0], available=available))
-                return
-            turn.user = turn.store.set_locale(turn.user, tag, True, turn.now)
-            turn.locale, message = tag, "language.set"
-        turn.reply(turn.say(message, language=language_name(turn.locale, turn.locale)))
-
-    def _command_prefix(self, platform: str) -> str:
-        """How people type a command: ``/tier0 new`` on Slack, ``/new`` elsewhere."""
-        if platform == "slack":
-            return f"{self.settings.slack.slash_command} "
-        return "/"
-
-    def _ask_for_person(self, turn: Turn, text: str) -> None:
-        ticket = self.desk.current_ticket(turn)
-        if ticket is not None and ticket.active:
-            self.desk.follow_up(turn, ticket, text or turn.say("command.human_again"))
-            return
-        question = text or turn.conversation.question or ""
-        self.desk.open(turn, question, failed_article_id=None, reason="asked for a person")
-
 
 def _describe_place(place: Place) -> str:
     return f"to {place.platform} {place.channel}" + (
         f" thread {place.thread}" if place.thread else ""
     )
-
-
-def _inbound(event: Event) -> tuple[str, str] | None:
-    """(message id, text) of what a person wrote, to be stored before acting on it."""
-    if isinstance(event, MessageReceived):
-        return event.message_id, event.text
-    if isinstance(event, CommandIssued):
-        return event.event_id, " ".join(("/" + event.name, *event.args))
-    return None

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from bot.actions import Action, Button, Refuse, Reply
+from bot.conversation.store import ConversationStore
 from bot.events import Person
 from bot.i18n.catalogues import SOURCE_LOCALE
 from bot.i18n.messages import say
-from bot.records import Conversation, Ticket, User
-from bot.store import Store
+from bot.learning.store import QuestionStore
+from bot.records import Conversation, Role, Ticket, User
+from bot.tickets.agents import AgentDirectory
+from bot.tickets.store import TicketStore
 
-__all__ = ["Turn"]
+__all__ = ["Turn", "TurnStore", "role_of"]
+
+
+class TurnStore(ConversationStore, TicketStore, QuestionStore, Protocol):
+    """What handling one event may read and change: the conversation, its tickets and
+    the questions asked in it (never the outbox or the sweep's queries)."""
 
 
 @dataclass
@@ -24,7 +33,7 @@ class Turn:
     is answered in: their own as a requester, the help desk's for an agent.
     """
 
-    store: Store
+    store: TurnStore
     now: datetime
     person: Person
     user: User
@@ -81,3 +90,8 @@ class Turn:
         self.store.record_message(
             conversation_id, text, direction, self.now, user=user, ticket_id=ticket_id
         )
+
+
+def role_of(agents: AgentDirectory, person: Person) -> Role:
+    """How ``person`` is stored: an agent if the configuration lists them in a tier."""
+    return "agent" if agents.tier_of(person) is not None else "requester"

@@ -22,9 +22,10 @@ from typing import Final
 
 from bot import actions
 from bot.actions import Action
+from bot.delivery.store import OutboxQueue, OutboxStore
 from bot.delivery.tagged_json import TaggedJson
 from bot.events import Place
-from bot.store import Store, UnitOfWork
+from bot.unit_of_work import UnitOfWork
 
 __all__ = [
     "DELIVERY_LEASE",
@@ -107,7 +108,7 @@ def lane_of(action: Action) -> str:
     return f"{place.platform}:{place.channel}:{place.thread or ''}"
 
 
-def enqueue_all(store: Store, actions: Iterable[Action], now: datetime) -> list[Delivery]:
+def enqueue_all(store: OutboxQueue, actions: Iterable[Action], now: datetime) -> list[Delivery]:
     """Store ``actions`` in the outbox (in this unit of work), in order, in one statement."""
     decided = list(actions)
     queued = [(place_of(a).platform, lane_of(a), encode_action(a)) for a in decided]
@@ -135,7 +136,7 @@ class Outbox:
 
     def __init__(
         self,
-        unit_of_work: UnitOfWork,
+        unit_of_work: UnitOfWork[OutboxStore],
         clock: Callable[[], datetime],
         *,
         worker: str | None = None,

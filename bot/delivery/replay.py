@@ -20,10 +20,11 @@ from datetime import datetime, timedelta
 from bot.actions import Reply
 from bot.conversation.arguments import split_args
 from bot.delivery.outbox import Delivery, enqueue_all
+from bot.delivery.store import ReplayStore
 from bot.events import CommandIssued, Event, MessageReceived
 from bot.i18n.messages import pick_locale, say
 from bot.records import UnhandledMessage
-from bot.store import Store, UnitOfWork
+from bot.unit_of_work import UnitOfWork
 
 __all__ = ["REPLAY_AFTER", "REPLAY_ATTEMPTS", "REPLAY_BATCH", "replay_stale", "stored_event"]
 
@@ -48,7 +49,7 @@ def stored_event(message: UnhandledMessage) -> Event:
 
 
 def replay_stale(
-    unit_of_work: UnitOfWork,
+    unit_of_work: UnitOfWork[ReplayStore],
     handle: Callable[[Event], list[Delivery]],
     now: datetime,
     *,
@@ -79,7 +80,7 @@ def replay_stale(
 
 
 def _give_up(
-    store: Store, message: UnhandledMessage, now: datetime, default_locale: str
+    store: ReplayStore, message: UnhandledMessage, now: datetime, default_locale: str
 ) -> Sequence[Delivery]:
     log.error(
         "giving up on %s message %s (event %s): handling it failed %d times; its writer "

@@ -16,8 +16,8 @@ from bot.events import ArticleSubmitted, Person
 from bot.i18n.messages import say
 from bot.learning.drafts import ArticleDraft, audience_for, draft_article
 from bot.records import Ticket
-from bot.store import Store
 from bot.tickets.desk import TicketDesk
+from bot.tickets.store import TicketStore
 from kb.live import LiveKnowledgeBase
 from kb.search import KnowledgeBase
 from kb.writer import ArticleExists, NewArticle, write_article
@@ -43,7 +43,9 @@ class ArticleLearning:
         self.kb = kb
         self.folder = folder
 
-    def draft(self, store: Store, person: Person, tier: int | None, key: str) -> ArticleDraft | str:
+    def draft(
+        self, store: TicketStore, person: Person, tier: int | None, key: str
+    ) -> ArticleDraft | str:
         """The draft of ``key``'s article for ``person`` to review, or why they may not."""
         ticket = self._learnable(store, tier, key)
         if isinstance(ticket, str):
@@ -91,7 +93,7 @@ class ArticleLearning:
         self.kb.refresh()
         turn.reply(turn.say("learning.saved", key=ticket.key, id=written.id))
 
-    def _learnable(self, store: Store, tier: int | None, key: str) -> Ticket | str:
+    def _learnable(self, store: TicketStore, tier: int | None, key: str) -> Ticket | str:
         """The ticket, if an agent of ``tier`` may turn it into an article; else why not."""
         locale = self.desk.locale
         if tier is None:
@@ -112,7 +114,7 @@ class ArticleLearning:
         return ticket
 
 
-def _saved_as(store: Store, ticket: Ticket) -> str | None:
+def _saved_as(store: TicketStore, ticket: Ticket) -> str | None:
     """The id of the article already saved from ``ticket``, if any."""
     saved = [e.detail for e in store.ticket_events(ticket.id) if e.kind == SAVED_EVENT]
     return saved[-1] if saved else None

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from bot.actions import Action, Reply
 from bot.events import Place
 from bot.i18n.messages import say
+from bot.learning.store import GapsStore
 from kb.gaps import GapCluster, find_gaps
 
 if TYPE_CHECKING:
     from bot.sla.jobs import JobContext
-    from bot.store import Store
 
 __all__ = ["TOP_GAPS", "describe_gaps", "weekly_gaps"]
 
@@ -27,7 +27,7 @@ WEEK = timedelta(days=7)
 
 
 def weekly_gaps(
-    store: Store, now: datetime, context: JobContext, platform: str, channel: str
+    store: GapsStore, now: datetime, context: JobContext, platform: str, channel: str
 ) -> list[Action]:
     """The week's post for ``platform`` in ``channel``, or nothing when it is not time or
     it was posted already."""

@@ -11,8 +11,7 @@ Erasure also reaches the copies of the person's words tier0 made outside their o
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +20,8 @@ from typing import Any, Protocol
 from bot.conversation.engine import Clock, utc_now
 from bot.records import User
 from bot.settings import PrivacySettings
+from bot.sla.store import JobRuns
+from bot.unit_of_work import UnitOfWork
 from kb.index_cache import clear_builds
 from kb.writer import learned_from
 
@@ -145,7 +146,9 @@ class AuditEntry:
     at: datetime
 
 
-class PrivacyStore(Protocol):
+class PrivacyStore(JobRuns, Protocol):
+    """What export, erasure and retention read and change (retention runs once a day)."""
+
     def find_user(self, platform: str, platform_id: str) -> User | None: ...
 
     def traces(self, user_id: int) -> Traces: ...
@@ -166,10 +169,8 @@ class PrivacyStore(Protocol):
 
     def audit_log(self, limit: int = 100) -> Sequence[AuditEntry]: ...
 
-    def claim_job_run(self, job: str, period: str, now: datetime) -> bool: ...
 
-
-PrivacyUnitOfWork = Callable[[], AbstractContextManager[PrivacyStore]]
+PrivacyUnitOfWork = UnitOfWork[PrivacyStore]
 
 
 class UnknownPerson(LookupError):

@@ -17,7 +17,7 @@ from bot.actions import RemindAgents, TicketView, UpdateTicketCard
 from bot.conversation.turn import Turn
 from bot.i18n.messages import say
 from bot.records import ACTIVE_STATUSES, Ticket
-from bot.store import Store
+from bot.tickets.store import TicketStore
 from kb.gaps import DEFAULT_THRESHOLD, similarity
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class Duplicates:
         """``locale``: the help desk's language, which the agents' side speaks."""
         self.locale = locale
 
-    def likely(self, store: Store, ticket: Ticket) -> list[Ticket]:
+    def likely(self, store: TicketStore, ticket: Ticket) -> list[Ticket]:
         """Active tickets of the same platform that read like ``ticket``, most alike first;
         only those of its tier or below, which the agents reading its card may see."""
         scored = [
@@ -101,11 +101,11 @@ class Duplicates:
             return say("duplicates.resolved", locale, parent=parent.key, answer=summary)
         return say("duplicates.resolved_generic", locale, parent=parent.key)
 
-    def parent_of(self, store: Store, ticket: Ticket) -> str | None:
+    def parent_of(self, store: TicketStore, ticket: Ticket) -> str | None:
         linked = [e.detail for e in store.ticket_events(ticket.id) if e.kind == LINKED_EVENT]
         return linked[-1] if linked else None
 
-    def children(self, store: Store, parent: Ticket) -> list[Ticket]:
+    def children(self, store: TicketStore, parent: Ticket) -> list[Ticket]:
         """The duplicates linked to ``parent`` that are still active."""
         keys = [e.detail for e in store.ticket_events(parent.id) if e.kind == DUPLICATE_EVENT]
         found = (store.ticket_by_key(key) for key in dict.fromkeys(keys))

@@ -7,18 +7,23 @@ import pytest
 from bot.actions import AnswerArticle, PostTicketCard, RelayToAgents, Reply
 from bot.conversation.engine import Engine
 from bot.events import MessageReceived, Person, Place
-from bot.settings import KBSettings, Settings
+from bot.settings import Settings
 from kb import KnowledgeBase
-from storage.db import Database
+from tests.fakes.memory import MemoryDatabase
 from tests.support.chat import Chat, FakeClock
 
 VPN_QUESTION = "my vpn won't connect"
 OUT_OF_SCOPE = "how do I book a meeting room in Lisbon"
 
 
-def feedback_kinds(database: Database) -> list[tuple[str, str | None, bool | None]]:
-    with database.unit_of_work() as store:
-        return [(row.kind, row.article_id, row.helpful) for row in store.feedback()]
+@pytest.fixture
+def chat(memory_chat: Chat) -> Chat:
+    """These dialogues run on the in-memory store."""
+    return memory_chat
+
+
+def feedback_kinds(memory: MemoryDatabase) -> list[tuple[str, str | None, bool | None]]:
+    return [(row.kind, row.article_id, row.helpful) for row in memory.tables.feedback]
 
 
 def test_a_confident_match_is_answered_with_the_article_and_a_solved_question(chat: Chat) -> None:
@@ -32,19 +37,21 @@ def test_a_confident_match_is_answered_with_the_article_and_a_solved_question(ch
     assert not bot.of(PostTicketCard)
 
 
-def test_solved_records_a_deflection_and_opens_no_ticket(chat: Chat, database: Database) -> None:
+def test_solved_records_a_deflection_and_opens_no_ticket(
+    chat: Chat, memory: MemoryDatabase
+) -> None:
     chat.say(VPN_QUESTION)
 
     bot = chat.press("Solved")
 
     assert "Glad" in bot.text()
-    assert feedback_kinds(database) == [("solved", "vpn-cannot-connect", True)]
-    with database.unit_of_work() as store:
+    assert feedback_kinds(memory) == [("solved", "vpn-cannot-connect", True)]
+    with memory.unit_of_work() as store:
         assert store.list_tickets() == []
 
 
 def test_still_need_help_opens_a_ticket_carrying_the_question_and_the_article(
-    chat: Chat, database: Database
+    chat: Chat, memory: MemoryDatabase
 ) -> None:
     chat.say(VPN_QUESTION)
 
@@ -56,11 +63,11 @@ def test_still_need_help_opens_a_ticket_carrying_the_question_and_the_article(
     assert card.failed_article_id == "vpn-cannot-connect"
     assert card.status == "open" and card.tier_name == "Service desk"
     assert "T-1" in bot.text() and "Service desk" in bot.text()
-    assert feedback_kinds(database) == [("still_need_help", "vpn-cannot-connect", False)]
+    assert feedback_kinds(memory) == [("still_need_help", "vpn-cannot-connect", False)]
 
 
 def test_pressing_an_old_answer_button_again_changes_nothing(
-    chat: Chat, database: Database
+    chat: Chat, memory: MemoryDatabase
 ) -> None:
     chat.say(VPN_QUESTION)
     buttons = chat.history[-1].buttons()
@@ -69,7 +76,7 @@ def test_pressing_an_old_answer_button_again_changes_nothing(
     bot = chat.press("Still need help", among=buttons)
 
     assert "no longer open" in bot.refusal()
-    assert feedback_kinds(database) == [("solved", "vpn-cannot-connect", True)]
+    assert feedback_kinds(memory) == [("solved", "vpn-cannot-connect", True)]
 
 
 def test_a_question_nothing_fits_opens_a_ticket_and_says_what_happens_next(chat: Chat) -> None:
@@ -128,16 +135,11 @@ def test_follow_up_messages_go_to_the_open_ticket_not_to_the_knowledge_base(chat
 
 
 @pytest.fixture
-def choosing_settings() -> Settings:
-    """Never confident enough to answer, always something to offer: forces the choice flow."""
-    return Settings(kb=KBSettings(answer_threshold=1.0, suggest_threshold=0.0))
-
-
-@pytest.fixture
 def choosing_chat(
-    database: Database, sample_kb: KnowledgeBase, choosing_settings: Settings, clock: FakeClock
+    memory: MemoryDatabase, sample_kb: KnowledgeBase, choosing_settings: Settings, clock: FakeClock
 ) -> Chat:
-    return Chat(Engine(choosing_settings, sample_kb, database.unit_of_work, clock), clock)
+    """The choice flow, on the in-memory store."""
+    return Chat(Engine(choosing_settings, sample_kb, memory.unit_of_work, clock), clock)
 
 
 def test_an_ambiguous_question_offers_up_to_three_articles_and_none_of_these(
@@ -158,19 +160,19 @@ def test_picking_an_offered_article_answers_with_it(choosing_chat: Chat) -> None
     assert bot.answer().article.id == offer.articles[0].id
 
 
-def test_none_of_these_opens_a_ticket(choosing_chat: Chat, database: Database) -> None:
+def test_none_of_these_opens_a_ticket(choosing_chat: Chat, memory: MemoryDatabase) -> None:
     choosing_chat.say("printer")
 
     bot = choosing_chat.press("None of these")
 
     assert bot.card().ticket.subject == "printer"
-    assert feedback_kinds(database) == [("none_of_these", None, False)]
+    assert feedback_kinds(memory) == [("none_of_these", None, False)]
 
 
 def test_customers_on_discord_never_see_internal_articles(
-    database: Database, sample_kb: KnowledgeBase, clock: FakeClock
+    memory: MemoryDatabase, sample_kb: KnowledgeBase, clock: FakeClock
 ) -> None:
-    engine = Engine(Settings(), sample_kb, database.unit_of_work, clock)
+    engine = Engine(Settings(), sample_kb, memory.unit_of_work, clock)
     actions = engine.handle(
         MessageReceived(Person("discord", "42"), Place("discord", "c1"), VPN_QUESTION, "d1")
     )
@@ -183,9 +185,9 @@ def test_customers_on_discord_never_see_internal_articles(
 
 
 def test_a_portuguese_question_without_accents_finds_the_portuguese_article(
-    database: Database, sample_kb: KnowledgeBase, clock: FakeClock
+    memory: MemoryDatabase, sample_kb: KnowledgeBase, clock: FakeClock
 ) -> None:
-    engine = Engine(Settings(), sample_kb, database.unit_of_work, clock)
+    engine = Engine(Settings(), sample_kb, memory.unit_of_work, clock)
     actions = engine.handle(
         MessageReceived(
             Person("discord", "7", locale="pt-BR"),

@@ -11,7 +11,7 @@ from bot.actions import ArticleRef, Button, RelayToRequester, TicketView
 from bot.delivery.outbox import decode_action, encode_action, lane_of
 from bot.events import MessageReceived, Person, Place
 from bot.records import Card
-from storage.db import Database
+from tests.fakes.memory import MemoryDatabase
 from tests.support.chat import Chat
 
 QUESTION = "how do I book a meeting room in Lisbon"
@@ -37,6 +37,12 @@ EVERY_ACTION = [
     actions.AskRating(VIEW, "rate", (Button("1", "rate", "T-7:1"),)),
     actions.Refuse(PERSON, PLACE, "no"),
 ]
+
+
+@pytest.fixture
+def chat(memory_chat: Chat) -> Chat:
+    """These dialogues run on the in-memory store."""
+    return memory_chat
 
 
 @pytest.mark.parametrize("action", EVERY_ACTION, ids=lambda a: type(a).__name__)
@@ -99,7 +105,7 @@ def test_cards_are_remembered_for_editing_in_place(chat: Chat) -> None:
 
 
 def test_an_agents_message_in_the_card_thread_goes_to_the_requester(
-    chat: Chat, database: Database
+    chat: Chat, memory: MemoryDatabase
 ) -> None:
     open_ticket_with_card(chat)
 
@@ -109,20 +115,20 @@ def test_an_agents_message_in_the_card_thread_goes_to_the_requester(
     assert relay and relay[0].text == "Rooms are in the Lisbon calendar"
     assert relay[0].ticket.place == chat.place("you")
     assert not [a for a in shown if isinstance(a, actions.Reply) and a.place == CARD_THREAD]
-    with database.unit_of_work() as store:
+    with memory.unit_of_work() as store:
         ticket = store.ticket_by_key("T-1")
         assert ticket is not None and ticket.status == "waiting_on_user"
 
 
 def test_a_note_in_the_card_thread_never_reaches_the_requester(
-    chat: Chat, database: Database
+    chat: Chat, memory: MemoryDatabase
 ) -> None:
     open_ticket_with_card(chat)
 
     shown = in_card_thread(chat, "!note probably the booking tool again")
 
     assert shown == []
-    with database.unit_of_work() as store:
+    with memory.unit_of_work() as store:
         ticket = store.ticket_by_key("T-1")
         assert ticket is not None
         transcript = [(m.direction, m.text) for m in store.transcript(ticket.id)]
@@ -138,7 +144,7 @@ def test_requesters_cannot_speak_for_agents_in_a_card_thread(chat: Chat) -> None
     assert [type(a).__name__ for a in shown] == ["Refuse"]
 
 
-def test_a_ticket_can_move_to_a_place_made_for_it(chat: Chat, database: Database) -> None:
+def test_a_ticket_can_move_to_a_place_made_for_it(chat: Chat, memory: MemoryDatabase) -> None:
     chat.say(QUESTION)
     private_thread = Place("console", "support", "private-7")
 
@@ -149,7 +155,7 @@ def test_a_ticket_can_move_to_a_place_made_for_it(chat: Chat, database: Database
     )
     assert [type(d.action).__name__ for d in follow_up] == ["RelayToAgents", "Reply"]
     assert chat.say("my vpn won't connect").answer().article.id == "vpn-cannot-connect"
-    with database.unit_of_work() as store:
+    with memory.unit_of_work() as store:
         ticket = store.ticket_by_key("T-1")
         assert ticket is not None and ticket.place == private_thread
         assert store.ticket_events(ticket.id)[-1].kind == "moved"

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.actions import PostTicketCard, Reply
 from tests.support.chat import Chat
+
+
+@pytest.fixture
+def chat(memory_chat: Chat) -> Chat:
+    """These dialogues run on the in-memory store."""
+    return memory_chat
 
 
 def test_new_opens_a_ticket_directly_without_searching(chat: Chat) -> None:

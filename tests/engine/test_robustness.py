@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from bot.events import ButtonPressed, CommandIssued, MessageReceived, Person, Pl
 from bot.settings import Settings
 from kb import KnowledgeBase, Match
 from storage.db import Database
-from storage.models import MessageRow
+from tests.fakes.memory import MemoryDatabase
 from tests.support.chat import Chat, FakeClock
 
 YOU = Person("console", "you", "You")
@@ -21,10 +22,15 @@ ALICE = Person("console", "alice", "Alice")
 HERE = Place("console", "main")
 
 
-def inbound_messages(database: Database) -> list[tuple[str, bool]]:
-    with database.session() as session:
-        rows = session.query(MessageRow).filter_by(direction="in").order_by(MessageRow.id)
-        return [(row.text, row.handled_at is not None) for row in rows]
+@pytest.fixture
+def chat(memory_chat: Chat) -> Chat:
+    """These dialogues run on the in-memory store."""
+    return memory_chat
+
+
+def inbound_messages(memory: MemoryDatabase) -> list[tuple[str, bool]]:
+    rows = memory.tables.messages.values()
+    return [(row.text, row.handled_at is not None) for row in rows if row.direction == "in"]
 
 
 @pytest.mark.parametrize(
@@ -37,12 +43,12 @@ def inbound_messages(database: Database) -> list[tuple[str, bool]]:
     ],
 )
 def test_messages_without_words_get_a_clear_answer_and_are_kept(
-    chat: Chat, database: Database, text: str, expected: str
+    chat: Chat, memory: MemoryDatabase, text: str, expected: str
 ) -> None:
     bot = chat.say(text)
 
     assert expected in bot.one(Reply).text
-    assert inbound_messages(database) == [(text, True)]
+    assert inbound_messages(memory) == [(text, True)]
 
 
 @pytest.mark.parametrize(
@@ -57,29 +63,29 @@ def test_messages_without_words_get_a_clear_answer_and_are_kept(
     ids=["40k-chars", "binary-looking", "right-to-left", "bidi-override", "nul"],
 )
 def test_odd_messages_are_answered_or_handed_over_and_stored(
-    chat: Chat, database: Database, text: str
+    chat: Chat, memory: MemoryDatabase, text: str
 ) -> None:
     bot = chat.say(text)
 
     assert bot.actions and not bot.of(Refuse)
-    stored = inbound_messages(database)
+    stored = inbound_messages(memory)
     kept = text[: Settings().limits.max_message_chars]  # a 40k paste is cut (test_limits.py)
     assert stored == [(kept.replace("\x00", "\ufffd"), True)]
 
 
-def test_the_same_delivery_twice_has_no_further_effect(chat: Chat, database: Database) -> None:
+def test_the_same_delivery_twice_has_no_further_effect(chat: Chat, memory: MemoryDatabase) -> None:
     event = MessageReceived(YOU, HERE, "how do I book a meeting room in Lisbon", "slack-1")
 
     first = chat.send(event)
     again = chat.send(event)
 
     assert first.of(PostTicketCard) and again.actions == []
-    with database.unit_of_work() as store:
+    with memory.unit_of_work() as store:
         assert len(store.list_tickets()) == 1
-    assert len(inbound_messages(database)) == 1
+    assert len(inbound_messages(memory)) == 1
 
 
-def test_a_redelivered_button_press_acts_once(chat: Chat, database: Database) -> None:
+def test_a_redelivered_button_press_acts_once(chat: Chat, memory: MemoryDatabase) -> None:
     chat.say("my vpn won't connect")
     solved = chat.history[-1].buttons()[0]
 
@@ -100,16 +106,16 @@ class BrokenKnowledgeBase(KnowledgeBase):
 
 
 def test_a_message_is_stored_before_handling_and_handled_once_when_redelivered(
-    database: Database, clock: FakeClock
+    memory: MemoryDatabase, clock: FakeClock
 ) -> None:
     kb = BrokenKnowledgeBase.build([])
-    engine = Engine(Settings(), kb, database.unit_of_work, clock)
+    engine = Engine(Settings(), kb, memory.unit_of_work, clock)
     event = MessageReceived(YOU, HERE, "my printer is on fire", "m-crash")
 
     failed = engine.handle(event)
 
     assert "something went wrong" in failed[0].action.reason  # type: ignore[union-attr]
-    assert inbound_messages(database) == [("my printer is on fire", False)]
+    assert inbound_messages(memory) == [("my printer is on fire", False)]
 
     BrokenKnowledgeBase.broken = False
     try:
@@ -118,7 +124,7 @@ def test_a_message_is_stored_before_handling_and_handled_once_when_redelivered(
         BrokenKnowledgeBase.broken = True
 
     assert any(isinstance(d.action, PostTicketCard) for d in retried)
-    assert inbound_messages(database) == [("my printer is on fire", True)]
+    assert inbound_messages(memory) == [("my printer is on fire", True)]
     assert engine.handle(event) == []
 
 
@@ -137,14 +143,16 @@ def test_a_failure_before_the_message_is_stored_never_says_it_was_saved(
 
 
 def test_events_of_one_conversation_handled_at_once_take_turns(
-    chat: Chat, database: Database
+    database: Database, sample_kb: KnowledgeBase, clock: FakeClock
 ) -> None:
-    """Six people write into one thread at the same moment: one ticket, five follow-ups."""
+    """Six people write into one thread at the same moment: one ticket, five follow-ups.
+    The database's lock on the conversation's row makes them take turns."""
+    engine = Engine(Settings(), sample_kb, database.unit_of_work, clock)
     start = threading.Barrier(6)
 
     def write(n: int) -> None:
         start.wait()
-        chat.engine.handle(
+        engine.handle(
             MessageReceived(Person("console", f"p{n}"), HERE, "the kitchen tap is leaking", f"c{n}")
         )
 
@@ -156,28 +164,28 @@ def test_events_of_one_conversation_handled_at_once_take_turns(
 
     with database.unit_of_work() as store:
         assert len(store.list_tickets()) == 1
-    assert all(handled for _, handled in inbound_messages(database))
+        assert store.unhandled_inbound(clock() + timedelta(days=1), 10) == []
 
 
 def test_a_message_left_unhandled_by_a_crash_is_handled_once_after_restart(
-    database: Database, sample_kb: KnowledgeBase, clock: FakeClock
+    memory: MemoryDatabase, sample_kb: KnowledgeBase, clock: FakeClock
 ) -> None:
     kb = BrokenKnowledgeBase.build([])
-    crashed = Engine(Settings(), kb, database.unit_of_work, clock)
+    crashed = Engine(Settings(), kb, memory.unit_of_work, clock)
     event = MessageReceived(
         YOU, HERE, "how do I book a meeting room in Lisbon", "m-crash", event_id="evt-7"
     )
     command = CommandIssued(ALICE, Place("console", "agent:alice"), "tickets", (), "evt-8")
     crashed.handle(event)
-    assert inbound_messages(database) == [("how do I book a meeting room in Lisbon", False)]
+    assert inbound_messages(memory) == [("how do I book a meeting room in Lisbon", False)]
 
-    restarted = Engine(Settings(), sample_kb, database.unit_of_work, clock)
+    restarted = Engine(Settings(), sample_kb, memory.unit_of_work, clock)
     assert restarted.replay_unhandled() == []  # too recent: it may still be in flight
     clock.advance(minutes=1)
     replayed = restarted.replay_unhandled()
 
     assert any(isinstance(d.action, PostTicketCard) for d in replayed)
-    assert inbound_messages(database) == [("how do I book a meeting room in Lisbon", True)]
+    assert inbound_messages(memory) == [("how do I book a meeting room in Lisbon", True)]
     assert restarted.replay_unhandled() == []
     assert restarted.handle(event) == []  # the platform's own redelivery changes nothing
     assert restarted.handle(command)  # commands are stored and handled like messages

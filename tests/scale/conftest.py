@@ -9,16 +9,16 @@ from datetime import timedelta
 from bot.actions import Action, Reply
 from bot.delivery.outbox import Outbox, enqueue_all, lane_of
 from bot.events import Place
-from storage.db import Database
 from tests.storage.conftest import race
 from tests.support.chat import FakeClock
+from tests.support.databases import Backend
 
 __all__ = ["LEASE", "enqueue", "lanes_of", "outboxes", "race", "replies"]
 
 LEASE = timedelta(seconds=30)
 
 
-def outboxes(database: Database, clock: FakeClock, count: int) -> list[Outbox]:
+def outboxes(database: Backend, clock: FakeClock, count: int) -> list[Outbox]:
     return [
         Outbox(database.unit_of_work, clock, worker=f"worker-{n}", lease=LEASE)
         for n in range(count)
@@ -34,7 +34,7 @@ def replies(lanes: int, per_lane: int) -> list[Action]:
     ]
 
 
-def enqueue(database: Database, clock: FakeClock, actions: Sequence[Action]) -> list[int]:
+def enqueue(database: Backend, clock: FakeClock, actions: Sequence[Action]) -> list[int]:
     with database.unit_of_work() as store:
         return [delivery.id for delivery in enqueue_all(store, actions, clock())]
 

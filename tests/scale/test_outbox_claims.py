@@ -1,21 +1,22 @@
 """Workers claiming from one outbox: each action is sent by one worker, each conversation
-in order, and a worker that dies leaves its claims to another once they run out."""
+in order, and a worker that dies leaves its claims to another once they run out. The
+in-memory store is held to the same rules as the databases."""
 
 from __future__ import annotations
 
 from bot.delivery.outbox import Delivery, lane_of
-from storage.db import Database
 from tests.scale.conftest import LEASE, enqueue, outboxes, race, replies
 from tests.support.chat import FakeClock
+from tests.support.databases import Backend
 
 WORKERS = 8
 
 
 def test_of_n_workers_claiming_one_reply_at_once_exactly_one_gets_it(
-    database: Database, clock: FakeClock
+    backend: Backend, clock: FakeClock
 ) -> None:
-    [reply_id] = enqueue(database, clock, replies(1, 1))
-    workers = outboxes(database, clock, WORKERS)
+    [reply_id] = enqueue(backend, clock, replies(1, 1))
+    workers = outboxes(backend, clock, WORKERS)
 
     claims = race(WORKERS, lambda n: workers[n].claim("slack"))
 
@@ -25,10 +26,10 @@ def test_of_n_workers_claiming_one_reply_at_once_exactly_one_gets_it(
 
 
 def test_workers_claiming_at_once_share_the_backlog_without_overlap(
-    database: Database, clock: FakeClock
+    backend: Backend, clock: FakeClock
 ) -> None:
-    queued = enqueue(database, clock, replies(lanes=24, per_lane=3))
-    workers = outboxes(database, clock, WORKERS)
+    queued = enqueue(backend, clock, replies(lanes=24, per_lane=3))
+    workers = outboxes(backend, clock, WORKERS)
 
     claims = race(WORKERS, lambda n: workers[n].claim("slack", limit=5))
 
@@ -45,12 +46,12 @@ def test_workers_claiming_at_once_share_the_backlog_without_overlap(
 
 
 def test_a_lane_held_by_one_worker_is_not_sent_by_another_until_it_is_done(
-    database: Database, clock: FakeClock
+    backend: Backend, clock: FakeClock
 ) -> None:
-    first, second = outboxes(database, clock, 2)
-    enqueue(database, clock, replies(1, 3))
+    first, second = outboxes(backend, clock, 2)
+    enqueue(backend, clock, replies(1, 3))
     held = first.claim("slack")
-    later = enqueue(database, clock, replies(1, 1))  # the same thread, queued behind
+    later = enqueue(backend, clock, replies(1, 1))  # the same thread, queued behind
 
     assert second.claim("slack") == []
     first.delivered(d.id for d in held)
@@ -58,10 +59,10 @@ def test_a_lane_held_by_one_worker_is_not_sent_by_another_until_it_is_done(
 
 
 def test_a_dead_workers_claims_go_to_another_worker_once_they_run_out(
-    database: Database, clock: FakeClock
+    backend: Backend, clock: FakeClock
 ) -> None:
-    dead, alive = outboxes(database, clock, 2)
-    queued = enqueue(database, clock, replies(lanes=2, per_lane=2))
+    dead, alive = outboxes(backend, clock, 2)
+    queued = enqueue(backend, clock, replies(lanes=2, per_lane=2))
     assert [d.id for d in dead.claim("slack")] == queued  # ... and never reports back
 
     clock.advance(seconds=LEASE.total_seconds() - 1)
@@ -71,12 +72,12 @@ def test_a_dead_workers_claims_go_to_another_worker_once_they_run_out(
 
 
 def test_what_may_have_been_sent_already_is_handed_out_as_such(
-    database: Database, clock: FakeClock
+    backend: Backend, clock: FakeClock
 ) -> None:
     """A reply whose worker died while sending it, or whose try failed (perhaps after the
     platform took it), may be on the platform already; a fresh or given-back one is not."""
-    dead, alive = outboxes(database, clock, 2)
-    orphaned, failed, released, fresh = enqueue(database, clock, replies(lanes=4, per_lane=1))
+    dead, alive = outboxes(backend, clock, 2)
+    orphaned, failed, released, fresh = enqueue(backend, clock, replies(lanes=4, per_lane=1))
     claimed = {d.id: d for d in dead.claim("slack", limit=3)}
     dead.failed(claimed[failed], "503 after posting?")
     dead.release([claimed[released]])
@@ -89,19 +90,19 @@ def test_what_may_have_been_sent_already_is_handed_out_as_such(
     assert handed_out == {orphaned: True, failed: True, released: False, fresh: False}
 
 
-def test_released_claims_are_free_at_once(database: Database, clock: FakeClock) -> None:
-    first, second = outboxes(database, clock, 2)
-    queued = enqueue(database, clock, replies(1, 2))
+def test_released_claims_are_free_at_once(backend: Backend, clock: FakeClock) -> None:
+    first, second = outboxes(backend, clock, 2)
+    queued = enqueue(backend, clock, replies(1, 2))
     first.release(first.claim("slack"))
 
     assert [d.id for d in second.claim("slack")] == queued
 
 
 def test_a_failure_holds_back_the_rest_of_its_lane_for_every_worker(
-    database: Database, clock: FakeClock
+    backend: Backend, clock: FakeClock
 ) -> None:
-    first, second = outboxes(database, clock, 2)
-    head, behind = enqueue(database, clock, replies(1, 2))
+    first, second = outboxes(backend, clock, 2)
+    head, behind = enqueue(backend, clock, replies(1, 2))
     claimed = first.claim("slack")
     failed: Delivery = claimed[0]
     first.failed(failed, "HTTP 503")
@@ -113,10 +114,10 @@ def test_a_failure_holds_back_the_rest_of_its_lane_for_every_worker(
 
 
 def test_a_renewed_claim_holds_and_one_taken_over_is_not_renewed(
-    database: Database, clock: FakeClock
+    backend: Backend, clock: FakeClock
 ) -> None:
-    first, second = outboxes(database, clock, 2)
-    queued = enqueue(database, clock, replies(1, 2))
+    first, second = outboxes(backend, clock, 2)
+    queued = enqueue(backend, clock, replies(1, 2))
     claimed = first.claim("slack")
     clock.advance(seconds=20)
     assert first.renew(claimed) == set(queued)

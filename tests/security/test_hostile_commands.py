@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from adapters.console.lines import Intent, Say, clean, parse_line
 from bot.conversation.arguments import split_args
-from bot.conversation.engine import LANGUAGE_COMMANDS
+from bot.conversation.requester_commands import LANGUAGE_COMMANDS
 from bot.events import CommandIssued
 from bot.tickets.agent_commands import AGENT_COMMANDS
 from tests.security.payloads import hostile_text

@@ -16,10 +16,7 @@ from bot.i18n.messages import say
 from bot.settings import LimitSettings, Settings
 from kb import KnowledgeBase
 from storage.db import Database
-from tests.engine.test_answering import choosing_chat, choosing_settings
 from tests.support.chat import PLATFORM, BotTurn, Chat, FakeClock
-
-__all__ = ["choosing_chat", "choosing_settings"]  # fixtures
 
 THREAD = Place(PLATFORM, "general", "1700000000.000100")
 VPN_QUESTION = "my vpn won't connect"

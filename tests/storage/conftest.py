@@ -1,4 +1,9 @@
-"""Shared scenery for the storage contract: a requester in a Slack thread, and a clock."""
+"""Shared scenery for the storage contract: a requester in a Slack thread, and a clock.
+
+The contract runs on every implementation of ``bot.store.Store``: the in-memory fake the
+engine's dialogue tests use, SQLite and PostgreSQL (``backend``); what only a database
+does (its own columns, time zones, locks) is tested on the databases alone (``database``).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,9 @@ import pytest
 
 from bot.events import Person, Place
 from bot.records import Conversation, Ticket, User
+from bot.store import Store
 from storage.db import Database
-from storage.repository import SqlStore
+from tests.support.databases import Backend
 
 T = TypeVar("T")
 
@@ -31,13 +37,11 @@ def at(minutes: float) -> datetime:
 class Scene:
     """What most tests start from, already committed: Ann asking in a help thread."""
 
-    database: Database
+    database: Backend
     requester: User
     conversation: Conversation
 
-    def open_ticket(
-        self, store: SqlStore, subject: str = "VPN drops", now: datetime = T0
-    ) -> Ticket:
+    def open_ticket(self, store: Store, subject: str = "VPN drops", now: datetime = T0) -> Ticket:
         return store.open_ticket(
             requester=self.requester,
             conversation=self.conversation,
@@ -48,16 +52,27 @@ class Scene:
             now=now,
         )
 
-    def agent(self, store: SqlStore, ident: str, name: str = "") -> User:
+    def agent(self, store: Store, ident: str, name: str = "") -> User:
         return store.save_user(Person("slack", ident, name or ident), "agent", T0)
 
 
-@pytest.fixture
-def scene(database: Database) -> Scene:
-    with database.unit_of_work() as store:
+def set_scene(backend: Backend) -> Scene:
+    with backend.unit_of_work() as store:
         requester = store.save_user(ANN, "requester", T0)
         conversation = store.conversation(HOME, T0)
-    return Scene(database, requester, conversation)
+    return Scene(backend, requester, conversation)
+
+
+@pytest.fixture
+def scene(backend: Backend) -> Scene:
+    """The scenery, on every implementation of the contract."""
+    return set_scene(backend)
+
+
+@pytest.fixture
+def sql_scene(database: Database) -> Scene:
+    """The scenery, on the databases only: for what only they do."""
+    return set_scene(database)
 
 
 def race(workers: int, attempt: Callable[[int], T]) -> list[T]:

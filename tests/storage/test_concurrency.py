@@ -10,13 +10,13 @@ from tests.storage.conftest import ANN, HOME, T0, Scene, at, race
 WORKERS = 8
 
 
-def test_two_concurrent_claims_have_exactly_one_winner(scene: Scene) -> None:
-    with scene.database.unit_of_work() as store:
-        agents = [scene.agent(store, f"U-AGENT-{n}", f"Agent {n}") for n in range(WORKERS)]
-        ticket = scene.open_ticket(store)
+def test_two_concurrent_claims_have_exactly_one_winner(sql_scene: Scene) -> None:
+    with sql_scene.database.unit_of_work() as store:
+        agents = [sql_scene.agent(store, f"U-AGENT-{n}", f"Agent {n}") for n in range(WORKERS)]
+        ticket = sql_scene.open_ticket(store)
 
     def claim(n: int) -> Ticket | None:
-        with scene.database.unit_of_work() as store:
+        with sql_scene.database.unit_of_work() as store:
             seen = store.ticket(ticket.id)
             if seen.status != "open":
                 return None
@@ -29,17 +29,17 @@ def test_two_concurrent_claims_have_exactly_one_winner(scene: Scene) -> None:
     assert len(winners) == 1
     [winner] = winners
     assert winner.status == "claimed" and winner.assignee in agents
-    with scene.database.unit_of_work() as store:
+    with sql_scene.database.unit_of_work() as store:
         assert store.ticket(ticket.id) == winner
 
 
-def test_a_claim_racing_a_resolve_leaves_one_consistent_outcome(scene: Scene) -> None:
-    with scene.database.unit_of_work() as store:
-        kim = scene.agent(store, "U-KIM")
-        ticket = scene.open_ticket(store)
+def test_a_claim_racing_a_resolve_leaves_one_consistent_outcome(sql_scene: Scene) -> None:
+    with sql_scene.database.unit_of_work() as store:
+        kim = sql_scene.agent(store, "U-KIM")
+        ticket = sql_scene.open_ticket(store)
 
     def act(n: int) -> Ticket | None:
-        with scene.database.unit_of_work() as store:
+        with sql_scene.database.unit_of_work() as store:
             if n % 2:
                 return store.update_ticket(
                     ticket, {"open"}, at(1), status="claimed", assignee_id=kim.id
@@ -49,7 +49,7 @@ def test_a_claim_racing_a_resolve_leaves_one_consistent_outcome(scene: Scene) ->
             )
 
     race(WORKERS, act)
-    with scene.database.unit_of_work() as store:
+    with sql_scene.database.unit_of_work() as store:
         final = store.ticket(ticket.id)
     assert final.status == "resolved" and final.resolved_at == at(1)
 
@@ -62,10 +62,12 @@ def test_a_redelivered_event_is_processed_by_exactly_one_worker(database: Databa
     assert sorted(race(WORKERS, mark)) == [False] * (WORKERS - 1) + [True]
 
 
-def test_a_redelivered_message_is_stored_by_exactly_one_worker(scene: Scene) -> None:
+def test_a_redelivered_message_is_stored_by_exactly_one_worker(sql_scene: Scene) -> None:
     def record(_: int) -> bool:
-        with scene.database.unit_of_work() as store:
-            return store.record_inbound("m-race", "hello", scene.requester, scene.conversation, T0)
+        with sql_scene.database.unit_of_work() as store:
+            return store.record_inbound(
+                "m-race", "hello", sql_scene.requester, sql_scene.conversation, T0
+            )
 
     assert sorted(race(WORKERS, record)) == [False] * (WORKERS - 1) + [True]
 

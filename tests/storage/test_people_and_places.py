@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from bot.events import Person, Place
 from bot.records import Conversation
-from storage.db import Database
 from tests.storage.conftest import ANN, HOME, T0, Scene, at
+from tests.support.databases import Backend
 
 
-def test_a_person_becomes_a_user_once(database: Database) -> None:
-    with database.unit_of_work() as store:
+def test_a_person_becomes_a_user_once(backend: Backend) -> None:
+    with backend.unit_of_work() as store:
         first = store.save_user(ANN, "requester", T0)
-    with database.unit_of_work() as store:
+    with backend.unit_of_work() as store:
         again = store.save_user(ANN, "requester", at(1))
     assert again == first
     assert (first.platform, first.platform_id, first.name, first.locale, first.role) == (
@@ -23,25 +23,25 @@ def test_a_person_becomes_a_user_once(database: Database) -> None:
     )
 
 
-def test_saving_a_known_person_updates_name_locale_and_role(database: Database) -> None:
-    with database.unit_of_work() as store:
+def test_saving_a_known_person_updates_name_locale_and_role(backend: Backend) -> None:
+    with backend.unit_of_work() as store:
         before = store.save_user(ANN, "requester", T0)
-    with database.unit_of_work() as store:
+    with backend.unit_of_work() as store:
         after = store.save_user(Person("slack", "U-ANN", "Ann Lee", "pt-BR"), "agent", at(1))
     assert after.id == before.id
     assert (after.name, after.locale, after.role) == ("Ann Lee", "pt-BR", "agent")
     assert after.as_person() == Person("slack", "U-ANN", "Ann Lee", "pt-BR")
 
 
-def test_a_person_seen_without_name_or_locale_keeps_the_known_ones(database: Database) -> None:
-    with database.unit_of_work() as store:
+def test_a_person_seen_without_name_or_locale_keeps_the_known_ones(backend: Backend) -> None:
+    with backend.unit_of_work() as store:
         store.save_user(ANN, "requester", T0)
         seen = store.save_user(Person("slack", "U-ANN"), "requester", at(1))
     assert (seen.name, seen.locale) == ("Ann", "en")
 
 
-def test_the_same_id_on_two_platforms_is_two_users(database: Database) -> None:
-    with database.unit_of_work() as store:
+def test_the_same_id_on_two_platforms_is_two_users(backend: Backend) -> None:
+    with backend.unit_of_work() as store:
         on_slack = store.save_user(Person("slack", "42", "Ann"), "requester", T0)
         on_discord = store.save_user(Person("discord", "42", "Bob"), "requester", T0)
     assert on_slack.id != on_discord.id
@@ -49,24 +49,24 @@ def test_the_same_id_on_two_platforms_is_two_users(database: Database) -> None:
 
 
 def test_a_conversation_is_created_on_first_contact_and_found_afterwards(
-    database: Database,
+    backend: Backend,
 ) -> None:
-    with database.unit_of_work() as store:
+    with backend.unit_of_work() as store:
         created = store.conversation(HOME, T0)
-    with database.unit_of_work() as store:
+    with backend.unit_of_work() as store:
         found = store.conversation(HOME, at(5))
     assert created == found
     assert created == Conversation(created.id, HOME, "idle", None, None, (), None)
 
 
-def test_no_thread_and_a_thread_are_different_places(database: Database) -> None:
+def test_no_thread_and_a_thread_are_different_places(backend: Backend) -> None:
     places = [
         Place("slack", "C1", None),
         Place("slack", "C1", "x"),
         Place("slack", "C2", "x"),
         Place("discord", "C1", "x"),
     ]
-    with database.unit_of_work() as store:
+    with backend.unit_of_work() as store:
         conversations = [store.conversation(place, T0) for place in places]
     assert len({c.id for c in conversations}) == len(places)
     assert [c.place for c in conversations] == places
@@ -96,3 +96,20 @@ def test_clearing_a_conversation_clears_every_field(scene: Scene) -> None:
         store.save_conversation(idle, at(2))
     with scene.database.unit_of_work() as store:
         assert store.conversation(HOME, at(3)) == idle
+
+
+def test_a_chosen_language_outlasts_the_platforms_until_given_back(scene: Scene) -> None:
+    with scene.database.unit_of_work() as store:
+        chosen = store.set_locale(scene.requester, "pt-BR", True, at(1))
+        seen_again = store.save_user(ANN, "requester", at(2))
+        followed = store.set_locale(seen_again, "en", False, at(3))
+        seen_later = store.save_user(Person("slack", "U-ANN", "Ann", "es"), "requester", at(4))
+    assert (chosen.locale, seen_again.locale) == ("pt-BR", "pt-BR")
+    assert (followed.locale, seen_later.locale) == ("en", "es")
+
+
+def test_a_person_is_found_by_their_platform_id(scene: Scene) -> None:
+    with scene.database.unit_of_work() as store:
+        assert store.find_user("slack", "U-ANN") == scene.requester
+        assert store.find_user("discord", "U-ANN") is None
+        assert store.find_user("slack", "U-NOBODY") is None

@@ -80,10 +80,10 @@ def test_garbage_keys_find_nothing_and_leave_the_transaction_usable(scene: Scene
         assert store.ticket(ticket.id) == ticket
 
 
-def test_a_claim_applies_when_the_status_is_as_expected(scene: Scene) -> None:
-    with scene.database.unit_of_work() as store:
-        agent = scene.agent(store, "U-KIM", "Kim")
-        ticket = scene.open_ticket(store)
+def test_a_claim_applies_when_the_status_is_as_expected(sql_scene: Scene) -> None:
+    with sql_scene.database.unit_of_work() as store:
+        agent = sql_scene.agent(store, "U-KIM", "Kim")
+        ticket = sql_scene.open_ticket(store)
         claimed = store.update_ticket(
             ticket, {"open"}, at(5), status="claimed", assignee_id=agent.id, first_response_at=at(5)
         )
@@ -93,15 +93,15 @@ def test_a_claim_applies_when_the_status_is_as_expected(scene: Scene) -> None:
         agent,
         at(5),
     )
-    with scene.database.unit_of_work() as store:
+    with sql_scene.database.unit_of_work() as store:
         assert store.ticket(ticket.id) == claimed
         assert updated_at(store, ticket.id) == at(5)
 
 
-def test_an_update_from_an_unexpected_status_changes_nothing(scene: Scene) -> None:
-    with scene.database.unit_of_work() as store:
-        agent = scene.agent(store, "U-KIM")
-        ticket = scene.open_ticket(store)
+def test_an_update_from_an_unexpected_status_changes_nothing(sql_scene: Scene) -> None:
+    with sql_scene.database.unit_of_work() as store:
+        agent = sql_scene.agent(store, "U-KIM")
+        ticket = sql_scene.open_ticket(store)
         stale = store.update_ticket(
             ticket, {"claimed", "waiting_on_user"}, at(5), status="resolved"
         )
@@ -149,12 +149,12 @@ def test_updating_a_field_that_is_not_changeable_raises(scene: Scene, field: str
         assert store.ticket(ticket.id) == ticket
 
 
-def test_timestamps_come_back_as_aware_utc_whatever_the_session_time_zone(scene: Scene) -> None:
+def test_timestamps_come_back_as_aware_utc_whatever_the_session_time_zone(sql_scene: Scene) -> None:
     sao_paulo = timezone(timedelta(hours=-3))
-    with scene.database.unit_of_work() as store:
-        ticket = scene.open_ticket(store, now=datetime(2024, 5, 1, 6, 30, tzinfo=sao_paulo))
+    with sql_scene.database.unit_of_work() as store:
+        ticket = sql_scene.open_ticket(store, now=datetime(2024, 5, 1, 6, 30, tzinfo=sao_paulo))
         store.update_ticket(ticket, {"open"}, at(1), status="resolved", resolved_at=at(1))
-    with scene.database.unit_of_work() as store:
+    with sql_scene.database.unit_of_work() as store:
         if store.session.get_bind().dialect.name == "postgresql":
             store.session.execute(text("SET LOCAL TIME ZONE 'Asia/Kolkata'"))
         stored = store.ticket(ticket.id)
@@ -164,9 +164,9 @@ def test_timestamps_come_back_as_aware_utc_whatever_the_session_time_zone(scene:
         assert stamp is not None and stamp.tzinfo is UTC
 
 
-def test_a_naive_timestamp_is_refused(scene: Scene) -> None:
-    with scene.database.unit_of_work() as store, pytest.raises(StatementError, match="naive"):
-        scene.open_ticket(store, now=datetime(2024, 5, 1, 9, 30))
+def test_a_naive_timestamp_is_refused(sql_scene: Scene) -> None:
+    with sql_scene.database.unit_of_work() as store, pytest.raises(StatementError, match="naive"):
+        sql_scene.open_ticket(store, now=datetime(2024, 5, 1, 9, 30))
 
 
 def test_tickets_are_listed_newest_first_and_filtered_by_status(scene: Scene) -> None:

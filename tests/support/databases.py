@@ -10,13 +10,15 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from bot.store import Store
 from storage.db import Database, upgrade
 from storage.models import Base
 
@@ -25,6 +27,31 @@ POSTGRES_URL = os.environ.get(
 )
 REQUIRE_POSTGRES = os.environ.get("TIER0_REQUIRE_POSTGRES", "") not in ("", "0")
 TABLES = ", ".join(table.name for table in Base.metadata.sorted_tables)
+POSTGRES_SKIPS: list[str] = []
+"""Tests that did not run on PostgreSQL because it was unreachable (said in the summary)."""
+
+
+class Backend(Protocol):
+    """A storage implementation under test: one ``Store`` per unit of work (a
+    ``Database`` on SQLite or PostgreSQL, or ``tests.fakes.memory.MemoryDatabase``)."""
+
+    def unit_of_work(self) -> AbstractContextManager[Store]: ...
+
+
+def for_test(
+    request: pytest.FixtureRequest, backend: str, directory: Path, sqlite_template: Path
+) -> Database:
+    """A migrated, empty database on ``backend`` ("sqlite" or "postgresql") for one test;
+    without PostgreSQL the test is skipped, or fails when TIER0_REQUIRE_POSTGRES is set."""
+    if backend == "sqlite":
+        return sqlite_database(sqlite_template, directory)
+    postgres = request.getfixturevalue("_postgres")
+    if isinstance(postgres, str):
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"TIER0_REQUIRE_POSTGRES is set but {postgres}")
+        POSTGRES_SKIPS.append(request.node.nodeid)
+        pytest.skip(postgres)
+    return emptied(postgres)
 
 
 def sqlite_template(directory: Path) -> Path:
