@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from bot.actions import Action, Reply
 from bot.events import Place
 from bot.i18n.messages import say
+from bot.sla.job_context import JobContext
 from kb.gaps import GapCluster, find_gaps
 
 if TYPE_CHECKING:
-    from bot.sla.jobs import JobContext
     from bot.store import Store
 
 __all__ = ["TOP_GAPS", "describe_gaps", "weekly_gaps"]
