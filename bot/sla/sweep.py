@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.actions import (
     Action,
     AskRating,
+    ChangeKind,
     PostTicketCard,
     RemindAgents,
     Reply,
@@ -22,9 +23,9 @@ from bot.actions import (
 from bot.i18n.messages import priority_label, say
 from bot.records import Ticket, TicketClock
 from bot.sla.job_context import JobContext
-from bot.sla.policy import RUNNING
 from bot.store import Store
 from bot.tickets.desk import rating_buttons
+from bot.tickets.transitions import TRANSITIONS, TicketAction, perform
 
 __all__ = ["sweep_ticket"]
 
@@ -53,11 +54,11 @@ class _Sweep:
 
     def run(self, ticket: Ticket) -> list[Action]:
         ticket = self._set(ticket, self.policy.clock(ticket, self.now))
-        if ticket.status == "resolved":
+        if TRANSITIONS[TicketAction.CLOSE].allows(ticket):
             self._close_if_due(ticket)
-        elif ticket.status == "waiting_on_user":
+        elif TRANSITIONS[TicketAction.AUTO_RESOLVE].allows(ticket):
             self._waiting(ticket)
-        elif ticket.status in RUNNING:
+        elif TRANSITIONS[TicketAction.ESCALATE_ON_BREACH].allows(ticket):
             self._running(ticket)
         current = self.store.ticket(ticket.id)
         self._set(current, self.policy.clock(current, self.now))
@@ -89,9 +90,11 @@ class _Sweep:
     def _remind(self, ticket: Ticket, clock: TicketClock) -> TicketClock:
         """At most one reminder per sweep: after downtime, only the latest one that passed.
 
-        None once the first response is breached: the breach itself says more.
+        Reminders are to claim the ticket, so only while it may be claimed; none once the
+        first response is breached: the breach itself says more.
         """
-        if ticket.status != "open" or ticket.first_response_at is not None:
+        claimable = TRANSITIONS[TicketAction.CLAIM].allows(ticket)
+        if not claimable or ticket.first_response_at is not None:
             return clock
         passed = sum(1 for at in self.policy.reminder_times(ticket) if at <= self.now)
         if passed <= clock.reminders_sent:
@@ -120,14 +123,16 @@ class _Sweep:
         )
         self.store.log_ticket_event(ticket, None, "sla_breached", self.now, detail=what)
         if self.policy.escalate_on_breach and ticket.tier < self.desk.agents.top_tier:
-            updated = self.store.update_ticket(
-                ticket, RUNNING, self.now, status="open", tier=ticket.tier + 1, assignee_id=None
+            updated = self._perform(
+                ticket, TicketAction.ESCALATE_ON_BREACH, f"SLA breached: {what}"
             )
             if updated is not None:
-                self._escalated(ticket, updated, what)
+                self._escalated(updated, what)
                 return
         view = self.desk.view(ticket)
-        self.actions.append(UpdateTicketCard(view, f"SLA breached: {what}"))
+        self.actions.append(
+            UpdateTicketCard(view, f"SLA breached: {what}", ChangeKind.SLA_BREACHED)
+        )
         message = (
             "sla.breached_top_tier"
             if ticket.tier >= self.desk.agents.top_tier
@@ -136,12 +141,11 @@ class _Sweep:
         text = say(message, agents, key=ticket.key, what=what, tier=self.desk.tier_name(ticket))
         self.actions.append(RemindAgents(view, text, kind="breach"))
 
-    def _escalated(self, before: Ticket, after: Ticket, what: str) -> None:
-        self._log(before, after, "escalated", f"SLA breached: {what}")
+    def _escalated(self, after: Ticket, what: str) -> None:
         tier = self.desk.tier_name(after)
         view = self.desk.view(after)
         change = say("sla.breached_escalated", self.desk.locale, what=what, tier=tier)
-        self.actions.append(UpdateTicketCard(view, change))
+        self.actions.append(UpdateTicketCard(view, change, ChangeKind.ESCALATED))
         self.actions.append(PostTicketCard(view))
         locale = self.desk.requester_locale(after)
         notice = say("ticket.escalated_notice", locale, key=after.key, tier=tier)
@@ -165,12 +169,9 @@ class _Sweep:
             self._set(ticket, replace(clock, nudged_at=self.now))
 
     def _auto_resolve(self, ticket: Ticket) -> None:
-        updated = self.store.update_ticket(
-            ticket, {"waiting_on_user"}, self.now, status="resolved", resolved_at=self.now
-        )
+        updated = self._perform(ticket, TicketAction.AUTO_RESOLVE)
         if updated is None:
             return
-        self._log(ticket, updated, "auto_resolved", "no reply from the requester")
         self._requester_conversation(updated, "rating", updated.id)
         locale = self.desk.requester_locale(updated)
         text = say("sla.auto_resolved", locale, key=updated.key)
@@ -179,7 +180,8 @@ class _Sweep:
         self.store.record_message(
             updated.conversation_id, text, "out", self.now, ticket_id=updated.id
         )
-        self.actions.append(UpdateTicketCard(view, "resolved automatically: no reply"))
+        change = "resolved automatically: no reply"
+        self.actions.append(UpdateTicketCard(view, change, ChangeKind.AUTO_RESOLVED))
 
     # -- resolved: closed when the reopen window is over ----------------------------------
 
@@ -187,14 +189,11 @@ class _Sweep:
         close_at = self.policy.close_at(ticket)
         if close_at is None or close_at > self.now:
             return
-        updated = self.store.update_ticket(
-            ticket, {"resolved"}, self.now, status="closed", closed_at=self.now
-        )
+        updated = self._perform(ticket, TicketAction.CLOSE)
         if updated is None:
             return
-        self._log(ticket, updated, "closed", "reopen window over")
         self._requester_conversation(updated, "idle", None)
-        self.actions.append(UpdateTicketCard(self.desk.view(updated), "closed"))
+        self.actions.append(UpdateTicketCard(self.desk.view(updated), "closed", ChangeKind.CLOSED))
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -203,16 +202,9 @@ class _Sweep:
             return ticket
         return self.store.set_clock(ticket, clock, self.now)
 
-    def _log(self, before: Ticket, after: Ticket, kind: str, detail: str) -> None:
-        self.store.log_ticket_event(
-            after,
-            None,
-            kind,
-            self.now,
-            from_status=before.status,
-            to_status=after.status,
-            detail=detail,
-        )
+    def _perform(self, ticket: Ticket, action: TicketAction, detail: str = "") -> Ticket | None:
+        """The sweep's own changes go through the state machine like everyone else's."""
+        return perform(self.store, self.policy, ticket, action, self.now, by=None, detail=detail)
 
     def _tell_requester(self, ticket: Ticket, text: str, locale: str) -> None:
         self.actions.append(Reply(ticket.place, text, (), locale))
