@@ -121,7 +121,8 @@ class _Sweep:
             say(f"sla.breach_{name}", agents, due=self._describe(ticket, due, agents))
             for name, due in breaches
         )
-        self.store.log_ticket_event(ticket, None, "sla_breached", self.now, detail=what)
+        breached = ChangeKind.SLA_BREACHED
+        self.store.log_ticket_event(ticket, None, breached.value, self.now, detail=what)
         if self.policy.escalate_on_breach and ticket.tier < self.desk.agents.top_tier:
             updated = self._perform(
                 ticket, TicketAction.ESCALATE_ON_BREACH, f"SLA breached: {what}"
@@ -130,9 +131,7 @@ class _Sweep:
                 self._escalated(updated, what)
                 return
         view = self.desk.view(ticket)
-        self.actions.append(
-            UpdateTicketCard(view, f"SLA breached: {what}", ChangeKind.SLA_BREACHED)
-        )
+        self.actions.append(UpdateTicketCard(view, f"SLA breached: {what}", breached))
         message = (
             "sla.breached_top_tier"
             if ticket.tier >= self.desk.agents.top_tier
