@@ -16,7 +16,7 @@ from typing import Final, assert_never
 
 from bot.actions import ChangeKind
 from bot.records import ACTIVE_STATUSES, Ticket, TicketStatus, User
-from bot.sla.policy import SlaPolicy
+from bot.sla.policy import RUNNING, SlaPolicy
 from bot.store import Store
 
 __all__ = [
@@ -124,10 +124,10 @@ class Transition:
         return ticket.status in self.sources
 
 
-ACTIVE: Final = ACTIVE_STATUSES
-RUNNING: Final = frozenset({"open", "claimed"})
-ANSWERABLE: Final = frozenset({"claimed", "waiting_on_user"})
-RESOLVED: Final = frozenset({"resolved"})
+ACTIVE = ACTIVE_STATUSES
+BREACHABLE = RUNNING  # an SLA target is only missed while its clock runs
+ANSWERABLE = frozenset({"claimed", "waiting_on_user"})
+RESOLVED = frozenset({"resolved"})
 A = TicketAction
 
 _ROWS = (
@@ -157,7 +157,7 @@ _ROWS = (
                ClockChange.PAUSES, (Effect.RESOLVED_NOW,), refused_as="resolved"),
     Transition(A.REOPEN, RESOLVED, back_to_work, Who.REQUESTER_OR_AGENT, ChangeKind.REOPENED,
                ClockChange.RUNS, (Effect.RESOLVED_CLEARED,), refused_as="reopened"),
-    Transition(A.ESCALATE_ON_BREACH, RUNNING, goes("open"), Who.SWEEP, ChangeKind.ESCALATED,
+    Transition(A.ESCALATE_ON_BREACH, BREACHABLE, goes("open"), Who.SWEEP, ChangeKind.ESCALATED,
                ClockChange.RUNS, (Effect.NEXT_TIER, Effect.RELEASED), refused_as="escalated"),
     Transition(A.AUTO_RESOLVE, frozenset({"waiting_on_user"}), goes("resolved"), Who.SWEEP,
                ChangeKind.AUTO_RESOLVED, ClockChange.PAUSES, (Effect.RESOLVED_NOW,),
