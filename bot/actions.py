@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Literal
 
 from bot.events import Person, Place
@@ -18,6 +19,7 @@ __all__ = [
     "ArticleRef",
     "AskRating",
     "Button",
+    "ChangeKind",
     "OfferArticles",
     "PostDigest",
     "PostTicketCard",
@@ -130,12 +132,39 @@ class PostTicketCard:
     ticket: TicketView
 
 
+class ChangeKind(StrEnum):
+    """What happened to a ticket, as a code to compare: the kind of its history entry, and
+    what a card update is about. The words shown to people are ``UpdateTicketCard.change``.
+    """
+
+    OPENED = "opened"
+    CLAIMED = "claimed"
+    UNCLAIMED = "unclaimed"
+    ASSIGNED = "assigned"
+    AGENT_REPLIED = "agent_replied"
+    REQUESTER_REPLIED = "requester_replied"
+    ESCALATED = "escalated"
+    PRIORITY_CHANGED = "priority"
+    RESOLVED = "resolved"
+    AUTO_RESOLVED = "auto_resolved"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    LINKED = "linked"
+    SLA_BREACHED = "sla_breached"
+    UNSPECIFIED = "unspecified"
+    """A card update stored before updates carried a kind: redraw the card, nothing more."""
+
+
 @dataclass(frozen=True)
 class UpdateTicketCard:
-    """A ticket changed (claimed, escalated, resolved...): edit its card in place."""
+    """A ticket changed (claimed, escalated, resolved...): edit its card in place.
+
+    ``change`` is the text shown on the card; ``kind`` is what code compares.
+    """
 
     ticket: TicketView
     change: str
+    kind: ChangeKind = ChangeKind.UNSPECIFIED
 
 
 @dataclass(frozen=True)

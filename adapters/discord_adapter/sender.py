@@ -24,6 +24,7 @@ from adapters.discord_adapter import render
 from adapters.discord_adapter.ids import PLATFORM, is_personal, place
 from adapters.discord_adapter.render import ButtonSpec, MessageSpec
 from bot.actions import (
+    ChangeKind,
     PostTicketCard,
     RelayToAgents,
     TicketView,
@@ -124,7 +125,7 @@ class Sender:
         if isinstance(action, PostTicketCard):
             await self._new_ticket(action.ticket)
         elif isinstance(action, UpdateTicketCard):
-            await self._ticket_changed(action.ticket, action.change)
+            await self._ticket_changed(action.ticket, action.change, action.kind)
         elif isinstance(action, RelayToAgents):
             await self._to_agents(action.ticket, render.render(action))
         elif isinstance(action, render.CONVERSATIONAL):
@@ -296,7 +297,7 @@ class Sender:
         card = Card(PLATFORM, ticket.tier, channel_id, str(message.id), str(thread.id))
         await asyncio.to_thread(self.engine.attach_card, ticket.key, card, place(thread.id))
 
-    async def _ticket_changed(self, ticket: TicketView, change: str) -> None:
+    async def _ticket_changed(self, ticket: TicketView, change: str, kind: ChangeKind) -> None:
         cards = await asyncio.to_thread(self.engine.cards, ticket.key)
         for card in cards:
             if card.platform != PLATFORM:
@@ -315,12 +316,12 @@ class Sender:
             return
         if ticket.status == "closed":
             await thread.edit(archived=True, locked=True)
-        elif change == "reopened":
+        elif kind is ChangeKind.REOPENED:
             await thread.edit(archived=False, locked=False)
         elif (
             ticket.assignee is not None
             and ticket.assignee.platform == PLATFORM
-            and change in ("claimed", "assigned")
+            and kind in (ChangeKind.CLAIMED, ChangeKind.ASSIGNED)
         ):
             await thread.add_user(discord.Object(int(ticket.assignee.id)))
 

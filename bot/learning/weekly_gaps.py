@@ -9,16 +9,13 @@ down at that time posts it when it comes back).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.actions import Action, Reply
 from bot.events import Place
 from bot.i18n.messages import say
 from bot.learning.store import GapsStore
+from bot.sla.job_context import JobContext
 from kb.gaps import GapCluster, find_gaps
-
-if TYPE_CHECKING:
-    from bot.sla.jobs import JobContext
 
 __all__ = ["TOP_GAPS", "describe_gaps", "weekly_gaps"]
 

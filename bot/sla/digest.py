@@ -18,9 +18,9 @@ from bot.actions import Action, PostDigest
 from bot.i18n.catalogues import babel_locale
 from bot.i18n.messages import say
 from bot.records import ACTIVE_STATUSES, Ticket
+from bot.sla.job_context import JobContext
 
 if TYPE_CHECKING:
-    from bot.sla.jobs import JobContext
     from bot.store import Store
 
 __all__ = ["AGE_BUCKETS", "daily_digest"]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.actions import PostTicketCard, RelayToAgents, UpdateTicketCard
+from bot.actions import PostTicketCard, RelayToAgents
 from bot.conversation.turn import Turn
 from bot.events import Person
 from bot.i18n.messages import say
 from bot.records import ACTIVE_STATUSES, Ticket
-from bot.tickets.desk import TicketDesk, assignee_name
+from bot.tickets.desk import TicketDesk
+from bot.tickets.refusals import assignee_name, refuse_inactive
+from bot.tickets.transitions import TRANSITIONS, TicketAction, may
 from bot.tickets.visibility import no_such_ticket, refusal
 
 __all__ = ["AGENT_COMMANDS", "AgentCommands"]
@@ -82,14 +84,10 @@ class AgentCommands:
         if ticket.assignee and ticket.assignee.id == turn.user.id and ticket.active:
             turn.refuse(turn.say("agent.claimed", key=ticket.key))
             return
-        updated = turn.store.update_ticket(
-            ticket, {"open"}, turn.now, status="claimed", assignee_id=turn.user.id
-        )
+        updated = self.desk.change(turn, ticket, TicketAction.CLAIM)
         if updated is None:
-            self.desk.refuse_stale(turn, ticket, "claimed")
             return
-        updated = self.desk.log_change(turn, ticket, updated, "claimed")
-        turn.emit(UpdateTicketCard(self.desk.view(updated), "claimed"))
+        self.desk.show_change(turn, updated, TicketAction.CLAIM, "claimed")
         agent = turn.person.name or turn.person.id
         locale = self.desk.requester_locale(updated)
         turn.tell_requester(
@@ -107,16 +105,12 @@ class AgentCommands:
             turn.reply(turn.say("agent.claimed", key=updated.key))
 
     def unclaim(self, turn: Turn, ticket: Ticket, _args: list[str]) -> None:
-        if not self._may_work_assigned(turn, ticket):
+        if not self._may(turn, ticket, TicketAction.UNCLAIM):
             return
-        updated = turn.store.update_ticket(
-            ticket, {"claimed", "waiting_on_user"}, turn.now, status="open", assignee_id=None
-        )
+        updated = self.desk.change(turn, ticket, TicketAction.UNCLAIM)
         if updated is None:
-            self.desk.refuse_stale(turn, ticket, "released")
             return
-        updated = self.desk.log_change(turn, ticket, updated, "unclaimed")
-        turn.emit(UpdateTicketCard(self.desk.view(updated), "unclaimed"))
+        self.desk.show_change(turn, updated, TicketAction.UNCLAIM, "unclaimed")
         turn.reply(turn.say("agent.unclaimed", key=updated.key, tier=self.desk.tier_name(updated)))
 
     def assign(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
@@ -128,31 +122,28 @@ class AgentCommands:
             turn.refuse(turn.say("agent.unknown_agent", name=args[0], key=ticket.key))
             return
         assignee = known or turn.store.save_user(target, "agent", turn.now)
-        updated = turn.store.update_ticket(
-            ticket, ACTIVE_STATUSES, turn.now, status="claimed", assignee_id=assignee.id
-        )
+        assign = TicketAction.ASSIGN
+        updated = self.desk.change(turn, ticket, assign, f"to {target.ref}", chosen=assignee)
         if updated is None:
-            self.desk.refuse_stale(turn, ticket, "assigned")
             return
-        updated = self.desk.log_change(turn, ticket, updated, "assigned", f"to {target.ref}")
-        turn.emit(UpdateTicketCard(self.desk.view(updated), "assigned"))
+        self.desk.show_change(turn, updated, assign, "assigned")
         turn.reply(turn.say("agent.assigned", key=updated.key, agent=assignee_name(updated)))
 
     def reply(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
         """Relay an agent's answer; replying to an unclaimed ticket claims it."""
-        if not ticket.active:
-            self.desk.refuse_inactive(turn, ticket, "replied to")
+        claim, answer = (
+            TRANSITIONS[TicketAction.CLAIM_BY_REPLYING],
+            TRANSITIONS[TicketAction.ANSWER],
+        )
+        if not (claim.allows(ticket) or answer.allows(ticket)):
+            refuse_inactive(turn, ticket, answer.refused_as)
             return
-        if ticket.status == "open":
-            claimed = turn.store.update_ticket(
-                ticket, {"open"}, turn.now, status="claimed", assignee_id=turn.user.id
-            )
+        if claim.allows(ticket):
+            claimed = self.desk.change(turn, ticket, claim.action)
             if claimed is None:
-                self.desk.refuse_stale(turn, ticket, "replied to")
                 return
-            claimed = self.desk.log_change(turn, ticket, claimed, "claimed", "by replying")
             ticket = claimed
-        if not self._may_work_assigned(turn, ticket):
+        if not self._may(turn, ticket, answer.action):
             return
         text = " ".join(args)
         self.desk.relay_to_requester(turn, ticket, text)
@@ -162,17 +153,9 @@ class AgentCommands:
 
     def answered(self, turn: Turn, ticket: Ticket) -> None:
         """The assignee answered the requester: the ball is in the requester's court."""
-        changes: dict[str, object] = {"status": "waiting_on_user"}
-        if ticket.first_response_at is None:
-            changes["first_response_at"] = turn.now
-        updated = turn.store.update_ticket(
-            ticket, {"claimed", "waiting_on_user"}, turn.now, **changes
-        )
-        if updated is None:
-            self.desk.refuse_stale(turn, ticket, "replied to")
-            return
-        updated = self.desk.log_change(turn, ticket, updated, "agent_replied")
-        turn.emit(UpdateTicketCard(self.desk.view(updated), "waiting on requester"))
+        updated = self.desk.change(turn, ticket, TicketAction.ANSWER)
+        if updated is not None:
+            self.desk.show_change(turn, updated, TicketAction.ANSWER, "waiting on requester")
 
     def note(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
         text = " ".join(args)
@@ -185,24 +168,21 @@ class AgentCommands:
             turn.reply(turn.say("agent.note_added", key=ticket.key))
 
     def escalate(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
-        if not ticket.active:
-            self.desk.refuse_inactive(turn, ticket, "escalated")
+        escalate = TRANSITIONS[TicketAction.ESCALATE]
+        if not escalate.allows(ticket):
+            refuse_inactive(turn, ticket, escalate.refused_as)
             return
         if ticket.tier >= self.desk.agents.top_tier:
             turn.refuse(
                 turn.say("agent.top_tier", key=ticket.key, tier=self.desk.tier_name(ticket))
             )
             return
-        updated = turn.store.update_ticket(
-            ticket, ACTIVE_STATUSES, turn.now, status="open", tier=ticket.tier + 1, assignee_id=None
-        )
+        reason = " ".join(args) or escalate.detail
+        updated = self.desk.change(turn, ticket, escalate.action, reason)
         if updated is None:
-            self.desk.refuse_stale(turn, ticket, "escalated")
             return
-        reason = " ".join(args) or "no reason given"
-        updated = self.desk.log_change(turn, ticket, updated, "escalated", reason)
         tier = self.desk.tier_name(updated)
-        turn.emit(UpdateTicketCard(self.desk.view(updated), f"escalated to {tier}: {reason}"))
+        self.desk.show_change(turn, updated, escalate.action, f"escalated to {tier}: {reason}")
         turn.emit(PostTicketCard(self.desk.view(updated)))
         locale = self.desk.requester_locale(updated)
         notice = say("ticket.escalated_notice", locale, key=updated.key, tier=tier)
@@ -216,29 +196,21 @@ class AgentCommands:
         if level not in known:
             turn.refuse(turn.say("agent.unknown_priority", priority=level, known=", ".join(known)))
             return
-        statuses = ACTIVE_STATUSES | {"resolved"}
-        updated = turn.store.update_ticket(ticket, statuses, turn.now, priority=level)
+        change = TicketAction.SET_PRIORITY
+        detail = f"{ticket.priority} -> {level}"
+        updated = self.desk.change(turn, ticket, change, detail, priority=level)
         if updated is None:
-            self.desk.refuse_stale(turn, ticket, "changed")
             return
-        updated = self.desk.log_change(
-            turn, ticket, updated, "priority", f"{ticket.priority} -> {level}"
-        )
-        turn.emit(UpdateTicketCard(self.desk.view(updated), f"priority {level}"))
+        self.desk.show_change(turn, updated, change, f"priority {level}")
         turn.reply(turn.say("agent.priority_set", key=updated.key, priority=level))
 
     def resolve(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
-        if not ticket.active:
-            self.desk.refuse_inactive(turn, ticket, "resolved")
+        resolve = TRANSITIONS[TicketAction.RESOLVE]
+        if not resolve.allows(ticket):
+            refuse_inactive(turn, ticket, resolve.refused_as)
             return
-        if (
-            ticket.assignee
-            and ticket.assignee.id != turn.user.id
-            and not self._outranks(turn, ticket)
-        ):
-            turn.refuse(turn.say("agent.not_yours", key=ticket.key, agent=assignee_name(ticket)))
-            return
-        self.desk.resolve(turn, ticket, " ".join(args))
+        if self._may(turn, ticket, resolve.action):
+            self.desk.resolve(turn, ticket, " ".join(args))
 
     def link(self, turn: Turn, ticket: Ticket, args: list[str]) -> None:
         """``/link T-5 T-2``: T-5 is the same problem as T-2, and gets T-2's answer."""
@@ -250,9 +222,10 @@ class AgentCommands:
             turn.refuse(refusal(turn, parent, self._tier_too_low(turn, parent, "link")))
             return
         if not ticket.active:
-            self.desk.refuse_inactive(turn, ticket, "linked")
+            refuse_inactive(turn, ticket, "linked")
             return
-        self.desk.duplicates.link(turn, self.desk, ticket, parent)
+        view, locale = self.desk.view(ticket), self.desk.requester_locale(ticket)
+        self.desk.duplicates.link(turn, ticket, parent, view, locale)
 
     def list_open(self, turn: Turn) -> None:
         tickets = [
@@ -281,13 +254,10 @@ class AgentCommands:
                 turn.refuse(turn.say("agent.ticket_needed", name=name))
         return ticket, args
 
-    def _may_work_assigned(self, turn: Turn, ticket: Ticket) -> bool:
-        """Only the assignee (or an agent of a higher tier) works a claimed ticket."""
-        if (
-            ticket.assignee is None
-            or ticket.assignee.id == turn.user.id
-            or self._outranks(turn, ticket)
-        ):
+    def _may(self, turn: Turn, ticket: Ticket, action: TicketAction) -> bool:
+        """Whether the table lets this agent do it: a claimed ticket is its assignee's to
+        work (or a higher tier's); if not, say whose it is."""
+        if may(action, ticket, turn.user, turn.agent_tier):
             return True
         turn.refuse(turn.say("agent.not_yours", key=ticket.key, agent=assignee_name(ticket)))
         return False
@@ -295,9 +265,6 @@ class AgentCommands:
     def _tier_too_low(self, turn: Turn, ticket: Ticket, verb: str) -> str:
         tier = self.desk.tier_name(ticket)
         return turn.say("agent.tier_too_low", key=ticket.key, tier=tier, verb=verb)
-
-    def _outranks(self, turn: Turn, ticket: Ticket) -> bool:
-        return turn.agent_tier is not None and turn.agent_tier > ticket.tier
 
 
 def _person_from_ref(ref: str, platform: str) -> Person:

@@ -1,8 +1,8 @@
 """The ticket lifecycle shared by requesters and agents: open, view, resolve, reopen, rate.
 
-Every status change is a compare-and-set on the stored ticket (``Store.update_ticket``)
-followed by an entry in the ticket's event log, so two agents acting at once produce one
-winner and one clear refusal, on SQLite and PostgreSQL alike.
+Every status change goes through the state machine (``bot.tickets.transitions``): a
+compare-and-set on the stored ticket followed by an entry in its history, so two agents
+acting at once produce one winner and one clear refusal, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -22,16 +22,18 @@ from bot.actions import (
 from bot.conversation.turn import Turn
 from bot.i18n.catalogues import SOURCE_LOCALE
 from bot.i18n.messages import pick_locale, priority_label, say
-from bot.records import ACTIVE_STATUSES, ConversationState, Ticket
+from bot.records import ACTIVE_STATUSES, ConversationState, Ticket, User
 from bot.settings import TicketSettings
 from bot.sla.policy import SlaPolicy
 from bot.sla.settings import SLASettings
 from bot.tickets.agents import AgentDirectory
 from bot.tickets.duplicates import Duplicates
 from bot.tickets.incidents import IncidentWatch
+from bot.tickets.refusals import assignee_name, refuse_inactive, refuse_stale, status_label
+from bot.tickets.transitions import TRANSITIONS, TicketAction, may, perform
 from bot.tickets.visibility import refusal
 
-__all__ = ["SUBJECT_LIMIT", "TicketDesk", "assignee_name", "rating_buttons", "status_label"]
+__all__ = ["SUBJECT_LIMIT", "TicketDesk", "rating_buttons"]
 
 SUBJECT_LIMIT = 200
 RATINGS = range(1, 6)
@@ -144,8 +146,9 @@ class TicketDesk:
             failed_article_id=failed_article_id,
             now=turn.now,
         )
+        opened = TRANSITIONS[TicketAction.OPEN]
         turn.store.log_ticket_event(
-            ticket, turn.user, "opened", turn.now, to_status="open", detail=reason
+            ticket, turn.user, opened.logged.value, turn.now, to_status=ticket.status, detail=reason
         )
         ticket = turn.store.set_clock(ticket, self.sla.clock(ticket, turn.now), turn.now)
         turn.conversation.ticket_id = ticket.id
@@ -206,13 +209,11 @@ class TicketDesk:
         if self.someone_elses(turn, ticket):
             return
         turn.ticket_id = ticket.id
-        if ticket.status == "waiting_on_user":
-            updated = turn.store.update_ticket(
-                ticket, {"waiting_on_user"}, turn.now, status="claimed"
-            )
+        replied = TicketAction.REQUESTER_REPLY
+        if TRANSITIONS[replied].allows(ticket):
+            updated = perform(turn.store, self.sla, ticket, replied, turn.now, by=turn.user)
             if updated:
-                updated = self.log_change(turn, ticket, updated, "requester_replied")
-                turn.emit(UpdateTicketCard(self.view(updated), "requester replied"))
+                self.show_change(turn, updated, replied, "requester replied")
                 ticket = updated
         turn.emit(RelayToAgents(self.view(ticket), text, turn.person))
         if ticket.status == "open":
@@ -275,13 +276,9 @@ class TicketDesk:
     # -- resolve and reopen (agents, and requesters for reopen) ---------------------------
 
     def resolve(self, turn: Turn, ticket: Ticket, summary: str) -> None:
-        updated = turn.store.update_ticket(
-            ticket, ACTIVE_STATUSES, turn.now, status="resolved", resolved_at=turn.now
-        )
+        updated = self.change(turn, ticket, TicketAction.RESOLVE, summary)
         if updated is None:
-            self.refuse_stale(turn, ticket, "resolved")
             return
-        updated = self.log_change(turn, ticket, updated, "resolved", summary)
         if summary:
             self.relay_to_requester(turn, updated, summary)
         self._set_requester_state(turn, updated, "rating")
@@ -289,7 +286,7 @@ class TicketDesk:
         text = say("ticket.resolved_ask_rating", locale, key=updated.key)
         turn.emit(AskRating(self.view(updated), text, rating_buttons(updated.key, locale)))
         turn.record(updated.conversation_id, text, ticket_id=updated.id)
-        turn.emit(UpdateTicketCard(self.view(updated), "resolved"))
+        self.show_change(turn, updated, TicketAction.RESOLVE, "resolved")
         if turn.conversation.id != updated.conversation_id:
             turn.reply(turn.say("agent.resolved", key=updated.key))
         for duplicate in self.duplicates.children(turn.store, updated):
@@ -297,27 +294,24 @@ class TicketDesk:
             self.resolve(turn, duplicate, self.duplicates.resolved_notice(updated, summary, locale))
 
     def reopen(self, turn: Turn, ticket: Ticket) -> None:
-        is_requester = turn.user.id == ticket.requester.id
-        can_work = turn.agent_tier is not None and turn.agent_tier >= ticket.tier
-        if not (is_requester or can_work):
+        """Its requester may reopen a resolved ticket within ``reopen_days``; agents of its
+        tier or above at any time."""
+        reopen = TicketAction.REOPEN
+        if not may(reopen, ticket, turn.user, turn.agent_tier):
             turn.refuse(refusal(turn, ticket, turn.say("agent.not_requester", key=ticket.key)))
             return
-        if ticket.status != "resolved":
-            self.refuse_inactive(turn, ticket, "reopened")
+        if not TRANSITIONS[reopen].allows(ticket):
+            refuse_inactive(turn, ticket, TRANSITIONS[reopen].refused_as)
             return
         window = timedelta(days=self.settings.reopen_days)
+        can_work = turn.agent_tier is not None and turn.agent_tier >= ticket.tier
         if not can_work and ticket.resolved_at and turn.now - ticket.resolved_at > window:
             days = self.settings.reopen_days
             turn.refuse(turn.say("agent.reopen_window_over", key=ticket.key, count=days))
             return
-        status = "claimed" if ticket.assignee else "open"
-        updated = turn.store.update_ticket(
-            ticket, {"resolved"}, turn.now, status=status, resolved_at=None
-        )
+        updated = self.change(turn, ticket, reopen)
         if updated is None:
-            self.refuse_stale(turn, ticket, "reopened")
             return
-        updated = self.log_change(turn, ticket, updated, "reopened")
         self._set_requester_state(turn, updated, "idle")
         locale = self.requester_locale(updated)
         turn.tell_requester(
@@ -325,7 +319,7 @@ class TicketDesk:
             say("ticket.reopened_notice", locale, key=updated.key, tier=self.tier_name(updated)),
             locale=locale,
         )
-        turn.emit(UpdateTicketCard(self.view(updated), "reopened"))
+        self.show_change(turn, updated, reopen, "reopened")
         if turn.conversation.id != updated.conversation_id:
             turn.reply(turn.say("agent.reopened", key=updated.key))
 
@@ -335,51 +329,36 @@ class TicketDesk:
         turn.emit(RelayToRequester(self.view(ticket), text, turn.person))
         turn.record(ticket.conversation_id, text, ticket_id=ticket.id, user=turn.user)
 
-    def log_change(
-        self, turn: Turn, before: Ticket, after: Ticket, kind: str, detail: str = ""
-    ) -> Ticket:
-        """Record a change: its entry in the history, and the SLA clock it moves (a reply
-        to the requester pauses it, their answer resumes it, a new priority re-times it).
-
-        Returns the ticket with its clock, to show on cards.
-        """
-        clock = self.sla.clock(after, turn.now, agent_replied=kind == "agent_replied")
-        if clock != after.sla:
-            after = turn.store.set_clock(after, clock, turn.now)
-        turn.store.log_ticket_event(
-            after,
-            turn.user,
-            kind,
+    def change(
+        self,
+        turn: Turn,
+        ticket: Ticket,
+        action: TicketAction,
+        detail: str = "",
+        *,
+        chosen: User | None = None,
+        priority: str | None = None,
+    ) -> Ticket | None:
+        """Do ``action`` as this turn's person (see ``transitions.perform``); when the ticket
+        changed under them, tell them what it is now and return None."""
+        updated = perform(
+            turn.store,
+            self.sla,
+            ticket,
+            action,
             turn.now,
-            from_status=before.status,
-            to_status=after.status,
+            by=turn.user,
             detail=detail,
+            chosen=chosen,
+            priority=priority,
         )
-        return after
+        if updated is None:
+            refuse_stale(turn, ticket, TRANSITIONS[action].refused_as)
+        return updated
 
-    def refuse_stale(self, turn: Turn, ticket: Ticket, verb: str) -> None:
-        """The ticket changed under us (another agent was faster): say what it is now."""
-        current = turn.store.ticket(ticket.id)
-        if current.status == "claimed" and current.assignee and current.assignee.id != turn.user.id:
-            turn.refuse(
-                turn.say("agent.already_claimed", key=current.key, agent=assignee_name(current))
-            )
-        else:
-            self.refuse_inactive(turn, current, verb)
-
-    def refuse_inactive(self, turn: Turn, ticket: Ticket, verb: str) -> None:
-        """The ticket's status does not allow this (say, replying to a resolved ticket).
-
-        ``verb`` is what was refused, as a past participle ("replied to").
-        """
-        turn.refuse(
-            turn.say(
-                "agent.not_active",
-                key=ticket.key,
-                status=status_label(ticket, turn.locale),
-                verb=turn.say(f"verb.{verb.replace(' ', '_')}"),
-            )
-        )
+    def show_change(self, turn: Turn, ticket: Ticket, action: TicketAction, text: str) -> None:
+        """Redraw the ticket's card, saying ``text`` about what ``action`` did."""
+        turn.emit(UpdateTicketCard(self.view(ticket), text, TRANSITIONS[action].logged))
 
     def _set_requester_state(self, turn: Turn, ticket: Ticket, state: ConversationState) -> None:
         conversation = (
@@ -400,12 +379,3 @@ def rating_buttons(key: str, locale: str) -> tuple[Button, ...]:
     """1-5 and Reopen, offered when a ticket is resolved (by an agent or automatically)."""
     ratings = [Button(str(n), "rate", f"{key}:{n}") for n in RATINGS]
     return (*ratings, Button(say("button.reopen", locale), "reopen", key))
-
-
-def status_label(ticket: Ticket, locale: str) -> str:
-    return say(f"status.{ticket.status}", locale)
-
-
-def assignee_name(ticket: Ticket) -> str:
-    assignee = ticket.assignee
-    return (assignee.name or assignee.platform_id) if assignee else "nobody"

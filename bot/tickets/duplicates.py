@@ -11,23 +11,19 @@ nothing but the history is needed to find them again.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from bot.actions import RemindAgents, TicketView, UpdateTicketCard
+from bot.actions import ChangeKind, RemindAgents, TicketView, UpdateTicketCard
 from bot.conversation.turn import Turn
 from bot.i18n.messages import say
 from bot.records import ACTIVE_STATUSES, Ticket
+from bot.tickets.refusals import refuse_inactive
 from bot.tickets.store import TicketStore
 from kb.gaps import DEFAULT_THRESHOLD, similarity
-
-if TYPE_CHECKING:
-    from bot.tickets.desk import TicketDesk
 
 __all__ = ["DUPLICATE_EVENT", "LINKED_EVENT", "Duplicates"]
 
 RECENT_TICKETS = 200
 """The newest active tickets compared (by id: the cost never grows with all tickets)."""
-LINKED_EVENT = "linked"
+LINKED_EVENT = ChangeKind.LINKED.value
 """On the duplicate: ``detail`` is the key of the ticket it repeats."""
 DUPLICATE_EVENT = "duplicate"
 """On the parent: ``detail`` is the key of a duplicate linked to it."""
@@ -66,12 +62,15 @@ class Duplicates:
         )
         turn.emit(RemindAgents(view, text))
 
-    def link(self, turn: Turn, desk: TicketDesk, ticket: Ticket, parent: Ticket) -> None:
-        """Make ``ticket`` a duplicate of ``parent``; links stay one level deep."""
+    def link(
+        self, turn: Turn, ticket: Ticket, parent: Ticket, view: TicketView, requester_locale: str
+    ) -> None:
+        """Make ``ticket`` (shown as ``view``) a duplicate of ``parent``; links stay one level
+        deep. Its requester is told in ``requester_locale``."""
         if parent.id == ticket.id:
             turn.refuse(say("duplicates.not_itself", self.locale, key=ticket.key))
         elif not parent.active:
-            desk.refuse_inactive(turn, parent, "linked to")
+            refuse_inactive(turn, parent, "linked to")
         elif (grandparent := self.parent_of(turn.store, parent)) is not None:
             turn.refuse(
                 say("duplicates.parent_linked", self.locale, key=parent.key, parent=grandparent)
@@ -87,10 +86,10 @@ class Duplicates:
             turn.store.log_ticket_event(
                 parent, turn.user, DUPLICATE_EVENT, turn.now, detail=ticket.key
             )
-            locale = desk.requester_locale(ticket)
-            notice = say("duplicates.told", locale, key=ticket.key, parent=parent.key)
-            turn.tell_requester(ticket, notice, locale=locale)
-            turn.emit(UpdateTicketCard(desk.view(ticket), f"duplicate of {parent.key}"))
+            notice = say("duplicates.told", requester_locale, key=ticket.key, parent=parent.key)
+            turn.tell_requester(ticket, notice, locale=requester_locale)
+            change = f"duplicate of {parent.key}"
+            turn.emit(UpdateTicketCard(view, change, ChangeKind.LINKED))
             turn.reply(say("duplicates.linked", self.locale, key=ticket.key, parent=parent.key))
 
     def resolved_notice(self, parent: Ticket, summary: str, locale: str) -> str:

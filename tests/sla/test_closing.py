@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.actions import UpdateTicketCard
+from bot.actions import ChangeKind, UpdateTicketCard
 from tests.sla.conftest import Desk
 
 
@@ -23,6 +23,7 @@ def test_a_resolved_ticket_closes_after_the_reopen_window(desk: Desk) -> None:
 
     assert bot.one(UpdateTicketCard).ticket.status == "closed"
     assert bot.one(UpdateTicketCard).change == "closed"
+    assert bot.one(UpdateTicketCard).kind is ChangeKind.CLOSED
     ticket = desk.ticket()
     assert ticket.status == "closed" and ticket.closed_at == desk.clock()
     assert ticket.sla.next_at is None

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from bot.actions import PostTicketCard, RemindAgents, Reply, UpdateTicketCard
+from bot.actions import ChangeKind, PostTicketCard, RemindAgents, Reply, UpdateTicketCard
 from bot.settings import Settings
 from bot.sla.jobs import Jobs
 from storage.db import Database
@@ -54,6 +54,7 @@ def test_a_missed_first_response_escalates_once_and_the_card_shows_it(desk: Desk
     assert update.ticket.tier_name == "Specialists" and update.ticket.status == "open"
     assert update.ticket.breached == ("first_response",)
     assert "SLA breached" in update.change and "escalated to Specialists" in update.change
+    assert update.kind is ChangeKind.ESCALATED
     assert bot.one(PostTicketCard).ticket.tier == 2
     assert "passed to the Specialists team" in bot.one(Reply).text
     assert desk.events()[-2:] == ["sla_breached", "escalated"]
@@ -87,6 +88,7 @@ def test_at_the_top_tier_a_breach_is_reported_instead(desk: Desk) -> None:
     alert = bot.one(RemindAgents)
     assert alert.kind == "breach" and "Specialists is the last tier" in alert.text
     assert bot.one(UpdateTicketCard).ticket.breached == ("first_response",)
+    assert bot.one(UpdateTicketCard).kind is ChangeKind.SLA_BREACHED
     assert bot.of(PostTicketCard) == []
     assert desk.sweep().actions == []
 

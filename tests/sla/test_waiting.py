@@ -3,7 +3,7 @@ rating request and Reopen; any reply from the requester cancels the countdown.""
 
 from __future__ import annotations
 
-from bot.actions import AskRating, Reply, UpdateTicketCard
+from bot.actions import AskRating, ChangeKind, Reply, UpdateTicketCard
 from tests.sla.conftest import Desk
 
 
@@ -30,6 +30,7 @@ def test_the_requester_is_nudged_once_then_the_ticket_resolves_itself(desk: Desk
     assert "marked it as resolved" in rating.text
     assert [b.label for b in rating.buttons] == ["1", "2", "3", "4", "5", "Reopen"]
     assert bot.one(UpdateTicketCard).ticket.status == "resolved"
+    assert bot.one(UpdateTicketCard).kind is ChangeKind.AUTO_RESOLVED
     assert desk.ticket().status == "resolved"
     assert desk.events()[-2:] == ["nudged", "auto_resolved"]
     assert desk.sweep().actions == []
