@@ -34,6 +34,7 @@ from adapters.discord_adapter.translate import ArticleReview, ChannelKind, Layou
 from adapters.fairness import FairShare
 from adapters.ordering import TurnTaking
 from adapters.runtime import require_secret
+from bot.actions import Refuse
 from bot.delivery.outbox import Delivery
 from bot.events import ButtonPressed, Event, MessageReceived, Person, Place
 from bot.i18n.messages import pick_locale, say
@@ -400,7 +401,7 @@ class DiscordAdapter:
 
 def _ends_rating(event: Event, payload: dict[str, Any], deliveries: list[Delivery]) -> bool:
     """Skip pressed or the comment form sent: the requester is done with the ticket."""
-    if any(type(d.action).__name__ == "Refuse" for d in deliveries):
+    if any(isinstance(d.action, Refuse) for d in deliveries):
         return False
     if isinstance(event, ButtonPressed):
         return event.action == "skip_comment"

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import Any, Final, assert_never
 
 import discord
 
@@ -24,8 +24,16 @@ from adapters.discord_adapter import render
 from adapters.discord_adapter.ids import PLATFORM, is_personal, place
 from adapters.discord_adapter.render import ButtonSpec, MessageSpec
 from bot.actions import (
+    AnswerArticle,
+    AskRating,
+    OfferArticles,
+    PostDigest,
     PostTicketCard,
+    Refuse,
     RelayToAgents,
+    RelayToRequester,
+    RemindAgents,
+    Reply,
     TicketView,
     UpdateTicketCard,
     addressee,
@@ -121,32 +129,36 @@ class Sender:
 
     async def _send(self, delivery: Delivery) -> None:
         action = delivery.action
-        if isinstance(action, PostTicketCard):
-            await self._new_ticket(action.ticket)
-        elif isinstance(action, UpdateTicketCard):
-            await self._ticket_changed(action.ticket, action.change)
-        elif isinstance(action, RelayToAgents):
-            await self._to_agents(action.ticket, render.render(action))
-        elif isinstance(action, render.CONVERSATIONAL):
-            await self.say(place_of(action), render.render(action), to=addressee(action))
-        else:
-            await self._for_staff(action)
+        match action:
+            case PostTicketCard(ticket=ticket):
+                await self._new_ticket(ticket)
+            case UpdateTicketCard(ticket=ticket, change=change):
+                await self._ticket_changed(ticket, change)
+            case RelayToAgents(ticket=ticket):
+                await self._to_agents(ticket, render.render(action))
+            case (
+                Reply()
+                | AnswerArticle()
+                | OfferArticles()
+                | RelayToRequester()
+                | AskRating()
+                | Refuse()
+            ):
+                await self.say(place_of(action), render.render(action), to=addressee(action))
+            case RemindAgents(ticket=ticket, text=text):
+                await self._to_agents(ticket, render.reminder(text))
+            case PostDigest(tier_name=tier_name, text=text):
+                await self._digest(tier_name, text)
+            case _:
+                assert_never(action)
 
-    async def _for_staff(self, action: object) -> None:
-        """Reminders go to the ticket's card thread, digests to the tier's triage channel.
-
-        Read by name: these actions are newer than this adapter's first release.
-        """
-        text = render.safe(str(getattr(action, "text", "")))
-        ticket = getattr(action, "ticket", None)
-        if isinstance(ticket, TicketView):
-            await self._to_agents(ticket, MessageSpec(render.cut(f"\N{ALARM CLOCK} {text}", 2000)))
-            return
-        channel_id = self.settings.discord.triage_channels.get(getattr(action, "tier_name", ""))
+    async def _digest(self, tier_name: str, text: str) -> None:
+        """Into the tier's triage channel, if it has one on Discord."""
+        channel_id = self.settings.discord.triage_channels.get(tier_name)
         if channel_id and text:
-            await self.post(channel_id, MessageSpec(render.cut(text, 2000)))
+            await self.post(channel_id, render.digest(text))
         else:
-            log.warning("discord: nowhere to send %s", type(action).__name__)
+            log.warning("discord: nowhere to send PostDigest")
 
     # -- conversations --------------------------------------------------------------------
 
@@ -384,7 +396,7 @@ def build_view(spec: MessageSpec) -> discord.ui.View | None:
                     discord.ui.Button(
                         label=item.label,
                         custom_id=item.custom_id,
-                        style=getattr(discord.ButtonStyle, item.style),
+                        style=discord.ButtonStyle[item.style],
                         row=row,
                     )
                 )
