@@ -29,10 +29,10 @@ from adapters.console.lines import (
 )
 from adapters.console.render import buttons_of, render
 from bot.actions import Action, Button
+from bot.commands import AGENTS_WORK
 from bot.delivery.outbox import Delivery, place_of
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
 from bot.settings import Settings
-from bot.tickets.agent_commands import AGENT_COMMANDS
 from bot.tickets.agents import AgentDirectory
 from kb import LoadError
 
@@ -57,8 +57,6 @@ DueJobs = Callable[[], list[Delivery]]
 """Runs the scheduled jobs that are due and returns what they decided."""
 Reader = Callable[[Text], str | None]
 """Returns the next input line (shown after the prompt), or None at the end of input."""
-
-_BARE_AGENT_COMMANDS = AGENT_COMMANDS | {"reopen"}
 
 
 class ConsoleChat:
@@ -205,7 +203,7 @@ class ConsoleChat:
 
     def _bare_commands(self, persona: str) -> frozenset[str]:
         """Agents may leave out the slash (``/as alice claim T-1``); requesters' words are words."""
-        return _BARE_AGENT_COMMANDS if self.is_agent(persona) else frozenset()
+        return AGENTS_WORK if self.is_agent(persona) else frozenset()
 
     def _describe(self, persona: str) -> str:
         tier = self._agents.tier_of(self.person(persona))

@@ -14,6 +14,7 @@ from typing import Any, Final, Literal
 
 from adapters.discord_adapter.ids import PLATFORM, parse_custom_id, personal_place, place
 from adapters.malformed import ignoring_malformed
+from bot.commands import command
 from bot.events import (
     ArticleSubmitted,
     ButtonPressed,
@@ -25,7 +26,6 @@ from bot.events import (
 )
 
 __all__ = [
-    "ENGINE_COMMANDS",
     "NO_REASON",
     "PANEL_COMMAND",
     "ArticleReview",
@@ -47,39 +47,6 @@ CHAT_MESSAGE_TYPES: Final = frozenset({0, 19})  # default and reply; not joins, 
 PANEL_COMMAND: Final = "support-panel"
 NO_REASON: Final = "(no reason given)"
 _MODALS: Final[tuple[Literal["ask", "escalate", "comment"], ...]] = ("ask", "escalate", "comment")
-
-ENGINE_COMMANDS: Final = (
-    "new",
-    "mytickets",
-    "status",
-    "help",
-    "language",
-    "reopen",
-    "claim",
-    "unclaim",
-    "assign",
-    "reply",
-    "note",
-    "escalate",
-    "priority",
-    "resolve",
-    "link",
-    "tickets",
-)
-"""Slash commands named as the engine names them, so its help text is right on Discord."""
-
-# The main text option of each command, after the optional ticket key.
-_TEXT_OPTIONS: Final = {
-    "new": "description",
-    "language": "code",
-    "assign": "agent",
-    "reply": "text",
-    "note": "text",
-    "escalate": "reason",
-    "priority": "level",
-    "resolve": "summary",
-    "link": "parent",
-}
 
 
 @dataclass(frozen=True)
@@ -206,13 +173,14 @@ def _command(
         if not question:
             return ModalRequest("ask", locale=person.locale)
         return MessageReceived(person, where, question, message_id=event_id)
-    if name not in ENGINE_COMMANDS:
+    declared = command(name)
+    if declared is None:
         return None
     args: list[str] = [options["ticket"]] if options.get("ticket") else []
-    text_option = _TEXT_OPTIONS.get(name)
-    if text_option and options.get(text_option):
-        value = options[text_option]
-        args.append(f"{PLATFORM}:{value}" if name == "assign" else value)
+    argument = declared.argument
+    if argument is not None and options.get(argument.name):
+        value = options[argument.name]
+        args.append(f"{PLATFORM}:{value}" if argument.kind == "agent" else value)
     elif name == "escalate":
         args.append(NO_REASON)
     return CommandIssued(person, where, name, tuple(args), event_id)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.actions import Refuse, TicketView
+from bot.commands import AGENT_COMMANDS
 from bot.conversation.answering import Answerer
 from bot.conversation.limits import InboundLimits
 from bot.conversation.storable import storable
@@ -37,7 +38,7 @@ from bot.records import Card, Role, Ticket, User
 from bot.settings import Settings
 from bot.sla.policy import SlaPolicy
 from bot.store import Store, UnitOfWork
-from bot.tickets.agent_commands import AGENT_COMMANDS, AgentCommands
+from bot.tickets.agent_commands import AgentCommands
 from bot.tickets.agents import AgentDirectory
 from bot.tickets.desk import TicketDesk
 from bot.tickets.visibility import may_see, no_such_ticket

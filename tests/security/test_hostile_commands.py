@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.console.lines import Intent, Say, clean, parse_line
+from bot.commands import AGENT_COMMANDS
 from bot.conversation.arguments import split_args
 from bot.conversation.engine import LANGUAGE_COMMANDS
 from bot.events import CommandIssued
-from bot.tickets.agent_commands import AGENT_COMMANDS
 from tests.security.payloads import hostile_text
 from tests.support.chat import Chat
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from adapters.discord_adapter.ids import custom_id, parse_custom_id, personal_place, place
 from adapters.discord_adapter.translate import (
-    ENGINE_COMMANDS,
     NO_REASON,
     Channel,
     Layout,
@@ -17,7 +16,6 @@ from adapters.discord_adapter.translate import (
     message_event,
 )
 from bot.events import ButtonPressed, CommandIssued, MessageReceived
-from bot.tickets.agent_commands import AGENT_COMMANDS
 
 PAYLOADS = Path(__file__).parent / "payloads"
 BOT, SUPPORT, TRIAGE = "1574633188653924352", "900000000000000011", "900000000000000012"
@@ -96,10 +94,6 @@ def test_link_names_the_duplicate_then_the_ticket_it_repeats() -> None:
 
     assert isinstance(event, CommandIssued)
     assert (event.name, event.args) == ("link", ("T-7", "T-2"))
-
-
-def test_every_agent_command_of_the_engine_is_a_discord_command() -> None:
-    assert set(ENGINE_COMMANDS) >= AGENT_COMMANDS
 
 
 def test_the_support_command_without_a_question_asks_for_one_in_a_form() -> None:
