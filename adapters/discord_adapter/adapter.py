@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from functools import partial
 from typing import Any
 
@@ -29,8 +29,9 @@ from adapters.discord_adapter.catch_up import CatchUp, CatchUpStorage
 from adapters.discord_adapter.client import Tier0Client
 from adapters.discord_adapter.ids import PLATFORM, is_personal
 from adapters.discord_adapter.sender import Pending, Sender
-from adapters.discord_adapter.shards import IdentifyGate, identify_lease
+from adapters.discord_adapter.shards import IdentifyGate
 from adapters.discord_adapter.translate import ArticleReview, ChannelKind, Layout, ModalRequest
+from adapters.engine_port import EnginePort
 from adapters.fairness import FairShare
 from adapters.ordering import TurnTaking
 from adapters.runtime import require_secret
@@ -39,11 +40,8 @@ from bot.delivery.outbox import Delivery
 from bot.events import ButtonPressed, Event, MessageReceived, Person, Place
 from bot.i18n.messages import pick_locale, say
 from bot.settings import Settings
-from storage.catch_up import channels_to_catch_up, stored_message_ids
-from storage.spool import is_outage
-from tier0.app import App
 
-__all__ = ["DiscordAdapter", "build_discord_adapter", "discord_secrets"]
+__all__ = ["DiscordAdapter", "discord_secrets"]
 
 log = logging.getLogger(__name__)
 
@@ -51,23 +49,6 @@ REMEMBERED_REPLIES = 10_000
 READY_TIMEOUT = 60.0
 CATCH_UP_PATIENCE = 30.0
 """How long a live message waits for its shard's catch-up to queue older ones first."""
-
-
-def build_discord_adapter(
-    app: App, env: Mapping[str, str], **client_options: Any
-) -> DiscordAdapter:
-    """The adapter for ``tier0 run``; the bot token comes from DISCORD_TOKEN. Its shards
-    start their sessions in turn with every other process's on this database."""
-    gate = IdentifyGate(identify_lease(app.database.engine), app.engine.outbox.worker)
-    token = discord_secrets(app.settings, env)["token"]
-    database = app.database.engine
-    storage = CatchUpStorage(
-        partial(channels_to_catch_up, database, PLATFORM),
-        partial(stored_message_ids, database, PLATFORM),
-    )
-    return DiscordAdapter(
-        app, token, identify_gate=gate, catch_up_storage=storage, **client_options
-    )
 
 
 def discord_secrets(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
@@ -84,23 +65,26 @@ class DiscordAdapter:
 
     def __init__(
         self,
-        app: App,
+        engine: EnginePort,
+        settings: Settings,
         token: str,
+        *,
+        outage: Callable[[BaseException], bool],
         identify_gate: IdentifyGate | None = None,
         catch_up_storage: CatchUpStorage | None = None,
         **client_options: Any,
     ) -> None:
         """``catch_up_storage`` tells which channels to read back after a new session and
-        which messages are stored already (none: no catch-up)."""
-        self.app = app
-        self.settings = app.settings
-        self.engine = app.engine
+        which messages are stored already (none: no catch-up); ``outage``, whether an error
+        means the database is unreachable (the dispatcher logs those sparingly)."""
+        self.settings = settings
+        self.engine = engine
         self._token = token
         # tier0 never joins voice channels; without this discord.py warns on every start
         # that the voice libraries (PyNaCl, davey) are not installed.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         self.client = Tier0Client(
-            app.settings,
+            settings,
             self._on_message,
             self._on_interaction,
             identify_gate,
@@ -108,7 +92,7 @@ class DiscordAdapter:
             on_shard_ready=self._shard_ready,
             **client_options,
         )
-        self._catch_up = CatchUp(self.client, app.settings.discord, catch_up_storage)
+        self._catch_up = CatchUp(self.client, settings.discord, catch_up_storage)
         self._catching_up: dict[int, asyncio.Event] = {}
         """Shards whose catch-up is reading back: their live messages wait (unset)."""
         self._pending: dict[Place, Pending] = {}
@@ -123,9 +107,7 @@ class DiscordAdapter:
             self._pending,
             self._replied_to,
         )
-        self.dispatcher = Dispatcher(
-            self.engine.outbox, PLATFORM, self.sender.send, outage=is_outage
-        )
+        self.dispatcher = Dispatcher(engine.outbox, PLATFORM, self.sender.send, outage=outage)
         self._layout: Layout | None = None
         self._connection: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[Any]] = set()

@@ -23,6 +23,7 @@ import discord
 from adapters.discord_adapter import render
 from adapters.discord_adapter.ids import PLATFORM, is_personal, place
 from adapters.discord_adapter.render import ButtonSpec, MessageSpec
+from adapters.engine_port import EnginePort
 from bot.actions import (
     AnswerArticle,
     AskRating,
@@ -38,7 +39,6 @@ from bot.actions import (
     UpdateTicketCard,
     addressee,
 )
-from bot.conversation.engine import Engine
 from bot.delivery.outbox import Delivery, place_of
 from bot.events import Person, Place
 from bot.records import Card
@@ -106,7 +106,7 @@ class Sender:
     def __init__(
         self,
         client: discord.Client,
-        engine: Engine,
+        engine: EnginePort,
         settings: Settings,
         place_now: PlaceNow,
         pending: dict[Place, Pending],

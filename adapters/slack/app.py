@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
+from itertools import chain
 from typing import Any, Final, Literal
 
 import aiohttp
@@ -29,6 +30,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.delivery import Dispatcher
+from adapters.engine_port import EnginePort
 from adapters.fairness import FairShare
 from adapters.ordering import TurnTaking
 from adapters.runtime import require_secret
@@ -42,7 +44,7 @@ from adapters.slack.directory import Directory
 from adapters.slack.http_guard import MAX_BODY_BYTES, RefusalLog, Refused, SlackRequestGuard
 from adapters.slack.live_articles import ArticleField
 from adapters.slack.once import posted_before, retry_handlers, tag_of, tagged
-from adapters.slack.received import RETRY_DELAYS, ReceivedPayloads, redeliverable
+from adapters.slack.received import RETRY_DELAYS, PayloadInbox, ReceivedPayloads, redeliverable
 from adapters.slack.render import (
     SHOW_ANSWER_ACTION,
     ApiCall,
@@ -71,11 +73,9 @@ from bot.events import Event, Place
 from bot.i18n.messages import pick_locale, say
 from bot.records import Card
 from bot.settings import Settings
-from storage.inbox import Inbox
-from storage.spool import is_outage
-from tier0.app import App
+from kb.search import KnowledgeBase
 
-__all__ = ["SlackAdapter", "build_slack_adapter", "slack_secrets"]
+__all__ = ["SlackAdapter", "rendering_context", "slack_secrets"]
 
 log = logging.getLogger("adapters.slack")
 
@@ -142,18 +142,22 @@ class SlackAdapter:
 
     def __init__(
         self,
-        app: App,
+        engine: EnginePort,
+        settings: Settings,
+        kb: KnowledgeBase,
         *,
-        inbox: Inbox,
+        inbox: PayloadInbox,
         bot_token: str,
+        outage: Callable[[BaseException], bool],
         app_token: str | None = None,
         signing_secret: str | None = None,
         ping_interval: float = 5.0,
         retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
-        self._app = app
-        self._engine = app.engine
-        self.settings = app.settings.slack
+        """``outage``: whether an error means the database is unreachable (the dispatcher
+        logs those sparingly)."""
+        self._engine = engine
+        self.settings = settings.slack
         self.mode: Mode = self.settings.mode
         self._app_token = app_token
         self._ping_interval = ping_interval
@@ -168,32 +172,10 @@ class SlackAdapter:
             process_before_response=False,
             logger=BOLT_LOG,
         )
-        tickets = app.settings.tickets
-        groups = [
-            role.removeprefix("slack:")
-            for tier in tickets.tiers
-            for role in tier.roles
-            if role.startswith("slack:")
-        ]
-        self.directory = Directory(self.client, groups)
+        self._context = rendering_context(settings, kb)
+        self.directory = Directory(self.client, list(chain(*self._context.tier_groups.values())))
         self.rules = Rules(bot_user_id="", help_channels=frozenset(self.settings.help_channels))
-        tier_numbers = {tier.name: n for n, tier in enumerate(tickets.tiers, start=1)}
-        self._context = Context(
-            priorities=tuple(tickets.priorities),
-            triage_channels={
-                tier_numbers[name]: channel
-                for name, channel in self.settings.triage_channels.items()
-            },
-            top_tier=len(tickets.tiers),
-            article_titles=ArticleField(app.kb, lambda article: article.title),
-            article_bodies=ArticleField(app.kb, lambda article: article.body),
-            tier_groups={
-                n: tuple(r.removeprefix("slack:") for r in tier.roles if r.startswith("slack:"))
-                for n, tier in enumerate(tickets.tiers, start=1)
-            },
-            locale=app.settings.default_locale,
-        )
-        self.dispatcher = Dispatcher(app.engine.outbox, PLATFORM, self.send, outage=is_outage)
+        self.dispatcher = Dispatcher(engine.outbox, PLATFORM, self.send, outage=outage)
         self.workspace = ""
         self.http_address: tuple[str, int] | None = None
         self._socket: AsyncSocketModeHandler | None = None
@@ -517,6 +499,26 @@ def _code(error: SlackApiError) -> str:
     return str(response.get("error", "") if response is not None else error)
 
 
+def rendering_context(settings: Settings, kb: KnowledgeBase) -> Context:
+    """What rendering needs from the settings and the live knowledge base."""
+    tickets = settings.tickets
+    tier_numbers = {tier.name: n for n, tier in enumerate(tickets.tiers, start=1)}
+    return Context(
+        priorities=tuple(tickets.priorities),
+        triage_channels={
+            tier_numbers[name]: channel for name, channel in settings.slack.triage_channels.items()
+        },
+        top_tier=len(tickets.tiers),
+        article_titles=ArticleField(kb, lambda article: article.title),
+        article_bodies=ArticleField(kb, lambda article: article.body),
+        tier_groups={
+            n: tuple(r.removeprefix("slack:") for r in tier.roles if r.startswith("slack:"))
+            for n, tier in enumerate(tickets.tiers, start=1)
+        },
+        locale=settings.default_locale,
+    )
+
+
 def slack_secrets(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
     """The secrets the configured mode needs; a clear error names any that is missing."""
     secrets = {
@@ -531,15 +533,3 @@ def slack_secrets(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
             env, "SLACK_SIGNING_SECRET", "for Slack HTTP mode (to verify requests come from Slack)"
         )
     return secrets
-
-
-def build_slack_adapter(app: App, env: Mapping[str, str]) -> SlackAdapter:
-    """The adapter for ``app``, secrets from ``env``; a clear error names any that is missing."""
-    secrets = slack_secrets(app.settings, env)
-    return SlackAdapter(
-        app,
-        inbox=Inbox(app.settings.service.inbox_path, PLATFORM),
-        bot_token=secrets["bot_token"],
-        app_token=secrets.get("app_token"),
-        signing_secret=secrets.get("signing_secret"),
-    )
