@@ -28,9 +28,12 @@ from adapters.discord_adapter.article_form import article_modal
 from adapters.discord_adapter.catch_up import CatchUp, CatchUpStorage
 from adapters.discord_adapter.client import Tier0Client
 from adapters.discord_adapter.ids import PLATFORM, is_personal
-from adapters.discord_adapter.sender import Pending, Sender
+from adapters.discord_adapter.payloads import InteractionPayload
+from adapters.discord_adapter.pending import Pending
+from adapters.discord_adapter.sender import Sender
 from adapters.discord_adapter.shards import IdentifyGate
 from adapters.discord_adapter.translate import ArticleReview, ChannelKind, Layout, ModalRequest
+from adapters.discord_adapter.views import modal_form
 from adapters.engine_port import EnginePort
 from adapters.fairness import FairShare
 from adapters.ordering import TurnTaking
@@ -273,7 +276,7 @@ class DiscordAdapter:
         payload = wire.interaction(interaction)
         result = translate.interaction_event(payload, kind, layout)
         if isinstance(result, ModalRequest):
-            form = _modal(render.modal(result, self.settings.default_locale))
+            form = modal_form(render.modal(result, self.settings.default_locale))
             await interaction.response.send_modal(form)
             form.stop()  # the submission is handled from its custom id, like buttons
             return
@@ -322,9 +325,9 @@ class DiscordAdapter:
         form.stop()  # the submission is handled from its custom id, like buttons
 
     async def _not_an_event(
-        self, interaction: discord.Interaction, payload: dict[str, Any]
+        self, interaction: discord.Interaction, payload: InteractionPayload
     ) -> None:
-        name = str(payload["data"].get("name", ""))
+        name = str(translate.data_of(payload).get("name", ""))
         if interaction.type is discord.InteractionType.application_command and (
             name == translate.PANEL_COMMAND
         ):
@@ -381,25 +384,11 @@ class DiscordAdapter:
         return ticket.place if ticket else None
 
 
-def _ends_rating(event: Event, payload: dict[str, Any], deliveries: list[Delivery]) -> bool:
+def _ends_rating(event: Event, payload: InteractionPayload, deliveries: list[Delivery]) -> bool:
     """Skip pressed or the comment form sent: the requester is done with the ticket."""
     if any(isinstance(d.action, Refuse) for d in deliveries):
         return False
     if isinstance(event, ButtonPressed):
         return event.action == "skip_comment"
-    custom = str(payload["data"].get("custom_id", ""))
+    custom = str(translate.data_of(payload).get("custom_id", ""))
     return isinstance(event, MessageReceived) and custom.startswith("tier0:comment:")
-
-
-def _modal(spec: render.ModalSpec) -> discord.ui.Modal:
-    form = discord.ui.Modal(title=spec.title, custom_id=spec.custom_id, timeout=None)
-    form.add_item(
-        discord.ui.TextInput(
-            label=spec.label,
-            custom_id="text",
-            style=discord.TextStyle.paragraph,
-            required=spec.required,
-            max_length=1000,
-        )
-    )
-    return form

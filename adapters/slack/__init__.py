@@ -5,6 +5,7 @@
 (``tier0.platforms.slack``) and drives ``start``/``stop`` and its ``dispatcher``.
 """
 
-from adapters.slack.app import SlackAdapter, slack_secrets
+from adapters.slack.app import SlackAdapter
+from adapters.slack.configuration import slack_secrets
 
 __all__ = ["SlackAdapter", "slack_secrets"]

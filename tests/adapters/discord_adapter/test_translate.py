@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import discord
+
 from adapters.discord_adapter.ids import custom_id, parse_custom_id, personal_place, place
 from adapters.discord_adapter.translate import (
     NO_REASON,
@@ -20,6 +22,8 @@ from bot.events import ButtonPressed, CommandIssued, MessageReceived
 PAYLOADS = Path(__file__).parent / "payloads"
 BOT, SUPPORT, TRIAGE = "1574633188653924352", "900000000000000011", "900000000000000012"
 LAYOUT = Layout(BOT, frozenset({SUPPORT}), frozenset({TRIAGE}))
+TEXT, DM = discord.ChannelType.text, discord.ChannelType.private
+PUBLIC, PRIVATE = discord.ChannelType.public_thread, discord.ChannelType.private_thread
 ALICE, BOB, STAFF_ROLE = "900000000000000030", "900000000000000031", "900000000000000020"
 
 
@@ -29,14 +33,14 @@ def payload(name: str) -> dict[str, Any]:
 
 
 def test_channels_are_classified_by_their_configured_role() -> None:
-    assert LAYOUT.classify(Channel(SUPPORT, 0)) == "support"
-    assert LAYOUT.classify(Channel(TRIAGE, 0)) == "triage"
-    assert LAYOUT.classify(Channel("5", 0)) == "text"
-    assert LAYOUT.classify(Channel("5", 1)) == "dm"
-    assert LAYOUT.classify(Channel("6", 12, SUPPORT, BOT)) == "ticket_thread"
-    assert LAYOUT.classify(Channel("6", 12, SUPPORT, ALICE)) == "other"  # not one the bot made
-    assert LAYOUT.classify(Channel("6", 11, SUPPORT, BOT)) == "other"  # public: not a ticket
-    assert LAYOUT.classify(Channel("7", 11, TRIAGE, BOT)) == "card_thread"
+    assert LAYOUT.classify(Channel(SUPPORT, TEXT)) == "support"
+    assert LAYOUT.classify(Channel(TRIAGE, TEXT)) == "triage"
+    assert LAYOUT.classify(Channel("5", TEXT)) == "text"
+    assert LAYOUT.classify(Channel("5", DM)) == "dm"
+    assert LAYOUT.classify(Channel("6", PRIVATE, SUPPORT, BOT)) == "ticket_thread"
+    assert LAYOUT.classify(Channel("6", PRIVATE, SUPPORT, ALICE)) == "other"  # not the bot's
+    assert LAYOUT.classify(Channel("6", PUBLIC, SUPPORT, BOT)) == "other"  # public: not a ticket
+    assert LAYOUT.classify(Channel("7", PUBLIC, TRIAGE, BOT)) == "card_thread"
 
 
 def test_a_support_channel_message_is_its_authors_own_conversation() -> None:
