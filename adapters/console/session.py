@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import assert_never
 
 from rich.console import Console, RenderableType
 from rich.text import Text
@@ -130,8 +131,10 @@ class ConsoleChat:
             case ActAs(persona=persona, line=rest):
                 nested = parse_line(rest, bare_commands=self._bare_commands(persona), nested=True)
                 self._act(persona, nested)
-            case _:
+            case Say() | Command() | Press() | Usage() | Nothing():
                 self._act(self.persona, intent)
+            case _:
+                assert_never(intent)
         return True
 
     def catch_up(self) -> None:
@@ -185,9 +188,11 @@ class ConsoleChat:
                 return
             case Nothing():
                 return
-            case _:
+            case Quit() | SwitchUser() | ActAs():  # a nested line turns these into Usage
                 self._note("That can't be done here.")
                 return
+            case _:
+                assert_never(intent)
         self._show_and_confirm(self._handle(event))
         if isinstance(event, CommandIssued) and event.name == "help":
             self._note(
