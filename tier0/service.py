@@ -49,8 +49,8 @@ Builder = Callable[[App, Mapping[str, str]], Adapter]
 SCHEDULER_LEASE = "scheduler"
 
 BUILDERS: dict[str, str] = {
-    "slack": "adapters.slack:build_slack_adapter",
-    "discord": "adapters.discord_adapter:build_discord_adapter",
+    "slack": "tier0.platforms.slack:build_slack_adapter",
+    "discord": "tier0.platforms.discord:build_discord_adapter",
 }
 """Platform -> "module:function"; imported only when enabled, so an unused platform's
 library is never loaded."""

@@ -11,6 +11,7 @@ ticket channel (``[agents]``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import assert_never
 
 from rich.text import Text
 
@@ -95,22 +96,34 @@ def render(action: Action) -> Text:
             out.append(f"bot → {_name(person)} (only you see this): ", style=REFUSAL)
             out.append(visible(reason), style=REFUSAL)
             return out
-    return Text(visible(repr(action)), style="dim")
+        case _:
+            assert_never(action)
 
 
 def buttons_of(action: Action) -> tuple[Place, tuple[Button, ...]] | None:
     """Where ``action`` offers buttons, and which, so a number typed there can press one."""
     match action:
-        case Reply(place=place, buttons=buttons) if buttons:
-            return place, buttons
         case (
-            AnswerArticle(place=place, buttons=buttons)
+            Reply(place=place, buttons=buttons)
+            | AnswerArticle(place=place, buttons=buttons)
             | OfferArticles(place=place, buttons=buttons)
-        ) if buttons:
-            return place, buttons
-        case AskRating(ticket=ticket, buttons=buttons) if buttons:
-            return ticket.place, buttons
-    return None
+        ):
+            offered = (place, buttons)
+        case AskRating(ticket=ticket, buttons=buttons):
+            offered = (ticket.place, buttons)
+        case (
+            PostTicketCard()
+            | UpdateTicketCard()
+            | RelayToRequester()
+            | RelayToAgents()
+            | RemindAgents()
+            | PostDigest()
+            | Refuse()
+        ):
+            return None
+        case _:
+            assert_never(action)
+    return offered if offered[1] else None
 
 
 def render_buttons(buttons: Sequence[Button]) -> Text:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import assert_never
 
 from rich.console import Console, RenderableType
 from rich.text import Text
@@ -29,10 +30,10 @@ from adapters.console.lines import (
 )
 from adapters.console.render import buttons_of, render
 from bot.actions import Action, Button
+from bot.commands import AGENTS_WORK
 from bot.delivery.outbox import Delivery, place_of
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
 from bot.settings import Settings
-from bot.tickets.agent_commands import AGENT_COMMANDS
 from bot.tickets.agents import AgentDirectory
 from kb import LoadError
 
@@ -57,8 +58,6 @@ DueJobs = Callable[[], list[Delivery]]
 """Runs the scheduled jobs that are due and returns what they decided."""
 Reader = Callable[[Text], str | None]
 """Returns the next input line (shown after the prompt), or None at the end of input."""
-
-_BARE_AGENT_COMMANDS = AGENT_COMMANDS | {"reopen"}
 
 
 class ConsoleChat:
@@ -132,8 +131,10 @@ class ConsoleChat:
             case ActAs(persona=persona, line=rest):
                 nested = parse_line(rest, bare_commands=self._bare_commands(persona), nested=True)
                 self._act(persona, nested)
-            case _:
+            case Say() | Command() | Press() | Usage() | Nothing():
                 self._act(self.persona, intent)
+            case _:
+                assert_never(intent)
         return True
 
     def catch_up(self) -> None:
@@ -187,9 +188,11 @@ class ConsoleChat:
                 return
             case Nothing():
                 return
-            case _:
+            case Quit() | SwitchUser() | ActAs():  # a nested line turns these into Usage
                 self._note("That can't be done here.")
                 return
+            case _:
+                assert_never(intent)
         self._show_and_confirm(self._handle(event))
         if isinstance(event, CommandIssued) and event.name == "help":
             self._note(
@@ -205,7 +208,7 @@ class ConsoleChat:
 
     def _bare_commands(self, persona: str) -> frozenset[str]:
         """Agents may leave out the slash (``/as alice claim T-1``); requesters' words are words."""
-        return _BARE_AGENT_COMMANDS if self.is_agent(persona) else frozenset()
+        return AGENTS_WORK if self.is_agent(persona) else frozenset()
 
     def _describe(self, persona: str) -> str:
         tier = self._agents.tier_of(self.person(persona))

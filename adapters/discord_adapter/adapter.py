@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from functools import partial
 from typing import Any
 
@@ -28,21 +28,23 @@ from adapters.discord_adapter.article_form import article_modal
 from adapters.discord_adapter.catch_up import CatchUp, CatchUpStorage
 from adapters.discord_adapter.client import Tier0Client
 from adapters.discord_adapter.ids import PLATFORM, is_personal
-from adapters.discord_adapter.sender import Pending, Sender
-from adapters.discord_adapter.shards import IdentifyGate, identify_lease
+from adapters.discord_adapter.payloads import InteractionPayload
+from adapters.discord_adapter.pending import Pending
+from adapters.discord_adapter.sender import Sender
+from adapters.discord_adapter.shards import IdentifyGate
 from adapters.discord_adapter.translate import ArticleReview, ChannelKind, Layout, ModalRequest
+from adapters.discord_adapter.views import modal_form
+from adapters.engine_port import EnginePort
 from adapters.fairness import FairShare
 from adapters.ordering import TurnTaking
 from adapters.runtime import require_secret
+from bot.actions import Refuse
 from bot.delivery.outbox import Delivery
 from bot.events import ButtonPressed, Event, MessageReceived, Person, Place
 from bot.i18n.messages import pick_locale, say
 from bot.settings import Settings
-from storage.catch_up import channels_to_catch_up, stored_message_ids
-from storage.spool import is_outage
-from tier0.app import App
 
-__all__ = ["DiscordAdapter", "build_discord_adapter", "discord_secrets"]
+__all__ = ["DiscordAdapter", "discord_secrets"]
 
 log = logging.getLogger(__name__)
 
@@ -50,23 +52,6 @@ REMEMBERED_REPLIES = 10_000
 READY_TIMEOUT = 60.0
 CATCH_UP_PATIENCE = 30.0
 """How long a live message waits for its shard's catch-up to queue older ones first."""
-
-
-def build_discord_adapter(
-    app: App, env: Mapping[str, str], **client_options: Any
-) -> DiscordAdapter:
-    """The adapter for ``tier0 run``; the bot token comes from DISCORD_TOKEN. Its shards
-    start their sessions in turn with every other process's on this database."""
-    gate = IdentifyGate(identify_lease(app.database.engine), app.engine.outbox.worker)
-    token = discord_secrets(app.settings, env)["token"]
-    database = app.database.engine
-    storage = CatchUpStorage(
-        partial(channels_to_catch_up, database, PLATFORM),
-        partial(stored_message_ids, database, PLATFORM),
-    )
-    return DiscordAdapter(
-        app, token, identify_gate=gate, catch_up_storage=storage, **client_options
-    )
 
 
 def discord_secrets(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
@@ -83,23 +68,26 @@ class DiscordAdapter:
 
     def __init__(
         self,
-        app: App,
+        engine: EnginePort,
+        settings: Settings,
         token: str,
+        *,
+        outage: Callable[[BaseException], bool],
         identify_gate: IdentifyGate | None = None,
         catch_up_storage: CatchUpStorage | None = None,
         **client_options: Any,
     ) -> None:
         """``catch_up_storage`` tells which channels to read back after a new session and
-        which messages are stored already (none: no catch-up)."""
-        self.app = app
-        self.settings = app.settings
-        self.engine = app.engine
+        which messages are stored already (none: no catch-up); ``outage``, whether an error
+        means the database is unreachable (the dispatcher logs those sparingly)."""
+        self.settings = settings
+        self.engine = engine
         self._token = token
         # tier0 never joins voice channels; without this discord.py warns on every start
         # that the voice libraries (PyNaCl, davey) are not installed.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         self.client = Tier0Client(
-            app.settings,
+            settings,
             self._on_message,
             self._on_interaction,
             identify_gate,
@@ -107,7 +95,7 @@ class DiscordAdapter:
             on_shard_ready=self._shard_ready,
             **client_options,
         )
-        self._catch_up = CatchUp(self.client, app.settings.discord, catch_up_storage)
+        self._catch_up = CatchUp(self.client, settings.discord, catch_up_storage)
         self._catching_up: dict[int, asyncio.Event] = {}
         """Shards whose catch-up is reading back: their live messages wait (unset)."""
         self._pending: dict[Place, Pending] = {}
@@ -122,9 +110,7 @@ class DiscordAdapter:
             self._pending,
             self._replied_to,
         )
-        self.dispatcher = Dispatcher(
-            self.engine.outbox, PLATFORM, self.sender.send, outage=is_outage
-        )
+        self.dispatcher = Dispatcher(engine.outbox, PLATFORM, self.sender.send, outage=outage)
         self._layout: Layout | None = None
         self._connection: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[Any]] = set()
@@ -290,7 +276,7 @@ class DiscordAdapter:
         payload = wire.interaction(interaction)
         result = translate.interaction_event(payload, kind, layout)
         if isinstance(result, ModalRequest):
-            form = _modal(render.modal(result, self.settings.default_locale))
+            form = modal_form(render.modal(result, self.settings.default_locale))
             await interaction.response.send_modal(form)
             form.stop()  # the submission is handled from its custom id, like buttons
             return
@@ -339,9 +325,9 @@ class DiscordAdapter:
         form.stop()  # the submission is handled from its custom id, like buttons
 
     async def _not_an_event(
-        self, interaction: discord.Interaction, payload: dict[str, Any]
+        self, interaction: discord.Interaction, payload: InteractionPayload
     ) -> None:
-        name = str(payload["data"].get("name", ""))
+        name = str(translate.data_of(payload).get("name", ""))
         if interaction.type is discord.InteractionType.application_command and (
             name == translate.PANEL_COMMAND
         ):
@@ -398,25 +384,11 @@ class DiscordAdapter:
         return ticket.place if ticket else None
 
 
-def _ends_rating(event: Event, payload: dict[str, Any], deliveries: list[Delivery]) -> bool:
+def _ends_rating(event: Event, payload: InteractionPayload, deliveries: list[Delivery]) -> bool:
     """Skip pressed or the comment form sent: the requester is done with the ticket."""
-    if any(type(d.action).__name__ == "Refuse" for d in deliveries):
+    if any(isinstance(d.action, Refuse) for d in deliveries):
         return False
     if isinstance(event, ButtonPressed):
         return event.action == "skip_comment"
-    custom = str(payload["data"].get("custom_id", ""))
+    custom = str(translate.data_of(payload).get("custom_id", ""))
     return isinstance(event, MessageReceived) and custom.startswith("tier0:comment:")
-
-
-def _modal(spec: render.ModalSpec) -> discord.ui.Modal:
-    form = discord.ui.Modal(title=spec.title, custom_id=spec.custom_id, timeout=None)
-    form.add_item(
-        discord.ui.TextInput(
-            label=spec.label,
-            custom_id="text",
-            style=discord.TextStyle.paragraph,
-            required=spec.required,
-            max_length=1000,
-        )
-    )
-    return form

@@ -49,7 +49,7 @@ PAGE = 100
 
 @dataclass(frozen=True)
 class CatchUpStorage:
-    """What catch-up asks the database; ``build_discord_adapter`` wires it to storage."""
+    """What catch-up asks the database; ``tier0.platforms.discord`` wires it to storage."""
 
     channels: LookBack
     stored: Stored

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any
 
 import discord
 from discord import app_commands
 
+from adapters.discord_adapter.commands import declare_commands
 from adapters.discord_adapter.shards import IdentifyGate
 from bot.i18n import catalogues as i18n
 from bot.i18n.messages import say
@@ -34,14 +35,6 @@ OnNewSession = Callable[[int], None]
 """A shard got READY (a new session, not RESUMED); called before any of its events."""
 OnShardReady = Callable[[int], Awaitable[None]]
 """A new session's guilds, channels and threads are in the cache."""
-
-
-def _words(message_id: str) -> app_commands.locale_str:
-    """A command's or option's description: English, translated by :class:`CatalogueTranslator`."""
-    return app_commands.locale_str(say(message_id), id=message_id)
-
-
-TICKET = _words("discord.option.ticket")
 
 
 def intents() -> discord.Intents:
@@ -151,118 +144,3 @@ class Tier0Client(discord.AutoShardedClient):
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         await self._on_interaction(interaction)
-
-
-def declare_commands(
-    tree: app_commands.CommandTree[Any], settings: Settings, guild: discord.Object | None
-) -> None:
-    """The commands people see; names match the engine's so its help text is right."""
-    command = _declarer(tree, guild)
-    priorities = [app_commands.Choice(name=p, value=p) for p in settings.tickets.priorities[:25]]
-
-    @command(settings.discord.slash_command, _words("discord.command.support"))
-    @app_commands.describe(question=_words("discord.option.question"))
-    async def support(interaction: discord.Interaction, question: str | None = None) -> None: ...
-
-    @command("new", _words("discord.command.new"))
-    @app_commands.describe(description=_words("discord.option.description"))
-    async def new(interaction: discord.Interaction, description: str) -> None: ...
-
-    @command("mytickets", _words("discord.command.mytickets"))
-    async def mytickets(interaction: discord.Interaction) -> None: ...
-
-    @command("status", _words("discord.command.status"))
-    @app_commands.describe(ticket=_words("discord.option.ticket_key"))
-    async def status(interaction: discord.Interaction, ticket: str) -> None: ...
-
-    @command("help", _words("discord.command.help"))
-    async def help(interaction: discord.Interaction) -> None: ...
-
-    languages = [app_commands.Choice(name=tag, value=tag) for tag in [*i18n.languages(), "auto"]]
-
-    @command("language", _words("discord.command.language"))
-    @app_commands.describe(code=_words("discord.option.language"))
-    @app_commands.choices(code=languages)
-    async def language(interaction: discord.Interaction, code: str | None = None) -> None: ...
-
-    @command("reopen", _words("discord.command.reopen"))
-    @app_commands.describe(ticket=TICKET)
-    async def reopen(interaction: discord.Interaction, ticket: str | None = None) -> None: ...
-
-    @command("claim", "Staff: take a ticket")
-    @app_commands.describe(ticket=TICKET)
-    async def claim(interaction: discord.Interaction, ticket: str | None = None) -> None: ...
-
-    @command("unclaim", "Staff: put a ticket back in its queue")
-    @app_commands.describe(ticket=TICKET)
-    async def unclaim(interaction: discord.Interaction, ticket: str | None = None) -> None: ...
-
-    @command("assign", "Staff: give a ticket to an agent")
-    @app_commands.describe(agent="Who should work the ticket", ticket=TICKET)
-    async def assign(
-        interaction: discord.Interaction, agent: discord.User, ticket: str | None = None
-    ) -> None: ...
-
-    @command("reply", "Staff: answer the requester of a ticket")
-    @app_commands.describe(text="What the requester will read", ticket=TICKET)
-    async def reply(
-        interaction: discord.Interaction, text: str, ticket: str | None = None
-    ) -> None: ...
-
-    @command("note", "Staff: add an internal note (never shown to the requester)")
-    @app_commands.describe(text="The note", ticket=TICKET)
-    async def note(
-        interaction: discord.Interaction, text: str, ticket: str | None = None
-    ) -> None: ...
-
-    @command("escalate", "Staff: move a ticket to the next tier")
-    @app_commands.describe(reason="Why it needs the next tier", ticket=TICKET)
-    async def escalate(
-        interaction: discord.Interaction, reason: str | None = None, ticket: str | None = None
-    ) -> None: ...
-
-    @command("priority", "Staff: change a ticket's priority")
-    @app_commands.describe(level="The new priority", ticket=TICKET)
-    @app_commands.choices(level=priorities)
-    async def priority(
-        interaction: discord.Interaction, level: str, ticket: str | None = None
-    ) -> None: ...
-
-    @command("resolve", "Staff: resolve a ticket and ask the requester for a rating")
-    @app_commands.describe(summary="Optional answer sent to the requester", ticket=TICKET)
-    async def resolve(
-        interaction: discord.Interaction, summary: str | None = None, ticket: str | None = None
-    ) -> None: ...
-
-    @command("link", "Staff: mark a ticket as a repeat of another; it gets that one's answer")
-    @app_commands.describe(parent="The ticket it repeats, e.g. T-12", ticket=TICKET)
-    async def link(
-        interaction: discord.Interaction, parent: str, ticket: str | None = None
-    ) -> None: ...
-
-    @command("tickets", "Staff: list open tickets")
-    async def tickets(interaction: discord.Interaction) -> None: ...
-
-    @command("support-panel", "Admin: post a 'Get help' button in this channel")
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
-    async def support_panel(interaction: discord.Interaction) -> None: ...
-
-
-Declare = Callable[[Callable[..., Awaitable[None]]], Any]
-
-
-def _declarer(
-    tree: app_commands.CommandTree[Any], guild: discord.Object | None
-) -> Callable[[str, str | app_commands.locale_str], Declare]:
-    def command(name: str, description: str | app_commands.locale_str) -> Declare:
-        def add(callback: Callable[..., Awaitable[None]]) -> Any:
-            declared: app_commands.Command[Any, ..., None] = app_commands.Command(
-                name=name, description=description, callback=cast(Any, callback)
-            )
-            tree.add_command(declared, guild=guild)
-            return declared
-
-        return add
-
-    return command

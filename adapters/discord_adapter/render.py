@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Final, Literal
+from typing import Final, Literal, assert_never
 
 import discord
 
@@ -43,8 +43,10 @@ __all__ = [
     "addressed",
     "card",
     "cut",
+    "digest",
     "modal",
     "panel",
+    "reminder",
     "render",
     "safe",
     "thread_name",
@@ -193,7 +195,18 @@ def render(action: Conversational) -> MessageSpec:
             return MessageSpec(cut(said, CONTENT_LIMIT))
         case Refuse(reason=reason):
             return MessageSpec(cut(safe(reason), CONTENT_LIMIT))
-    raise TypeError(f"not a conversational action: {action!r}")
+        case _:
+            assert_never(action)
+
+
+def reminder(text: str) -> MessageSpec:
+    """A reminder or breach notice, for the ticket's card thread."""
+    return MessageSpec(cut(f"\N{ALARM CLOCK} {safe(text)}", CONTENT_LIMIT))
+
+
+def digest(text: str) -> MessageSpec:
+    """The daily digest, as plain lines in the tier's triage channel."""
+    return MessageSpec(cut(safe(text), CONTENT_LIMIT))
 
 
 def addressed(spec: MessageSpec, where: Place) -> MessageSpec:

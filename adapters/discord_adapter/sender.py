@@ -15,29 +15,39 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
-from typing import Any, Final
+from dataclasses import replace
+from typing import Any, Final, assert_never
 
 import discord
 
 from adapters.discord_adapter import render
 from adapters.discord_adapter.ids import PLATFORM, is_personal, place
-from adapters.discord_adapter.render import ButtonSpec, MessageSpec
+from adapters.discord_adapter.pending import Pending
+from adapters.discord_adapter.render import MessageSpec
+from adapters.discord_adapter.views import NO_MENTIONS, build_view, forget
+from adapters.engine_port import EnginePort
 from bot.actions import (
+    AnswerArticle,
+    AskRating,
     ChangeKind,
+    OfferArticles,
+    PostDigest,
     PostTicketCard,
+    Refuse,
     RelayToAgents,
+    RelayToRequester,
+    RemindAgents,
+    Reply,
     TicketView,
     UpdateTicketCard,
     addressee,
 )
-from bot.conversation.engine import Engine
 from bot.delivery.outbox import Delivery, place_of
 from bot.events import Person, Place
 from bot.records import Card
 from bot.settings import Settings
 
-__all__ = ["Pending", "Sender", "build_view"]
+__all__ = ["Sender"]
 
 log = logging.getLogger(__name__)
 
@@ -63,43 +73,11 @@ class _Nonces:
 _SENDING: ContextVar[_Nonces | None] = ContextVar("tier0_discord_sending", default=None)
 
 
-@dataclass
-class Pending:
-    """An interaction whose answers go back through it rather than into the channel.
-
-    ``ephemeral``: its answers are shown to its user alone (Discord decides that when it
-    is deferred, for its first answer too). ``alone``: it came from a DM, where every
-    answer is private anyway.
-    """
-
-    interaction: discord.Interaction
-    ephemeral: bool
-    answered: bool = False
-    alone: bool = False
-
-    @property
-    def seen_by_user_alone(self) -> bool:
-        return self.ephemeral or self.alone
-
-    @property
-    def can_whisper(self) -> bool:
-        """Whether an answer to it can be shown to its user alone. A pressed button or a
-        sent form is deferred without a message of its own, so each follow-up chooses its
-        own visibility; a command's first answer replaces its deferred response, whose
-        visibility was fixed when it was deferred."""
-        commanded = self.interaction.type is discord.InteractionType.application_command
-        return self.seen_by_user_alone or not commanded
-
-    @property
-    def user_id(self) -> str:
-        return str(self.interaction.user.id)
-
-
 class Sender:
     def __init__(
         self,
         client: discord.Client,
-        engine: Engine,
+        engine: EnginePort,
         settings: Settings,
         place_now: PlaceNow,
         pending: dict[Place, Pending],
@@ -122,32 +100,36 @@ class Sender:
 
     async def _send(self, delivery: Delivery) -> None:
         action = delivery.action
-        if isinstance(action, PostTicketCard):
-            await self._new_ticket(action.ticket)
-        elif isinstance(action, UpdateTicketCard):
-            await self._ticket_changed(action.ticket, action.change, action.kind)
-        elif isinstance(action, RelayToAgents):
-            await self._to_agents(action.ticket, render.render(action))
-        elif isinstance(action, render.CONVERSATIONAL):
-            await self.say(place_of(action), render.render(action), to=addressee(action))
-        else:
-            await self._for_staff(action)
+        match action:
+            case PostTicketCard(ticket=ticket):
+                await self._new_ticket(ticket)
+            case UpdateTicketCard(ticket=ticket, change=change, kind=kind):
+                await self._ticket_changed(ticket, change, kind)
+            case RelayToAgents(ticket=ticket):
+                await self._to_agents(ticket, render.render(action))
+            case (
+                Reply()
+                | AnswerArticle()
+                | OfferArticles()
+                | RelayToRequester()
+                | AskRating()
+                | Refuse()
+            ):
+                await self.say(place_of(action), render.render(action), to=addressee(action))
+            case RemindAgents(ticket=ticket, text=text):
+                await self._to_agents(ticket, render.reminder(text))
+            case PostDigest(tier_name=tier_name, text=text):
+                await self._digest(tier_name, text)
+            case _:
+                assert_never(action)
 
-    async def _for_staff(self, action: object) -> None:
-        """Reminders go to the ticket's card thread, digests to the tier's triage channel.
-
-        Read by name: these actions are newer than this adapter's first release.
-        """
-        text = render.safe(str(getattr(action, "text", "")))
-        ticket = getattr(action, "ticket", None)
-        if isinstance(ticket, TicketView):
-            await self._to_agents(ticket, MessageSpec(render.cut(f"\N{ALARM CLOCK} {text}", 2000)))
-            return
-        channel_id = self.settings.discord.triage_channels.get(getattr(action, "tier_name", ""))
+    async def _digest(self, tier_name: str, text: str) -> None:
+        """Into the tier's triage channel, if it has one on Discord."""
+        channel_id = self.settings.discord.triage_channels.get(tier_name)
         if channel_id and text:
-            await self.post(channel_id, MessageSpec(render.cut(text, 2000)))
+            await self.post(channel_id, render.digest(text))
         else:
-            log.warning("discord: nowhere to send %s", type(action).__name__)
+            log.warning("discord: nowhere to send PostDigest")
 
     # -- conversations --------------------------------------------------------------------
 
@@ -197,7 +179,7 @@ class Sender:
         try:
             if commanded and not pending.answered:
                 await interaction.edit_original_response(
-                    content=content, embeds=embeds, view=view, allowed_mentions=_NONE
+                    content=content, embeds=embeds, view=view, allowed_mentions=NO_MENTIONS
                 )
             else:
                 await interaction.followup.send(
@@ -205,11 +187,11 @@ class Sender:
                     embeds=embeds,
                     view=view or discord.utils.MISSING,
                     ephemeral=pending.ephemeral or private,
-                    allowed_mentions=_NONE,
+                    allowed_mentions=NO_MENTIONS,
                     wait=True,
                 )
         finally:
-            _forget(view)
+            forget(view)
         pending.answered = True
 
     async def post(
@@ -222,7 +204,7 @@ class Sender:
             if isinstance(cached, discord.abc.Messageable)
             else self.client.get_partial_messageable(int(channel_id))
         )
-        options: dict[str, Any] = {"allowed_mentions": _NONE, "embeds": list(spec.embeds)}
+        options: dict[str, Any] = {"allowed_mentions": NO_MENTIONS, "embeds": list(spec.embeds)}
         nonces = _SENDING.get()
         if nonces is not None:
             options["nonce"] = nonces.next(channel_id)  # discord.py adds enforce_nonce
@@ -242,7 +224,7 @@ class Sender:
             await self.client.http.edit_channel(int(channel_id), archived=False)
             return await target.send(spec.content or None, **options)
         finally:
-            _forget(view)
+            forget(view)
 
     # -- tickets --------------------------------------------------------------------------
 
@@ -308,9 +290,11 @@ class Sender:
                 int(card.message_id)
             )
             try:
-                await message.edit(embeds=list(spec.embeds), view=view, allowed_mentions=_NONE)
+                await message.edit(
+                    embeds=list(spec.embeds), view=view, allowed_mentions=NO_MENTIONS
+                )
             finally:
-                _forget(view)
+                forget(view)
         thread = await self._ticket_thread(ticket)
         if thread is None:
             return
@@ -368,47 +352,6 @@ class Sender:
         if not isinstance(found, discord.Thread):
             raise RuntimeError(f"channel {channel_id} is not a thread")
         return found
-
-
-_NONE = discord.AllowedMentions.none()
-
-
-def build_view(spec: MessageSpec) -> discord.ui.View | None:
-    """Components as a discord.py view (needs a running event loop), or None without any."""
-    if not spec.rows:
-        return None
-    view = discord.ui.View(timeout=None)
-    for row, items in enumerate(spec.rows):
-        for item in items:
-            if isinstance(item, ButtonSpec):
-                view.add_item(
-                    discord.ui.Button(
-                        label=item.label,
-                        custom_id=item.custom_id,
-                        style=getattr(discord.ButtonStyle, item.style),
-                        row=row,
-                    )
-                )
-            else:
-                options = [
-                    discord.SelectOption(label=label, value=value, default=value == item.default)
-                    for label, value in item.options
-                ]
-                view.add_item(
-                    discord.ui.Select(
-                        custom_id=item.custom_id,
-                        placeholder=item.placeholder,
-                        options=options,
-                        row=row,
-                    )
-                )
-    return view
-
-
-def _forget(view: discord.ui.View | None) -> None:
-    """Presses are handled from their custom ids, so discord.py need not keep the view."""
-    if view is not None:
-        view.stop()
 
 
 def _moved(ticket: TicketView, where: Place) -> TicketView:

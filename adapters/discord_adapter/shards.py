@@ -19,17 +19,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import discord
-from sqlalchemy import Engine
 
 from bot.errors import ConfigError
 from bot.settings import Settings
-from storage.leases import DatabaseLease
 
 __all__ = [
+    "IDENTIFY_WINDOW",
     "GatewayInfo",
     "IdentifyGate",
+    "Take",
     "bot_gateway",
-    "identify_lease",
     "split",
     "worker_environments",
 ]
@@ -111,15 +110,6 @@ def worker_environments(
             plans.append({"TIER0__DISCORD__ENABLED": "false"})
             log.info("worker %d runs no Discord shard (%d for %d workers)", number, count, workers)
     return plans
-
-
-def identify_lease(engine: Engine) -> Take:
-    """Leases in the database every worker of every host shares."""
-
-    def take(name: str, holder: str) -> bool:
-        return DatabaseLease(engine, name, holder, IDENTIFY_WINDOW).hold()
-
-    return take
 
 
 class IdentifyGate:

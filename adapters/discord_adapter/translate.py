@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
+
+import discord
 
 from adapters.discord_adapter.ids import PLATFORM, parse_custom_id, personal_place, place
+from adapters.discord_adapter.payloads import InteractionPayload, MessagePayload
 from adapters.malformed import ignoring_malformed
+from bot.commands import command
 from bot.events import (
     ArticleSubmitted,
     ButtonPressed,
@@ -25,7 +29,6 @@ from bot.events import (
 )
 
 __all__ = [
-    "ENGINE_COMMANDS",
     "NO_REASON",
     "PANEL_COMMAND",
     "ArticleReview",
@@ -33,6 +36,7 @@ __all__ = [
     "ChannelKind",
     "Layout",
     "ModalRequest",
+    "data_of",
     "interaction_event",
     "message_event",
     "person_of",
@@ -40,46 +44,20 @@ __all__ = [
 
 Json = Mapping[str, Any]
 ChannelKind = Literal["support", "dm", "ticket_thread", "card_thread", "triage", "text", "other"]
-DM, PRIVATE_THREAD = 1, 12
-THREADS: Final = frozenset({10, 11, PRIVATE_THREAD})
-APPLICATION_COMMAND, MESSAGE_COMPONENT, MODAL_SUBMIT = 2, 3, 5
-CHAT_MESSAGE_TYPES: Final = frozenset({0, 19})  # default and reply; not joins, pins, thread notices
+THREADS: Final = frozenset(
+    {
+        discord.ChannelType.news_thread,
+        discord.ChannelType.public_thread,
+        discord.ChannelType.private_thread,
+    }
+)
+CHAT_MESSAGE_TYPES: Final = frozenset(
+    {discord.MessageType.default.value, discord.MessageType.reply.value}
+)
+"""A person writing (or replying); not joins, pins or thread notices."""
 PANEL_COMMAND: Final = "support-panel"
 NO_REASON: Final = "(no reason given)"
 _MODALS: Final[tuple[Literal["ask", "escalate", "comment"], ...]] = ("ask", "escalate", "comment")
-
-ENGINE_COMMANDS: Final = (
-    "new",
-    "mytickets",
-    "status",
-    "help",
-    "language",
-    "reopen",
-    "claim",
-    "unclaim",
-    "assign",
-    "reply",
-    "note",
-    "escalate",
-    "priority",
-    "resolve",
-    "link",
-    "tickets",
-)
-"""Slash commands named as the engine names them, so its help text is right on Discord."""
-
-# The main text option of each command, after the optional ticket key.
-_TEXT_OPTIONS: Final = {
-    "new": "description",
-    "language": "code",
-    "assign": "agent",
-    "reply": "text",
-    "note": "text",
-    "escalate": "reason",
-    "priority": "level",
-    "resolve": "summary",
-    "link": "parent",
-}
 
 
 @dataclass(frozen=True)
@@ -87,7 +65,7 @@ class Channel:
     """What the adapter needs to know about a channel to tell what happens in it."""
 
     id: str
-    type: int
+    type: discord.ChannelType
     parent_id: str | None = None
     owner_id: str | None = None
 
@@ -102,12 +80,12 @@ class Layout:
     support_command: str = "support"
 
     def classify(self, channel: Channel) -> ChannelKind:
-        if channel.type == DM:
+        if channel.type is discord.ChannelType.private:
             return "dm"
         if channel.type in THREADS:
             if (
                 channel.parent_id in self.support_channels
-                and channel.type == PRIVATE_THREAD
+                and channel.type is discord.ChannelType.private_thread
                 and channel.owner_id == self.bot_id
             ):
                 return "ticket_thread"
@@ -137,17 +115,20 @@ class ArticleReview:
     person: Person
 
 
-def person_of(payload: Json, locale: str | None = None) -> Person:
+def person_of(payload: MessagePayload | InteractionPayload, locale: str | None = None) -> Person:
     """The author of a message or the user of an interaction, with their role ids."""
-    member: Json = payload.get("member") or {}
-    user: Json = payload.get("author") or member.get("user") or payload.get("user") or {}
+    raw = cast(Json, payload)  # a message has an author, an interaction a user
+    member: Json = raw.get("member") or {}
+    user: Json = raw.get("author") or member.get("user") or raw.get("user") or {}
     name = member.get("nick") or user.get("global_name") or user.get("username") or ""
     roles = frozenset(str(role) for role in member.get("roles") or ())
     return Person(PLATFORM, str(user.get("id", "")), str(name), locale, roles)
 
 
 @ignoring_malformed(PLATFORM, None)
-def message_event(payload: Json, kind: ChannelKind, layout: Layout) -> MessageReceived | None:
+def message_event(
+    payload: MessagePayload, kind: ChannelKind, layout: Layout
+) -> MessageReceived | None:
     """A person's message in a support channel, a DM, a ticket thread or a card thread."""
     author: Json = payload.get("author") or {}
     if author.get("bot") or payload.get("webhook_id") or str(author.get("id")) == layout.bot_id:
@@ -166,25 +147,31 @@ def message_event(payload: Json, kind: ChannelKind, layout: Layout) -> MessageRe
 
 @ignoring_malformed(PLATFORM, None)
 def interaction_event(
-    payload: Json, kind: ChannelKind, layout: Layout
+    payload: InteractionPayload, kind: ChannelKind, layout: Layout
 ) -> Event | ModalRequest | ArticleReview | None:
     """A slash command, a button or menu press, or a modal submission; None if not tier0's."""
-    data: Json = payload.get("data") or {}
+    data = data_of(payload)
     person = person_of(payload, payload.get("locale"))
     where = _interaction_place(kind, str(payload.get("channel_id")), person.id)
     event_id = str(payload["id"])
     kind_of = int(payload.get("type") or 0)
-    if kind_of == APPLICATION_COMMAND:
+    if kind_of == discord.InteractionType.application_command.value:
         return _command(str(data.get("name")), _options(data), person, where, event_id, layout)
     parsed = parse_custom_id(str(data.get("custom_id", "")))
     if parsed is None:
         return None
     action, value = parsed
-    if kind_of == MESSAGE_COMPONENT:
+    if kind_of == discord.InteractionType.component.value:
         return _component(action, value, data.get("values"), person, where, event_id)
-    if kind_of == MODAL_SUBMIT:
+    if kind_of == discord.InteractionType.modal_submit.value:
         return _modal(action, value, _fields(data), person, where, event_id)
     return None
+
+
+def data_of(payload: InteractionPayload) -> Json:
+    """The interaction's data (a command's name and options, a component's custom id...),
+    read key by key: its shape depends on the interaction's type."""
+    return cast(Json, payload.get("data") or {})
 
 
 def _interaction_place(kind: ChannelKind, channel_id: str, user_id: str) -> Place:
@@ -206,13 +193,14 @@ def _command(
         if not question:
             return ModalRequest("ask", locale=person.locale)
         return MessageReceived(person, where, question, message_id=event_id)
-    if name not in ENGINE_COMMANDS:
+    declared = command(name)
+    if declared is None:
         return None
     args: list[str] = [options["ticket"]] if options.get("ticket") else []
-    text_option = _TEXT_OPTIONS.get(name)
-    if text_option and options.get(text_option):
-        value = options[text_option]
-        args.append(f"{PLATFORM}:{value}" if name == "assign" else value)
+    argument = declared.argument
+    if argument is not None and options.get(argument.name):
+        value = options[argument.name]
+        args.append(f"{PLATFORM}:{value}" if argument.kind == "agent" else value)
     elif name == "escalate":
         args.append(NO_REASON)
     return CommandIssued(person, where, name, tuple(args), event_id)
@@ -271,7 +259,7 @@ def _options(data: Json) -> dict[str, str]:
 
 
 def _fields(data: Json) -> dict[str, str]:
-    """Text inputs of a modal submission, in action rows (type 1) or labels (type 18)."""
+    """Text inputs of a modal submission, in action rows or (newer forms) labels."""
     found: dict[str, str] = {}
     for top in data.get("components") or ():
         inner = top.get("components") or ([top["component"]] if "component" in top else [])

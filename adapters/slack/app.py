@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from functools import partial
+from itertools import chain
 from typing import Any, Final, Literal
 
 import aiohttp
@@ -24,33 +25,32 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.delivery import Dispatcher
+from adapters.engine_port import EnginePort
 from adapters.fairness import FairShare
 from adapters.ordering import TurnTaking
-from adapters.runtime import require_secret
 from adapters.slack.article_form import (
     ARTICLE_FORM_CALLBACK,
     SAVE_ARTICLE_ACTION,
     article_form,
     article_submission,
 )
+from adapters.slack.bolt_log import BOLT_LOG
+from adapters.slack.configuration import rendering_context
 from adapters.slack.directory import Directory
-from adapters.slack.http_guard import MAX_BODY_BYTES, RefusalLog, Refused, SlackRequestGuard
-from adapters.slack.live_articles import ArticleField
-from adapters.slack.once import posted_before, retry_handlers, tag_of, tagged
-from adapters.slack.received import RETRY_DELAYS, ReceivedPayloads, redeliverable
+from adapters.slack.http_guard import MAX_BODY_BYTES, SlackRequestGuard
+from adapters.slack.once import retry_handlers
+from adapters.slack.received import RETRY_DELAYS, PayloadInbox, ReceivedPayloads, redeliverable
 from adapters.slack.render import (
     SHOW_ANSWER_ACTION,
-    ApiCall,
-    Context,
     answer_view,
     parse_show_answer_value,
     render,
 )
+from adapters.slack.sender import SlackSender, api_error_code
 from adapters.slack.socket_guard import GuardedSocketModeHandler
 from adapters.slack.translate import (
     ACTION_PREFIX,
@@ -65,17 +65,13 @@ from adapters.slack.translate import (
     place_of_message,
     slash_command,
 )
-from bot.actions import Refuse, RelayToAgents, RemindAgents, UpdateTicketCard
-from bot.delivery.outbox import Delivery
-from bot.events import Event, Place
+from bot.actions import Refuse
+from bot.events import Event
 from bot.i18n.messages import pick_locale, say
-from bot.records import Card
 from bot.settings import Settings
-from storage.inbox import Inbox
-from storage.spool import is_outage
-from tier0.app import App
+from kb.search import KnowledgeBase
 
-__all__ = ["SlackAdapter", "build_slack_adapter", "slack_secrets"]
+__all__ = ["SlackAdapter"]
 
 log = logging.getLogger("adapters.slack")
 
@@ -83,56 +79,6 @@ JSON = dict[str, Any]
 Mode = Literal["socket", "http"]
 CONNECT_TIMEOUT: Final = 30.0
 _ENGINE_ACTION: Final = re.compile(rf"^{ACTION_PREFIX}:(button|command):")
-
-SKIPPABLE_ERRORS: Final[Mapping[str, frozenset[str]]] = {
-    # A card that was deleted cannot be edited; a refusal to someone who left is moot.
-    "chat.update": frozenset({"message_not_found", "cant_update_message", "channel_not_found"}),
-    "chat.postEphemeral": frozenset({"user_not_in_channel", "channel_not_found", "user_not_found"}),
-    # Retrying these can never succeed; the error is logged with the action instead.
-    "chat.postMessage": frozenset({"is_archived", "invalid_blocks", "msg_too_long", "no_text"}),
-}
-"""Web API errors after which a delivery is given up (logged) instead of retried for ever;
-anything else (not_in_channel, rate limits, outages) makes it fail and be tried again."""
-
-
-class _TokenNotUnused(logging.Filter):
-    """Drops Bolt's "As you gave `client` as well, `token` will be unused." warning.
-
-    Bolt reads SLACK_BOT_TOKEN from the environment by itself and, as tier0 hands it a client
-    (which holds that very token), warned on every start that the token is not used.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != warning_client_prioritized_and_token_skipped()
-
-
-class _UnhandledInOneLine(logging.Filter):
-    """Turns Bolt's warning about a request no listener takes into one short line a minute.
-
-    Bolt's spans a dozen lines of example code ("[Suggestion] ... @app.action(...)") and
-    repeats the payload's action id, which the sender chooses, for every such request.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._refusals = RefusalLog()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not isinstance(record.msg, str) or not record.msg.startswith("Unhandled request ("):
-            return True
-        kind = _UNHANDLED_TYPE.match(record.msg)
-        what = f"a {kind[1]} request" if kind else "a request of another type"
-        self._refusals.refused(Refused(404, f"no listener takes {what}"), "Slack")
-        return False
-
-
-_UNHANDLED_TYPE: Final = re.compile(r"Unhandled request \(\{'type': '([a-z_]{1,40})'")
-
-# Under slack_bolt, so Bolt's debugging (whole requests, message text) stays off with the
-# rest of the library's (tier0.logs.LIBRARY_LOGGERS).
-BOLT_LOG = logging.getLogger("slack_bolt.tier0")
-BOLT_LOG.addFilter(_TokenNotUnused())
-BOLT_LOG.addFilter(_UnhandledInOneLine())
 
 
 class SlackAdapter:
@@ -142,18 +88,22 @@ class SlackAdapter:
 
     def __init__(
         self,
-        app: App,
+        engine: EnginePort,
+        settings: Settings,
+        kb: KnowledgeBase,
         *,
-        inbox: Inbox,
+        inbox: PayloadInbox,
         bot_token: str,
+        outage: Callable[[BaseException], bool],
         app_token: str | None = None,
         signing_secret: str | None = None,
         ping_interval: float = 5.0,
         retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
-        self._app = app
-        self._engine = app.engine
-        self.settings = app.settings.slack
+        """``outage``: whether an error means the database is unreachable (the dispatcher
+        logs those sparingly)."""
+        self._engine = engine
+        self.settings = settings.slack
         self.mode: Mode = self.settings.mode
         self._app_token = app_token
         self._ping_interval = ping_interval
@@ -168,32 +118,11 @@ class SlackAdapter:
             process_before_response=False,
             logger=BOLT_LOG,
         )
-        tickets = app.settings.tickets
-        groups = [
-            role.removeprefix("slack:")
-            for tier in tickets.tiers
-            for role in tier.roles
-            if role.startswith("slack:")
-        ]
-        self.directory = Directory(self.client, groups)
+        self._context = rendering_context(settings, kb)
+        self.directory = Directory(self.client, list(chain(*self._context.tier_groups.values())))
         self.rules = Rules(bot_user_id="", help_channels=frozenset(self.settings.help_channels))
-        tier_numbers = {tier.name: n for n, tier in enumerate(tickets.tiers, start=1)}
-        self._context = Context(
-            priorities=tuple(tickets.priorities),
-            triage_channels={
-                tier_numbers[name]: channel
-                for name, channel in self.settings.triage_channels.items()
-            },
-            top_tier=len(tickets.tiers),
-            article_titles=ArticleField(app.kb, lambda article: article.title),
-            article_bodies=ArticleField(app.kb, lambda article: article.body),
-            tier_groups={
-                n: tuple(r.removeprefix("slack:") for r in tier.roles if r.startswith("slack:"))
-                for n, tier in enumerate(tickets.tiers, start=1)
-            },
-            locale=app.settings.default_locale,
-        )
-        self.dispatcher = Dispatcher(app.engine.outbox, PLATFORM, self.send, outage=is_outage)
+        self.sender = SlackSender(self.client, engine, self.directory, self._context)
+        self.dispatcher = Dispatcher(engine.outbox, PLATFORM, self.sender.send, outage=outage)
         self.workspace = ""
         self.http_address: tuple[str, int] | None = None
         self._socket: AsyncSocketModeHandler | None = None
@@ -219,9 +148,8 @@ class SlackAdapter:
             identity = await self.client.auth_test()
         except SlackApiError as error:
             await self._close_session()
-            raise ConnectionError(
-                f"Slack refused SLACK_BOT_TOKEN ({_code(error)}) at {self.settings.api_url}"
-            ) from error
+            code, url = api_error_code(error), self.settings.api_url
+            raise ConnectionError(f"Slack refused SLACK_BOT_TOKEN ({code}) at {url}") from error
         self.directory.bot_user_id = str(identity["user_id"])
         self.directory.bot_id = str(identity.get("bot_id") or "")
         self.rules = replace(self.rules, bot_user_id=self.directory.bot_user_id)
@@ -255,7 +183,7 @@ class SlackAdapter:
             opened = await self.client.apps_connections_open(app_token=self._app_token or "")
         except SlackApiError as error:
             raise ConnectionError(
-                f"Slack refused SLACK_APP_TOKEN for Socket Mode ({_code(error)})"
+                f"Slack refused SLACK_APP_TOKEN for Socket Mode ({api_error_code(error)})"
             ) from error
         self._socket = GuardedSocketModeHandler(
             self.bolt, self._app_token, ping_interval=self._ping_interval
@@ -389,7 +317,7 @@ class SlackAdapter:
         draft = await asyncio.to_thread(self._engine.draft_article, person, key)
         if isinstance(draft, str):
             for call in render(Refuse(person, place, draft), self._context):
-                await self._call(call, "the save-article refusal")
+                await self.sender.call(call, "the save-article refusal")
             return
         view = article_form(draft, place, self._context.locale)
         await self.client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -429,7 +357,7 @@ class SlackAdapter:
     async def _on_error(self, error: Exception, body: JSON) -> None:
         if isinstance(error, SlackApiError):  # Slack refused a call (an unknown user...): no bug
             kind = body.get("type") or ("slash command" if "command" in body else "payload")
-            log.error("slack: a %s was dropped: Slack answered %s", kind, _code(error))
+            log.error("slack: a %s was dropped: Slack answered %s", kind, api_error_code(error))
             return
         log.error("slack: listener failed on %s", body.get("type"), exc_info=error)
 
@@ -455,91 +383,8 @@ class SlackAdapter:
         for delivery in deliveries:
             if delivery.id == 0:  # not stored (the engine failed): best effort, now
                 try:
-                    await self.send(delivery)
+                    await self.sender.send(delivery)
                 except Exception:
                     log.exception("slack: could not send an unstored notice")
         if deliveries:  # nothing to send after a flood's ignored event: no outbox query
             self.dispatcher.wake()
-
-    # -- actions out ------------------------------------------------------------------------
-
-    async def send(self, delivery: Delivery) -> None:
-        """Show one stored action on Slack; raises if Slack did not take it (it is retried)."""
-        action = delivery.action
-        context = self._context
-        if isinstance(action, UpdateTicketCard | RelayToAgents | RemindAgents):
-            cards = await asyncio.to_thread(self._engine.cards, action.ticket.key)
-            context = replace(context, cards=tuple(c for c in cards if c.platform == PLATFORM))
-        calls = render(action, context)
-        if not calls:
-            log.warning(
-                "slack: nowhere to show %s (no triage channel or card for its tier?)",
-                type(action).__name__,
-            )
-        posts = 0
-        for call in calls:
-            if call.method == "chat.postMessage":
-                call = tagged(call, tag_of(delivery.id, posts))
-                posts += 1
-                if delivery.maybe_sent and (earlier := await posted_before(self.client, call)):
-                    log.info("slack: delivery %d was posted before; not again", delivery.id)
-                    await self._posted(call, *earlier)
-                    continue
-            await self._call(call, f"{type(action).__name__} of delivery {delivery.id}")
-
-    async def _call(self, call: ApiCall, what: str) -> None:
-        """``what`` names the action in a log line; never its text, which may be private."""
-        try:
-            response = await self.client.api_call(call.method, json=call.args)
-        except SlackApiError as error:
-            code = _code(error)
-            if code in SKIPPABLE_ERRORS.get(call.method, frozenset()):
-                log.error("slack: %s failed with %s; not retrying %s", call.method, code, what)
-                return
-            raise
-        channel = str(response.get("channel") or call.args.get("channel", ""))
-        await self._posted(call, channel, str(response.get("ts", "")))
-
-    async def _posted(self, call: ApiCall, channel: str, ts: str) -> None:
-        """Remember the thread Slack put the message in, and where a ticket's card is."""
-        if call.method == "chat.postMessage" and call.args.get("thread_ts"):
-            self.directory.remember_thread(channel, str(call.args["thread_ts"]))
-        if call.card is not None:
-            self.directory.remember_thread(channel, ts)
-            card = Card(PLATFORM, call.card.tier, channel, ts, ts)
-            await asyncio.to_thread(
-                self._engine.attach_card, call.card.key, card, Place(PLATFORM, channel, ts)
-            )
-
-
-def _code(error: SlackApiError) -> str:
-    response = error.response
-    return str(response.get("error", "") if response is not None else error)
-
-
-def slack_secrets(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
-    """The secrets the configured mode needs; a clear error names any that is missing."""
-    secrets = {
-        "bot_token": require_secret(env, "SLACK_BOT_TOKEN", "for Slack (the bot's xoxb- token)")
-    }
-    if settings.slack.mode == "socket":
-        secrets["app_token"] = require_secret(
-            env, "SLACK_APP_TOKEN", "for Slack Socket Mode (an xapp- token with connections:write)"
-        )
-    else:
-        secrets["signing_secret"] = require_secret(
-            env, "SLACK_SIGNING_SECRET", "for Slack HTTP mode (to verify requests come from Slack)"
-        )
-    return secrets
-
-
-def build_slack_adapter(app: App, env: Mapping[str, str]) -> SlackAdapter:
-    """The adapter for ``app``, secrets from ``env``; a clear error names any that is missing."""
-    secrets = slack_secrets(app.settings, env)
-    return SlackAdapter(
-        app,
-        inbox=Inbox(app.settings.service.inbox_path, PLATFORM),
-        bot_token=secrets["bot_token"],
-        app_token=secrets.get("app_token"),
-        signing_secret=secrets.get("signing_secret"),
-    )

@@ -29,7 +29,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.render import ApiCall
+from adapters.slack.blocks import ApiCall
 
 __all__ = ["LOOK_BACK", "posted_before", "retry_handlers", "tag_of", "tagged"]
 

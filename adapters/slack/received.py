@@ -22,10 +22,10 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -33,9 +33,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 
 from bot.delivery.spool import NotKept
-from storage.inbox import Inbox
 
-__all__ = ["ReceivedPayloads", "redeliverable"]
+__all__ = ["KeptPayload", "PayloadInbox", "ReceivedPayloads", "redeliverable"]
 
 log = logging.getLogger("adapters.slack")
 
@@ -53,6 +52,28 @@ _TICK: Final = 1.0
 _REDELIVERABLE: ContextVar[bool] = ContextVar("tier0_slack_redeliverable", default=False)
 
 
+class KeptPayload(Protocol):
+    @property
+    def payload(self) -> str: ...
+
+
+class PayloadInbox(Protocol):
+    """Where payloads wait from before ``ack`` until handled: ``storage.inbox``, a file on
+    local disk that a process started after this one dies adopts."""
+
+    def record(self, payload: str) -> int:
+        """Keep ``payload`` (on disk when this returns); its entry, for ``forget``."""
+        ...
+
+    def forget(self, entry: int) -> None: ...
+
+    def orphans(self) -> Iterator[KeptPayload]:
+        """What processes that died left behind, oldest first."""
+        ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class _Waiting:
     body: dict[str, Any]
@@ -60,7 +81,7 @@ class _Waiting:
 
 
 class ReceivedPayloads:
-    def __init__(self, inbox: Inbox, retry_delays: Sequence[float] = RETRY_DELAYS) -> None:
+    def __init__(self, inbox: PayloadInbox, retry_delays: Sequence[float] = RETRY_DELAYS) -> None:
         self.inbox = inbox
         self._retry_delays = tuple(retry_delays)
         self._waiting: dict[int, _Waiting] = {}

@@ -18,6 +18,7 @@ from typing import Any, Final, Literal
 from adapters.malformed import ignoring_malformed
 from adapters.slack.mrkdwn import plain_text
 from bot.actions import Button
+from bot.commands import COMMANDS, Command, command
 from bot.conversation.arguments import split_args
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
 
@@ -46,9 +47,7 @@ PLATFORM: Final = "slack"
 ACTION_PREFIX: Final = "tier0"
 CREATE_TICKET_CALLBACK: Final = "create_ticket"
 THREAD_COMMAND_MARK: Final = "!"
-THREAD_COMMANDS: Final = frozenset(
-    {"claim", "unclaim", "assign", "escalate", "priority", "resolve", "reopen", "tickets"}
-)
+THREAD_COMMANDS: Final = frozenset(c.name for c in COMMANDS if c.card_thread)
 COMMAND_ALIASES: Final[Mapping[str, str]] = {
     "mine": "mytickets",
     "my": "mytickets",
@@ -184,17 +183,18 @@ def slash_command(payload: JSON, person: Person, dm_channel: str) -> CommandIssu
     words = str(payload.get("text", "")).strip().split(maxsplit=1)
     name = COMMAND_ALIASES.get(words[0].lower(), words[0].lower()) if words else "help"
     rest = words[1] if len(words) > 1 else ""
-    if name in ("new", "reply", "note", "escalate"):
-        args: tuple[str, ...] = _free_text_args(name, rest)
+    declared = command(name)
+    if declared is not None and declared.argument is not None and declared.argument.free_text:
+        args: tuple[str, ...] = _free_text_args(declared, rest)
     else:
         args = _args(rest)
     event_id = f"command:{payload.get('trigger_id') or payload.get('response_url', '')}"
     return CommandIssued(person, Place(PLATFORM, dm_channel), name, args, event_id=event_id)
 
 
-def _free_text_args(name: str, rest: str) -> tuple[str, ...]:
+def _free_text_args(declared: Command, rest: str) -> tuple[str, ...]:
     """Free text stays whole (quotes and apostrophes included): ``new I can't log in``."""
-    if name == "new":
+    if declared.ticket == "none":
         return (plain_text(rest).strip(),) if rest.strip() else ()
     key, _, text = rest.strip().partition(" ")
     return tuple(a for a in (key, plain_text(text).strip()) if a)

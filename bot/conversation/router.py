@@ -4,6 +4,7 @@ for tickets, article learning for forms, the requester commands for the rest."""
 
 from __future__ import annotations
 
+from bot.commands import AGENT_COMMANDS
 from bot.conversation.answering import Answerer
 from bot.conversation.inbound import inbound_of
 from bot.conversation.limits import InboundLimits
@@ -12,7 +13,7 @@ from bot.conversation.turn import Turn
 from bot.events import ArticleSubmitted, ButtonPressed, Event, MessageReceived, Person
 from bot.learning.save_article import ArticleLearning
 from bot.records import Ticket
-from bot.tickets.agent_commands import AGENT_COMMANDS, AgentCommands
+from bot.tickets.agent_commands import AgentCommands
 from bot.tickets.desk import TicketDesk
 
 __all__ = ["Router"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.actions import PostTicketCard, RelayToAgents
+from bot.commands import usage
 from bot.conversation.turn import Turn
 from bot.events import Person
 from bot.i18n.messages import say
@@ -19,29 +20,8 @@ from bot.tickets.refusals import assignee_name, refuse_inactive
 from bot.tickets.transitions import TRANSITIONS, TicketAction, may
 from bot.tickets.visibility import no_such_ticket, refusal
 
-__all__ = ["AGENT_COMMANDS", "AgentCommands"]
+__all__ = ["AgentCommands"]
 
-AGENT_COMMANDS = frozenset(
-    {
-        "claim",
-        "unclaim",
-        "assign",
-        "reply",
-        "note",
-        "escalate",
-        "priority",
-        "resolve",
-        "link",
-        "tickets",
-    }
-)
-USAGE = {
-    "assign": "assign KEY AGENT",
-    "reply": "reply KEY TEXT",
-    "note": "note KEY TEXT",
-    "priority": "priority KEY LEVEL",
-    "link": "link KEY PARENT",
-}
 Handler = Callable[[Turn, Ticket, list[str]], None]
 
 
@@ -73,8 +53,9 @@ class AgentCommands:
         if turn.agent_tier < ticket.tier:
             turn.refuse(refusal(turn, ticket, self._tier_too_low(turn, ticket, name)))
             return
-        if name in USAGE and not rest:
-            turn.refuse(turn.say("agent.usage", usage=USAGE[name]))
+        how = usage(name)
+        if how is not None and not rest:
+            turn.refuse(turn.say("agent.usage", usage=how))
             return
         self._handlers[name](turn, ticket, rest)
 

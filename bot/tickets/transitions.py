@@ -17,7 +17,7 @@ from typing import Final, assert_never
 from bot.actions import ChangeKind
 from bot.records import ACTIVE_STATUSES, Ticket, TicketStatus, User
 from bot.sla.policy import RUNNING, SlaPolicy
-from bot.store import Store
+from bot.tickets.store import TicketStore
 
 __all__ = [
     "TRANSITIONS",
@@ -191,7 +191,7 @@ def may(action: TicketAction, ticket: Ticket, user: User | None, agent_tier: int
 
 
 def perform(
-    store: Store,
+    store: TicketStore,
     policy: SlaPolicy,
     ticket: Ticket,
     action: TicketAction,

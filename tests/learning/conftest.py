@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from adapters.discord_adapter import build_discord_adapter
 from bot.conversation.engine import Engine
 from bot.settings import SAMPLE_KB, KBSettings, Settings
 from kb import LiveKnowledgeBase
@@ -20,6 +19,7 @@ from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_server import FakeSlack
 from tests.support.chat import Chat, FakeClock
 from tier0.app import App
+from tier0.platforms.discord import build_discord_adapter
 
 __all__ = ["fake", "fake_slack", "slack"]
 

@@ -15,7 +15,7 @@ import pytest
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from adapters.discord_adapter import DiscordAdapter, build_discord_adapter
+from adapters.discord_adapter import DiscordAdapter
 from bot.conversation.engine import Engine
 from bot.platform_settings import DiscordSettings
 from bot.settings import Settings, TicketSettings, TierSettings
@@ -30,6 +30,7 @@ from tests.fakes.discord_server import (
     RoleSpec,
 )
 from tier0.app import App
+from tier0.platforms.discord import build_discord_adapter
 
 T = TypeVar("T")
 TIMEOUT = 5.0

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from adapters.discord_adapter import build_discord_adapter
 from adapters.discord_adapter.shards import split, worker_environments
 from bot.conversation.engine import Engine
 from bot.errors import ConfigError
@@ -26,6 +25,7 @@ from tests.adapters.discord_adapter.conftest import (
 )
 from tests.fakes.discord_server import ChannelSpec, FakeDiscord, GuildSpec
 from tier0.app import App
+from tier0.platforms.discord import build_discord_adapter
 
 ANSWERED = "how do I reset my account password"
 ANSWER = "Reset your account password"

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import discord
+
 from adapters.discord_adapter.ids import custom_id, parse_custom_id, personal_place, place
 from adapters.discord_adapter.translate import (
-    ENGINE_COMMANDS,
     NO_REASON,
     Channel,
     Layout,
@@ -17,11 +18,12 @@ from adapters.discord_adapter.translate import (
     message_event,
 )
 from bot.events import ButtonPressed, CommandIssued, MessageReceived
-from bot.tickets.agent_commands import AGENT_COMMANDS
 
 PAYLOADS = Path(__file__).parent / "payloads"
 BOT, SUPPORT, TRIAGE = "1574633188653924352", "900000000000000011", "900000000000000012"
 LAYOUT = Layout(BOT, frozenset({SUPPORT}), frozenset({TRIAGE}))
+TEXT, DM = discord.ChannelType.text, discord.ChannelType.private
+PUBLIC, PRIVATE = discord.ChannelType.public_thread, discord.ChannelType.private_thread
 ALICE, BOB, STAFF_ROLE = "900000000000000030", "900000000000000031", "900000000000000020"
 
 
@@ -31,14 +33,14 @@ def payload(name: str) -> dict[str, Any]:
 
 
 def test_channels_are_classified_by_their_configured_role() -> None:
-    assert LAYOUT.classify(Channel(SUPPORT, 0)) == "support"
-    assert LAYOUT.classify(Channel(TRIAGE, 0)) == "triage"
-    assert LAYOUT.classify(Channel("5", 0)) == "text"
-    assert LAYOUT.classify(Channel("5", 1)) == "dm"
-    assert LAYOUT.classify(Channel("6", 12, SUPPORT, BOT)) == "ticket_thread"
-    assert LAYOUT.classify(Channel("6", 12, SUPPORT, ALICE)) == "other"  # not one the bot made
-    assert LAYOUT.classify(Channel("6", 11, SUPPORT, BOT)) == "other"  # public: not a ticket
-    assert LAYOUT.classify(Channel("7", 11, TRIAGE, BOT)) == "card_thread"
+    assert LAYOUT.classify(Channel(SUPPORT, TEXT)) == "support"
+    assert LAYOUT.classify(Channel(TRIAGE, TEXT)) == "triage"
+    assert LAYOUT.classify(Channel("5", TEXT)) == "text"
+    assert LAYOUT.classify(Channel("5", DM)) == "dm"
+    assert LAYOUT.classify(Channel("6", PRIVATE, SUPPORT, BOT)) == "ticket_thread"
+    assert LAYOUT.classify(Channel("6", PRIVATE, SUPPORT, ALICE)) == "other"  # not the bot's
+    assert LAYOUT.classify(Channel("6", PUBLIC, SUPPORT, BOT)) == "other"  # public: not a ticket
+    assert LAYOUT.classify(Channel("7", PUBLIC, TRIAGE, BOT)) == "card_thread"
 
 
 def test_a_support_channel_message_is_its_authors_own_conversation() -> None:
@@ -96,10 +98,6 @@ def test_link_names_the_duplicate_then_the_ticket_it_repeats() -> None:
 
     assert isinstance(event, CommandIssued)
     assert (event.name, event.args) == ("link", ("T-7", "T-2"))
-
-
-def test_every_agent_command_of_the_engine_is_a_discord_command() -> None:
-    assert set(ENGINE_COMMANDS) >= AGENT_COMMANDS
 
 
 def test_the_support_command_without_a_question_asks_for_one_in_a_form() -> None:

@@ -26,6 +26,7 @@ from bot.settings import Settings, TicketSettings, TierSettings
 from kb import KnowledgeBase
 from storage.db import Database
 from storage.inbox import Inbox
+from storage.spool import is_outage
 from tests.fakes.slack_server import FakeSlack, RecordedCall
 from tests.support.chat import FakeClock
 from tests.support.slack_messages import all_text, channel_of, control, posted_message
@@ -129,8 +130,11 @@ class SlackBot:
         self._own_inbox = inbox_folder is None
         self.inbox_folder = inbox_folder or Path(tempfile.mkdtemp(prefix="tier0-inbox-"))
         self.adapter = SlackAdapter(
-            self.app,
+            self.engine,
+            settings,
+            kb,
             inbox=Inbox(self.inbox_folder, "slack"),
+            outage=is_outage,
             bot_token=fake.workspace.bot_token,
             app_token=fake.workspace.app_token if mode == "socket" else None,
             signing_secret=SIGNING_SECRET if mode == "http" else None,

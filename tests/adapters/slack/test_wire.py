@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from adapters.runtime import require_secret
-from adapters.slack import build_slack_adapter
 from bot.errors import ConfigError
 from kb import KnowledgeBase
 from storage.db import Database
@@ -21,6 +20,7 @@ from tests.adapters.slack.harness import ALICE, CAROL, DAN, GENERAL, TRIAGE_1, M
 from tests.fakes.slack_server import FakeSlack
 from tests.support.chat import FakeClock
 from tier0.app import App
+from tier0.platforms.slack import build_slack_adapter
 
 PAYLOADS = Path(__file__).parent / "payloads"
 
