@@ -12,8 +12,8 @@ from bot.records import TicketClock
 from bot.settings import Settings
 from bot.sla.jobs import Jobs
 from storage.db import Database
-from tests.wiring.test_service import RecordingAdapter
 from tests.sla.conftest import Desk
+from tests.wiring.test_service import RecordingAdapter
 from tier0.scheduler import JobScheduler
 from tier0.service import serve
 
