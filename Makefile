@@ -1,4 +1,5 @@
-# tier0: `make run` starts the bot on the embedded defaults; `make test` runs every check.
+# tier0: `make run` starts the bot on the embedded defaults; `make test` runs every check
+# (ruff, mypy, the layering contracts, pytest).
 # Both create the virtual environment (.venv) on first use and reinstall when
 # pyproject.toml changes, so each is one command on a fresh clone.
 
@@ -7,12 +8,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install clean
+.PHONY: run test lint typecheck layers pytest install clean
 
 run: $(STAMP)
 	$(BIN)/tier0 chat
 
-test: lint typecheck pytest
+test: lint typecheck layers pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -20,6 +21,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# Which package may import which (the contracts in pyproject.toml, [tool.importlinter]).
+layers: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 
 pytest: $(STAMP)
 	$(BIN)/pytest

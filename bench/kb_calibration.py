@@ -47,7 +47,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from bench.kb_quality import BANKING77, CONFIGURED, ROOT
 from bench.kb_semantic import shipped_encoder
 from kb.articles import load_articles
-from kb.calibration import (
+from kb.calibrate import (
     CROSS_FOLDS,
     OUT_OF_SCOPE_WEIGHT,
     calibrate,
@@ -56,12 +56,12 @@ from kb.calibration import (
     suggest_threshold,
 )
 from kb.confidence import Examples, fit_confidence
-from kb.decision import Thresholds
+from kb.decision import Match, Thresholds
 from kb.evaluation import summarize
 from kb.index import Candidates
 from kb.normalize import normalize
 from kb.queries import Outcome, Query, load_queries
-from kb.search import KnowledgeBase, Match
+from kb.search import KnowledgeBase
 from kb.semantic import load_encoder
 
 TEST_FILES = ("test", "test-typos")

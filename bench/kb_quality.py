@@ -19,7 +19,7 @@ tier0 variants: ``tier0`` (the default); the same with one part taken out: the k
 vote, the fuzzy scorer, typo correction, article coverage, the confidence model (the
 SVM's margin over the runner-up as confidence), calibration on val (the model the KB
 learns from itself); and the same with evidence tried and not kept (see
-:class:`_WordEvidence`): the IDF of the rarest known word the article never uses, the
+``bench.kb_variants``): the IDF of the rarest known word the article never uses, the
 lowest in-article share of the question's informative words, the question's length, and
 article coverage's lead over the other candidates.
 
@@ -44,9 +44,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rapidfuzz import fuzz, process
-from scipy import sparse
 
+from bench.kb_baselines import Phrasings, Rank, baselines
 from bench.kb_semantic import (
     FunctionEncoder,
     SemanticEvidence,
@@ -55,263 +54,18 @@ from bench.kb_semantic import (
     shipped_encoder,
     wordllama_encoder,
 )
+from bench.kb_variants import semantic_rows, tier0_variants
 from kb.articles import Article, load_articles
-from kb.calibration import CROSS_FOLDS, OUT_OF_SCOPE_WEIGHT, calibrate, calibrate_thresholds
+from kb.calibrate import CROSS_FOLDS, OUT_OF_SCOPE_WEIGHT, calibrate, calibrate_thresholds
 from kb.confidence import Examples, fit_confidence
 from kb.decision import Thresholds
 from kb.evaluation import summarize
-from kb.index import EVIDENCE, Candidates
-from kb.normalize import normalize
 from kb.queries import Outcome, Query, load_queries
-from kb.search import KnowledgeBase, Match
-from kb.semantic import SemanticIndex
-from kb.typos import SpellFixer
-from kb.vectors import Vectorizer
+from kb.search import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[1]
 BANKING77 = ROOT.parent / "shared" / "datasets" / "banking77"
 CONFIGURED = Thresholds(0.35, 0.15)
-Rank = Callable[[str], list[Match]]
-
-
-class Phrasings:
-    """Every article's normalised phrasings (title included), with their owner."""
-
-    def __init__(self, articles: Sequence[Article]) -> None:
-        self.articles = tuple(articles)
-        texts: list[str] = []
-        owner: list[int] = []
-        for i, article in enumerate(articles):
-            for phrasing in dict.fromkeys((article.title, *article.questions)):
-                norm = normalize(phrasing)
-                if norm:
-                    texts.append(norm)
-                    owner.append(i)
-        self.texts = texts
-        self.owner = np.array(owner)
-
-    def matches(self, per_phrasing: Any, scale: float = 1.0, squash: bool = False) -> list[Match]:
-        """Best phrasing per article, as matches with confidence ``score / scale`` (or
-        ``score / (1 + score)`` with ``squash``, for unbounded scores)."""
-        best = np.full(len(self.articles), -np.inf)
-        np.maximum.at(best, self.owner, np.asarray(per_phrasing, dtype=np.float64))
-        order = np.argsort(-best, kind="stable")[:5]
-        out = []
-        for a in order:
-            score = float(best[a])
-            if not np.isfinite(score):
-                continue
-            confidence = max(score, 0.0) / (1.0 + max(score, 0.0)) if squash else score / scale
-            out.append(Match(self.articles[int(a)], min(max(confidence, 0.0), 1.0)))
-        return out
-
-
-def rapidfuzz_baseline(p: Phrasings) -> Rank:
-    def rank(text: str) -> list[Match]:
-        ratios = process.cdist([normalize(text)], p.texts, scorer=fuzz.token_set_ratio)[0]
-        return p.matches(ratios, 100.0)
-
-    return rank
-
-
-def bm25_baseline(p: Phrasings, k1: float = 1.5, b: float = 0.75) -> Rank:
-    vocabulary: dict[str, int] = {}
-    rows, cols, tfs = [], [], []
-    lengths = []
-    for r, text in enumerate(p.texts):
-        words = text.split()
-        lengths.append(len(words))
-        for word in set(words):
-            rows.append(r)
-            cols.append(vocabulary.setdefault(word, len(vocabulary)))
-            tfs.append(words.count(word))
-    n = len(p.texts)
-    tf = sparse.csr_matrix((np.array(tfs, float), (rows, cols)), shape=(n, len(vocabulary)))
-    df = np.bincount(cols, minlength=len(vocabulary))
-    idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
-    dl = np.array(lengths, float)
-    norm = k1 * (1 - b + b * dl / dl.mean())
-    coo = tf.tocoo()
-    weights = coo.data * (k1 + 1) / (coo.data + norm[coo.row]) * idf[coo.col]
-    matrix = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=tf.shape)
-
-    def rank(text: str) -> list[Match]:
-        terms = sorted({vocabulary[w] for w in normalize(text).split() if w in vocabulary})
-        if not terms:
-            return []
-        scores = np.asarray(matrix[:, terms].sum(axis=1)).ravel()
-        return p.matches(scores, squash=True)
-
-    return rank
-
-
-def tfidf_baseline(p: Phrasings) -> tuple[Rank, Rank]:
-    vectorizer = Vectorizer(p.texts)
-    columns = sparse.csr_matrix(vectorizer.rows.T)
-
-    def sims(text: str) -> Any:
-        idx, val = vectorizer.transform_one(normalize(text))
-        return np.asarray(columns[idx].T @ val).ravel()
-
-    def cosine(text: str) -> list[Match]:
-        return p.matches(sims(text))
-
-    def rescored(text: str) -> list[Match]:
-        s = sims(text)
-        near = np.argpartition(-s, 50)[:50]
-        ratios = process.cdist(
-            [normalize(text)], [p.texts[int(i)] for i in near], scorer=fuzz.token_set_ratio
-        )[0]
-        scores = np.full(len(p.texts), -np.inf)
-        scores[near] = 0.5 * s[near] + 0.5 * ratios / 100.0
-        return p.matches(scores)
-
-    return cosine, rescored
-
-
-class _Masked:
-    """An index whose candidates have some evidence columns held at zero (so the
-    confidence model cannot use them): the matcher without that part."""
-
-    def __init__(self, index: Any, drop: Sequence[str]) -> None:
-        self._index = index
-        self._drop = [EVIDENCE.index(name) for name in drop]
-
-    def candidates(self, norm_query: str, allowed: Any) -> Candidates | None:
-        found = self._index.candidates(norm_query, allowed)
-        if found is None:
-            return None
-        evidence = found.evidence.copy()
-        evidence[:, self._drop] = 0.0
-        return Candidates(found.articles, evidence)
-
-
-class _Margin:
-    """The SVM alone: confidence = its score's lead over the runner-up, squashed."""
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self._kb = kb
-        self._lead = EVIDENCE.index("linear_lead")
-
-    def __call__(self, text: str) -> list[Match]:
-        found = self._kb.candidates(text)
-        if found is None:
-            return []
-        leads = found.evidence[:, self._lead]
-        return [
-            Match(self._kb.articles[int(a)], float(1.0 / (1.0 + np.exp(-4.0 * lead))))
-            for a, lead in zip(found.articles[:5], leads[:5], strict=True)
-        ]
-
-
-class _WordEvidence:
-    """An index whose candidates carry one more evidence column, computed from which words
-    each article's phrasings use (evidence tried on val and not kept)."""
-
-    def __init__(self, index: Any, kind: str) -> None:
-        self._index = index
-        self._kind = kind
-        users: dict[str, list[int]] = {}
-        for text, article in zip(index.texts, index.owner, strict=True):
-            for word in set(text.split()):
-                users.setdefault(word, []).append(int(article))
-        self._uses = {w: np.bincount(a, minlength=index.n_articles) for w, a in users.items()}
-        self._phrasings = np.bincount(index.owner, minlength=index.n_articles)
-        self._idf = index._words.idf
-        self._coverage = EVIDENCE.index("article_coverage")
-
-    def candidates(self, norm_query: str, allowed: Any) -> Candidates | None:
-        found = self._index.candidates(norm_query, allowed)
-        if found is None:
-            return None
-        top = found.articles
-        words = [w for w in self._index.fixer.fix(norm_query).split() if w in self._idf]
-        if self._kind == "length":
-            column = np.full(len(top), len(norm_query.split()), np.float32)
-        elif self._kind == "coverage lead":
-            cov = found.evidence[:, self._coverage]
-            others = [np.delete(cov, k).max(initial=0.0) for k in range(len(top))]
-            column = (cov - np.array(others)).astype(np.float32)
-        elif self._kind == "missing word":  # IDF of the rarest known word it never uses
-            column = np.array(
-                [
-                    max([self._idf[w] for w in words if not self._uses[w][a]], default=0.0)
-                    for a in top
-                ],
-                np.float32,
-            )
-        else:  # "word share": lowest in-article share of the informative words, log
-            informative = [w for w in words if self._idf[w] > 2.0]
-            column = np.array(
-                [
-                    min(
-                        (
-                            np.log((self._uses[w][a] + 0.5) / (self._phrasings[a] + 1))
-                            for w in informative
-                        ),
-                        default=0.0,
-                    )
-                    for a in top
-                ],
-                np.float32,
-            )
-        return Candidates(top, np.hstack([found.evidence, column[:, None]]))
-
-
-class _Uncorrected(SemanticIndex):
-    """The semantic scorer embedding the question as typed (normalised), not corrected."""
-
-    def candidates(self, norm_query: str, allowed: Any) -> Candidates | None:
-        found = self.index.candidates(norm_query, allowed)
-        if found is None:
-            return None
-        query = self._encoder.encode([norm_query])[0]
-        extra = self.evidence_for(query, found.articles, allowed)
-        return Candidates(found.articles, np.hstack([found.evidence, extra]))
-
-
-def _no_typo_correction(kb: KnowledgeBase) -> KnowledgeBase:
-    index = kb._index  # a bench variant, not an API
-    index.fixer = SpellFixer([])  # knows no words, so corrects none
-    return kb
-
-
-def tier0_variants(articles: Sequence[Article]) -> dict[str, Callable[[], Any]]:
-    """Name -> builder of a calibrable KB or of a fixed ``Rank`` (see :func:`main`)."""
-
-    def masked(drop: Sequence[str]) -> Callable[[], KnowledgeBase]:
-        def build() -> KnowledgeBase:
-            kb = KnowledgeBase.build(articles, learn_confidence=False)
-            masked_index: Any = _Masked(kb._index, drop)
-            return KnowledgeBase(kb.articles, masked_index, kb.confidence)
-
-        return build
-
-    def with_evidence(kind: str) -> Callable[[], KnowledgeBase]:
-        def build() -> KnowledgeBase:
-            kb = KnowledgeBase.build(articles, learn_confidence=False)
-            extended: Any = _WordEvidence(kb._index, kind)
-            return KnowledgeBase(kb.articles, extended, kb.confidence)
-
-        return build
-
-    return {
-        "tier0": lambda: KnowledgeBase.build(articles, learn_confidence=False),
-        "tier0 without article coverage": masked(["article_coverage"]),
-        "tier0 without kNN vote": masked(["knn", "knn_top"]),
-        "tier0 without fuzzy scorer": masked(["fuzzy", "fuzzy_lead", "fuzzy_top"]),
-        "tier0 without typo correction": lambda: _no_typo_correction(
-            KnowledgeBase.build(articles, learn_confidence=False)
-        ),
-        "tier0 SVM margin only": lambda: _Margin(
-            KnowledgeBase.build(articles, learn_confidence=False)
-        ),
-        "tier0 KB-learnt confidence": lambda: ("fixed model", KnowledgeBase.build(articles)),
-        "tier0 + missing-word IDF": with_evidence("missing word"),
-        "tier0 + lowest word share": with_evidence("word share"),
-        "tier0 + question length": with_evidence("length"),
-        "tier0 + coverage lead": with_evidence("coverage lead"),
-    }
 
 
 def _run(rank: Rank, queries: Sequence[Query], cpu: list[float] | None = None) -> list[Outcome]:
@@ -412,24 +166,33 @@ def table(rows: list[dict[str, Any]], baselines: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _semantic_rows(
-    articles: Sequence[Article], label: str, encoder: FunctionEncoder
+def _tier0_matchers(
+    articles: Sequence[Article], base: dict[str, Callable[[], Any]], notes: list[str]
 ) -> dict[str, Callable[[], Any]]:
-    """tier0 with an encoder's evidence (:mod:`kb.semantic`), and for the shipped one the
-    same with the question embedded before typo correction."""
+    """tier0 and its variants, with the encoders whose packages are installed (the MiniLM
+    baseline joins ``base``); a note in ``notes`` for each encoder, loaded or left out."""
+    matchers = tier0_variants(articles)
+    encoder = load_encoder()
+    if encoder is None:
+        notes.append("minilm rows left out: the bench-minilm extra is not installed")
+    else:
+        encode, startup_s = encoder
+        notes.append(f"MiniLM start-up (import and load, one thread): {startup_s:.1f} s")
+        base["minilm"] = lambda: minilm_baseline(Phrasings(articles), encode)
 
-    def build() -> KnowledgeBase:
-        return KnowledgeBase.build(articles, learn_confidence=False, semantic=encoder)
+        def with_minilm() -> KnowledgeBase:
+            kb = KnowledgeBase.build(articles, learn_confidence=False)
+            extended: Any = SemanticEvidence(kb._index, encode)
+            return KnowledgeBase(kb.articles, extended, kb.confidence)
 
-    def uncorrected() -> KnowledgeBase:
-        kb = build()
-        assert isinstance(kb._index, SemanticIndex)
-        index: Any = _Uncorrected(kb._index.index, encoder)
-        return KnowledgeBase(kb.articles, index, kb.confidence)
-
-    if label != "semantic":
-        return {f"tier0 + {label} evidence": build}
-    return {"tier0 + semantic": build, "tier0 + semantic, question not typo-corrected": uncorrected}
+        matchers["tier0 + MiniLM evidence"] = with_minilm
+    for label, loaded in (("semantic", shipped_encoder()), ("WordLlama", wordllama_encoder())):
+        if loaded is None:
+            notes.append(f"{label} rows left out: its packages are not installed")
+            continue
+        notes.append(f"{label} encoder start-up (import and load): {loaded[1]:.1f} s")
+        matchers.update(semantic_rows(articles, label, FunctionEncoder(loaded[0])))
+    return matchers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -445,39 +208,10 @@ def main(argv: list[str] | None = None) -> int:
         "test-typos": load_queries(args.data / "test-typos.jsonl"),
     }
 
-    def baselines() -> dict[str, Callable[[], Any]]:
-        p = Phrasings(articles)
-        cosine, rescored = tfidf_baseline(p)
-        return {
-            "rapidfuzz": lambda: rapidfuzz_baseline(p),
-            "bm25": lambda: bm25_baseline(p),
-            "tfidf": lambda: cosine,
-            "tfidf+rapidfuzz": lambda: rescored,
-        }
-
-    base = baselines()
-    matchers = {**base, **tier0_variants(articles)}
     notes: list[str] = []
-    encoder = load_encoder()
-    if encoder is None:
-        notes.append("minilm rows left out: the bench-minilm extra is not installed")
-    else:
-        encode, startup_s = encoder
-        notes.append(f"MiniLM start-up (import and load, one thread): {startup_s:.1f} s")
-        base["minilm"] = lambda: minilm_baseline(Phrasings(articles), encode)
-
-        def with_minilm() -> KnowledgeBase:
-            kb = KnowledgeBase.build(articles, learn_confidence=False)
-            extended: Any = SemanticEvidence(kb._index, encode)
-            return KnowledgeBase(kb.articles, extended, kb.confidence)
-
-        matchers = {**base, **tier0_variants(articles), "tier0 + MiniLM evidence": with_minilm}
-    for label, loaded in (("semantic", shipped_encoder()), ("WordLlama", wordllama_encoder())):
-        if loaded is None:
-            notes.append(f"{label} rows left out: its packages are not installed")
-            continue
-        notes.append(f"{label} encoder start-up (import and load): {loaded[1]:.1f} s")
-        matchers.update(_semantic_rows(articles, label, FunctionEncoder(loaded[0])))
+    base = baselines(articles)
+    tier0 = _tier0_matchers(articles, base, notes)
+    matchers = {**base, **tier0}
     rows = []
     for name, build in matchers.items():
         if args.only and name not in args.only and name not in base:

@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from kb.decision import Match
 from kb.index import Candidates
-from kb.search import Match
 
 Encode = Callable[[Sequence[str]], Any]
 _NEIGHBOURS = 10
@@ -111,7 +111,7 @@ def wordllama_encoder() -> tuple[Encode, float] | None:
 
 
 def minilm_baseline(phrasings: Any, encode: Encode) -> Callable[[str], list[Match]]:
-    """Nearest phrasing by embedding cosine; ``phrasings`` is a ``bench.kb_quality.Phrasings``."""
+    """Nearest phrasing by embedding cosine; ``phrasings`` is a ``bench.kb_baselines.Phrasings``."""
     vectors = encode(phrasings.texts)
 
     def rank(text: str) -> list[Match]:

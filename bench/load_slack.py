@@ -44,6 +44,7 @@ import numpy as np
 
 from bench.kb_scale import _queries, synthetic_kb
 from bench.load_floor import floor_cost, tier0_cost
+from bench.load_slack_report import markdown
 from bench.load_world import (
     SIGNING_SECRET,
     Outcome,
@@ -190,17 +191,9 @@ def run_one(spec: RunSpec, kb_folder: Path, questions: list[str], args: Any) -> 
         url = stack.enter_context(database_url(spec.backend, folder))
         slack = stack.enter_context(TimedFakeSlack())
         port = free_port()
-        env = clean_environment(
-            {
-                "DATABASE_URL": url,
-                "SLACK_BOT_TOKEN": slack.workspace.bot_token,
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": slack.api_url,
-            }
-        )
         config = config_text(kb_folder, port, delivery_lease=DELIVERY_LEASE)
         started = time.monotonic()
-        tier0 = Tier0Workers(folder, config, env, spec.workers)
+        tier0 = Tier0Workers(folder, config, _environment(url, slack), spec.workers)
         stack.callback(tier0.stop)
         tier0.ready(timeout=args.ready_timeout)
         ready_s = time.monotonic() - started
@@ -219,11 +212,6 @@ def run_one(spec: RunSpec, kb_folder: Path, questions: list[str], args: Any) -> 
         stats = {pid: proc_stat(pid) for pid in pids_after}
         load_after = os.getloadavg()
         code = tier0.stop()
-    acked = [x for x in traffic.sent if x.acked_at is not None]
-    ack_latency = [x.acked_at - x.sent_at for x in acked if x.acked_at is not None]
-    reply_latency = [
-        outcome.replied[i] - x.sent_at for i, x in enumerate(traffic.sent) if i in outcome.replied
-    ]
     last_reply = max(outcome.replied.values(), default=start)
     cpu_used = sum(stats[p][0] - cpu_before.get(p, 0.0) for p in stats)
     return {
@@ -236,11 +224,7 @@ def run_one(spec: RunSpec, kb_folder: Path, questions: list[str], args: Any) -> 
         "events_sent": len(traffic.sent),
         "offered_events_per_s": round(len(traffic.sent) / max(sent_by - start, 1e-9), 1),
         "achieved_events_per_s": round(len(outcome.replied) / max(last_reply - start, 1e-9), 1),
-        "ack_p50_ms": percentile(ack_latency, 50),
-        "ack_p99_ms": percentile(ack_latency, 99),
-        "acks_over_3s": sum(1 for v in ack_latency if v > 3.0),
-        "reply_p50_ms": percentile(reply_latency, 50),
-        "reply_p99_ms": percentile(reply_latency, 99),
+        **latencies(traffic, outcome),
         "lost": len(outcome.lost),
         "duplicated": outcome.duplicated,
         "duplicated_by_kind": outcome.duplicated_by_kind,
@@ -256,6 +240,34 @@ def run_one(spec: RunSpec, kb_folder: Path, questions: list[str], args: Any) -> 
         "load_average_after": [round(v, 2) for v in load_after],
         "exit_code": code,
         **notes,
+    }
+
+
+def _environment(url: str, slack: TimedFakeSlack) -> dict[str, str]:
+    """``tier0 run``'s environment: the database, and the fake Slack's token and address."""
+    return clean_environment(
+        {
+            "DATABASE_URL": url,
+            "SLACK_BOT_TOKEN": slack.workspace.bot_token,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.api_url,
+        }
+    )
+
+
+def latencies(traffic: SlackTraffic, outcome: Outcome) -> dict[str, Any]:
+    """Acknowledgement and event-to-reply latencies (p50/p99), and acks over Slack's 3 s."""
+    acked = [x for x in traffic.sent if x.acked_at is not None]
+    ack_latency = [x.acked_at - x.sent_at for x in acked if x.acked_at is not None]
+    reply_latency = [
+        outcome.replied[i] - x.sent_at for i, x in enumerate(traffic.sent) if i in outcome.replied
+    ]
+    return {
+        "ack_p50_ms": percentile(ack_latency, 50),
+        "ack_p99_ms": percentile(ack_latency, 99),
+        "acks_over_3s": sum(1 for v in ack_latency if v > 3.0),
+        "reply_p50_ms": percentile(reply_latency, 50),
+        "reply_p99_ms": percentile(reply_latency, 99),
     }
 
 
@@ -310,96 +322,6 @@ def machine() -> dict[str, Any]:
         "load_average_at_start": [round(v, 2) for v in os.getloadavg()],
         "note": "shared machine: other engineers' tests and builds ran on the same 2 cores",
     }
-
-
-def markdown(report: dict[str, Any]) -> str:
-    m = report["machine"]
-    lines = [
-        "# Load test through the Slack protocol",
-        "",
-        f"`{report['command']}` on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB,"
-        f" Python {m['python']}; load average at start {m['load_average_at_start']}"
-        f" ({m['note']}).",
-        "",
-        *(
-            [f"Runs kept from an earlier invocation: {', '.join(kept)}."]
-            if (kept := report.get("merged_from_earlier_runs"))
-            else []
-        ),
-        "",
-        "| run | workers | KB | target/s | achieved/s | ack p50 | ack p99 | reply p50 | reply p99 |"
-        " lost | dup | peak RSS/worker MB | worker CPU ms/event | load avg (1 min) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in report["runs"]:
-        lines.append(
-            f"| {r['name']} | {r['workers']} | {r['kb_articles']} | {r['target_events_per_s']} |"
-            f" {r['achieved_events_per_s']} | {r['ack_p50_ms']} | {r['ack_p99_ms']} |"
-            f" {r['reply_p50_ms']} | {r['reply_p99_ms']} | {r['lost']} | {r['duplicated']} |"
-            f" {r['peak_rss_mb_per_worker']} | {r['worker_cpu_ms_per_event']} |"
-            f" {r['load_average_before'][0]} → {r['load_average_after'][0]} |"
-        )
-    lines += [
-        "",
-        "Latencies in ms. *achieved/s*: events answered / time from the first event sent to the"
-        " last reply. *lost*: acknowledged (HTTP 200) but never answered; *dup*: the same reply"
-        " posted more than once.",
-        "",
-        "## Per-message cost against the storage floor",
-        "",
-        "| backend | floor wall ms | tier0 wall ms | ratio | floor CPU ms | tier0 CPU ms | ratio |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for c in report["per_message_cost"]:
-        lines.append(
-            f"| {c['backend']} | {c['floor']['wall_ms']} | {c['tier0']['wall_ms']} |"
-            f" {c['ratio_wall']} | {c['floor']['cpu_ms']} | {c['tier0']['cpu_ms']} |"
-            f" {c['ratio_cpu']} |"
-        )
-    lines += [
-        "",
-        "Floor: one inbound and one outbound message stored with plain SQLAlchemy, one"
-        " transaction each. tier0: `Engine.handle` for the same mix (30-article KB), its"
-        " replies claimed and marked sent; one message after another in one process.",
-        "",
-        *goals(report),
-    ]
-    return "\n".join(lines)
-
-
-def _pair(run: dict[str, Any]) -> str:
-    return f"{run['ack_p99_ms']} / {run['reply_p99_ms']}" if run else "not run"
-
-
-def goals(report: dict[str, Any]) -> list[str]:
-    """The issue's goals next to what this report measured."""
-    runs = {r["name"]: r for r in report["runs"]}
-    two = runs.get("postgresql-2w-kb30", {})
-    calm = runs.get("postgresql-2w-kb30-8ps", {})
-    big = [r for r in report["runs"] if r["kb_articles"] == 10_000]
-    ratios = [c["ratio_wall"] for c in report["per_message_cost"]]
-    rows = [
-        ("events/s, PostgreSQL, 2 workers", ">= 300", two.get("achieved_events_per_s")),
-        ("ack p99 ms, same run", "<= 100", two.get("ack_p99_ms")),
-        ("reply p99 ms, same run", "<= 250", two.get("reply_p99_ms")),
-        ("ack p99 / reply p99 ms, 2 workers at 8 events/s", "", _pair(calm)),
-        ("per-message cost / storage floor (wall)", "<= 3", ratios or None),
-        (
-            "peak RSS MB per worker, 10,000-article KB",
-            "<= 150",
-            [mb for r in big for mb in r["peak_rss_mb_per_worker"]] or "not run",
-        ),
-        ("lost, all runs", "0", sum(r["lost"] for r in report["runs"])),
-        ("duplicated, all runs", "0", sum(r["duplicated"] for r in report["runs"])),
-    ]
-    return [
-        "## Goals",
-        "",
-        "| goal | target | measured |",
-        "|---|---|---|",
-        *(f"| {name} | {target} | {value} |" for name, target, value in rows),
-        "",
-    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,9 +1,9 @@
 """Knowledge base: loading articles, matching questions to them, deciding what chat does."""
 
 from kb.articles import Article, LoadError, LoadResult, load_articles
-from kb.decision import Decision, Thresholds, decide
+from kb.decision import Decision, Match, Thresholds, decide
 from kb.live import LiveKnowledgeBase
-from kb.search import KnowledgeBase, Match
+from kb.search import KnowledgeBase
 
 __all__ = [
     "Article",

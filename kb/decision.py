@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-if TYPE_CHECKING:
-    from kb.search import Match
+from kb.articles import Article
 
-__all__ = ["MAX_SUGGESTIONS", "Decision", "Thresholds", "chance_listed", "decide"]
+__all__ = ["MAX_SUGGESTIONS", "Decision", "Match", "Thresholds", "chance_listed", "decide"]
 
 Decision = Literal["answer", "suggest", "escalate"]
 MAX_SUGGESTIONS = 3
+
+
+@dataclass(frozen=True)
+class Match:
+    """An article and the chance it is the right one, as :meth:`KnowledgeBase.rank` gives it."""
+
+    article: Article
+    confidence: float
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.calibration import calibrate, calibrate_thresholds
+from kb.calibrate import calibrate, calibrate_thresholds
 from kb.decision import Thresholds, decide
 from kb.queries import Outcome, Query, QueryFileError, load_queries, run_queries
 from kb.search import KnowledgeBase

@@ -12,8 +12,8 @@ file. Readers map the file read-only: the arrays are not copied, and N workers s
 copy in the page cache. A file that does not pass its checks (truncated, another format,
 wrong checksum) is rebuilt, with a log line, never a crash.
 
-The build itself can run in a child process (:func:`main`, the job on its standard
-input): its peak memory, scikit-learn included, is then never the worker's.
+The build itself can run in a child process (:func:`kb.index_build.main`, the job on
+its standard input): its peak memory, scikit-learn included, is then never the worker's.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -43,7 +43,7 @@ from kb.confidence import ConfidenceModel
 from kb.index import Index
 from kb.vectors import IntArray
 
-__all__ = ["FORMAT", "IndexCache", "Job", "clear_builds", "default_cache_dir", "main"]
+__all__ = ["FORMAT", "IndexCache", "Job", "clear_builds", "default_cache_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +52,25 @@ _MAGIC = b"TIER0IX\x00"
 _ALIGN = 64
 _KEEP = 4
 """Newest cache files kept in a folder (older ones are removed after a write)."""
-_CODE = ("index.py", "vectors.py", "typos.py", "confidence.py", "search.py", "index_cache.py")
+_CODE = (
+    "index.py",
+    "index_arrays.py",
+    "coverage.py",
+    "linear.py",
+    "vectors.py",
+    "typos.py",
+    "confidence.py",
+    "index_build.py",
+    "index_cache.py",
+)
 """Modules whose code decides what a build holds: any change to them is a miss."""
 
 _BUILDS = ("*.idx", "semantic-*.npy")
 """What a cache folder keeps that was built from the KB's words: index builds, and the
 phrasing vectors ``kb.semantic`` keeps beside them."""
 
-_CHILD = "import sys; from kb.index_cache import main; sys.exit(main(sys.argv[1:]))"
-"""The child build's program (``-m kb.index_cache`` would import this module twice)."""
+_CHILD = "import sys; from kb.index_build import main; sys.exit(main(sys.argv[1:]))"
+"""The child build's program (:func:`kb.index_build.main`)."""
 Builder = Callable[["Job"], tuple[Index, ConfidenceModel | None]]
 
 
@@ -325,14 +335,3 @@ def _code_version() -> str:
             digest.update(f"{package}={metadata.version(package)}".encode())
         _version = digest.hexdigest()
     return _version
-
-
-def main(argv: Sequence[str]) -> int:
-    """Child build: the :class:`Job` pickled on standard input, cached in folder ``argv[0]``."""
-    from kb.search import build_index
-
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    job: Job = pickle.loads(sys.stdin.buffer.read())
-    index, model = build_index(job)
-    IndexCache(Path(argv[0])).save(job.key(), index, model)
-    return 0

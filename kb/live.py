@@ -26,10 +26,10 @@ from pathlib import Path
 from kb.articles import Article, LoadError, load_articles
 from kb.calibration import Calibration, CalibrationError, find_calibration, load_calibration
 from kb.confidence import ConfidenceModel
-from kb.decision import Thresholds
+from kb.decision import Match, Thresholds
 from kb.index import Candidates
 from kb.index_cache import IndexCache
-from kb.search import KnowledgeBase, Match
+from kb.search import KnowledgeBase
 from kb.semantic import Encoder
 
 __all__ = ["DEFAULT_INTERVAL", "LiveKnowledgeBase"]

@@ -7,12 +7,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from kb.decision import Thresholds, decide
-
-if TYPE_CHECKING:
-    from kb.search import KnowledgeBase, Match
+from kb.decision import Match, Thresholds, decide
+from kb.search import KnowledgeBase
 
 __all__ = ["Outcome", "Query", "QueryFileError", "load_queries", "run_queries"]
 

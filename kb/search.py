@@ -9,28 +9,21 @@ come back in that order, so the first match is always the most confident one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from kb.articles import Article
 from kb.calibration import Calibration, CalibrationError
-from kb.confidence import ConfidenceModel, Score, fit_on_kb
-from kb.decision import Thresholds
+from kb.confidence import ConfidenceModel
+from kb.decision import Match, Thresholds
 from kb.index import EVIDENCE, Candidates, Index
+from kb.index_build import build_index
 from kb.index_cache import IndexCache, Job
 from kb.normalize import normalize
 from kb.semantic import Encoder, SemanticIndex
-from kb.vectors import IntArray
 
-__all__ = ["KnowledgeBase", "Match", "build_index"]
-
-
-@dataclass(frozen=True)
-class Match:
-    article: Article
-    confidence: float
+__all__ = ["KnowledgeBase"]
 
 
 class KnowledgeBase:
@@ -149,23 +142,6 @@ class KnowledgeBase:
             Match(self.articles[int(candidates.articles[k])], round(float(confidence[k]), 4))
             for k in order
         ]
-
-
-def build_index(job: Job) -> tuple[Index, ConfidenceModel | None]:
-    """The index of ``job``'s phrasings, and the confidence model learnt from the KB's
-    own folds if ``job.learn``."""
-    index = Index(job.texts, job.owner, job.n_articles)
-    if not job.learn:
-        return index, None
-    # Chat searches the asker's own language first, so a held-out phrasing competes
-    # only with articles of its article's locale: a translation is not a rival there.
-    locale = np.array(job.locales)
-
-    def fold_scorer(keep: IntArray) -> Score:
-        fold = Index([job.texts[int(i)] for i in keep], job.owner[keep], job.n_articles)
-        return lambda text, asked_of: fold.candidates(text, locale == locale[asked_of])
-
-    return index, fit_on_kb(job.texts, job.owner, job.n_articles, fold_scorer)
 
 
 def _locales(articles: Sequence[Article]) -> npt.NDArray[np.str_]:

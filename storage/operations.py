@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.reports.desk_state import DeskState
 from storage.models import OutboxRow, TicketRow
-from tier0.metrics import DeskState
 
 __all__ = ["desk_state"]
 

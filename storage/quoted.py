@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, not_, null, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from bot.privacy.personal_data import Quotes
+from bot.privacy.traces import Quotes
 from storage.models import (
     ConversationRow,
     FeedbackRow,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.delivery.spool import SpooledEvent, decode_event, encode_event
+from bot.delivery.spooled import SpooledEvent, decode_event, encode_event
 from bot.events import Event
 from storage.db import StorageUnavailable, out_of_service
 

@@ -21,11 +21,12 @@ from prometheus_client import make_wsgi_app
 from sqlalchemy import text
 
 from bot.conversation.engine import Clock, utc_now
+from bot.reports.desk_state import DeskState
 from kb import KnowledgeBase
 from storage.db import Database
 from storage.operations import desk_state
 from tier0.app import App
-from tier0.metrics import MULTIPROCESS_DIR, DeskState, Metrics
+from tier0.metrics import MULTIPROCESS_DIR, Metrics
 
 __all__ = ["OperationsServer", "database_metrics", "health_check", "operations"]
 

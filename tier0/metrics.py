@@ -10,8 +10,7 @@ database when scraped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -22,24 +21,14 @@ from prometheus_client.registry import Collector
 from bot.actions import AnswerArticle, OfferArticles
 from bot.delivery.outbox import Delivery
 from bot.events import ButtonPressed, CommandIssued, Event
+from bot.reports.desk_state import DeskState
 
-__all__ = ["MULTIPROCESS_DIR", "DeskState", "Metrics"]
+__all__ = ["MULTIPROCESS_DIR", "Metrics"]
 
 MULTIPROCESS_DIR: Final = "PROMETHEUS_MULTIPROC_DIR"
 """prometheus_client's own variable: set, counts go to files in that folder."""
 
 TICKET_STATUSES = ("open", "claimed", "waiting_on_user", "resolved")
-
-
-@dataclass(frozen=True)
-class DeskState:
-    """The database's current figures: tickets by status (closed ones excluded: they only
-    pile up), active tickets with a breached target, unsent actions per platform."""
-
-    tickets: Mapping[str, int]
-    breached: Mapping[str, int]
-    outbox_pending: Mapping[str, int]
-    outbox_oldest_seconds: Mapping[str, float]
 
 
 class _DeskCollector(Collector):

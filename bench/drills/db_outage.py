@@ -25,6 +25,7 @@ import platform
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -70,14 +71,7 @@ def drill(outage_seconds: float, people: int, recover_timeout: float) -> dict[st
 
         cable.unplug()
         unplugged = time.monotonic()
-        written: list[tuple[str, str]] = []
-        while time.monotonic() - unplugged < outage_seconds or len(written) < people:
-            user = users[len(written) % people]
-            question = QUESTIONS[len(written) // people % len(QUESTIONS)]
-            text = f"{question} ({len(written)})"
-            talk.say(user, text, dms[user])
-            written.append((user, text))
-            time.sleep(max(0.0, outage_seconds / max(people * 2, 1) - 0.01))
+        written = _write_while_unplugged(talk, dms, outage_seconds)
         outage = time.monotonic() - unplugged
         cable.plug()
         plugged = time.monotonic()
@@ -85,12 +79,8 @@ def drill(outage_seconds: float, people: int, recover_timeout: float) -> dict[st
         def answers(user: str) -> list[str]:
             return [all_text(params) for params in talk.sent(dms[user], ANSWERED)]
 
-        deadline = plugged + recover_timeout
         expected = {user: sum(1 for who, _ in written if who == user) for user in users}
-        while time.monotonic() < deadline:
-            if all(len(answers(user)) >= expected[user] for user in users):
-                break
-            time.sleep(0.5)
+        _wait_until(lambda: all(len(answers(u)) >= expected[u] for u in users), recover_timeout)
         recovered = time.monotonic() - plugged
         kept_notices = sum(
             1 for c in slack.calls("chat.postEphemeral") if c.ok and KEPT in c.params["text"]
@@ -113,6 +103,32 @@ def drill(outage_seconds: float, people: int, recover_timeout: float) -> dict[st
             "python": sys.version.split()[0],
             "machine": platform.platform(),
         }
+
+
+def _write_while_unplugged(
+    talk: SlackPeople, dms: dict[str, str], outage_seconds: float
+) -> list[tuple[str, str]]:
+    """People write in turn until the outage has lasted ``outage_seconds`` and each wrote
+    at least once: (who, what) in the order written."""
+    users = list(dms)
+    people = len(users)
+    unplugged = time.monotonic()
+    written: list[tuple[str, str]] = []
+    while time.monotonic() - unplugged < outage_seconds or len(written) < people:
+        user = users[len(written) % people]
+        question = QUESTIONS[len(written) // people % len(QUESTIONS)]
+        text = f"{question} ({len(written)})"
+        talk.say(user, text, dms[user])
+        written.append((user, text))
+        time.sleep(max(0.0, outage_seconds / max(people * 2, 1) - 0.01))
+    return written
+
+
+def _wait_until(done: Callable[[], bool], timeout: float) -> None:
+    """Poll ``done`` every half second until it holds or ``timeout`` seconds passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not done():
+        time.sleep(0.5)
 
 
 def stored_in_order(url: Any, written: list[tuple[str, str]]) -> bool:

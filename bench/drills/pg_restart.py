@@ -49,6 +49,7 @@ import aiohttp
 from bench.load_world import (
     SIGNING_SECRET,
     Expected,
+    Outcome,
     SlackTraffic,
     Tier0Workers,
     TimedFakeSlack,
@@ -112,27 +113,11 @@ def drill(
             log = tier0.log
         finally:
             tier0.stop()
-    told_kept = sum(
-        1
-        for call in slack.calls("chat.postEphemeral")
-        if call.ok and KEPT in str(call.params.get("text", ""))
-    )
     result: dict[str, Any] = {
         "workers": workers,
         "traffic_seconds": seconds,
         "events_per_second_offered": rate,
-        "events_sent": len(traffic.sent),
-        "acknowledged": sum(1 for e in traffic.sent if e.acked_at is not None),
-        "unacknowledged_after_retries": outcome.unacknowledged,
-        "acknowledged_after_a_retry": sum(
-            1 for e in traffic.sent if e.acked_at is not None and e.attempts > 1
-        ),
-        "answered": len(outcome.replied),
-        # at least this many: each extra reply makes at most one event "more than once"
-        "answered_once": len(outcome.replied) - outcome.duplicated,
-        "lost": len(outcome.lost),
-        "duplicated_replies": outcome.duplicated,
-        "told_kept": told_kept,
+        **_delivery_counts(slack, traffic, outcome),
         "worker_exits": log.count(") exited with"),
         "seconds_waited_for_answers_after_traffic": round(waited, 1),
     }
@@ -144,6 +129,30 @@ def drill(
         "load_average": " ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
     return result, log
+
+
+def _delivery_counts(
+    slack: TimedFakeSlack, traffic: SlackTraffic, outcome: Outcome
+) -> dict[str, int]:
+    """What became of the events sent: acknowledged, answered (once), lost, told kept."""
+    return {
+        "events_sent": len(traffic.sent),
+        "acknowledged": sum(1 for e in traffic.sent if e.acked_at is not None),
+        "unacknowledged_after_retries": outcome.unacknowledged,
+        "acknowledged_after_a_retry": sum(
+            1 for e in traffic.sent if e.acked_at is not None and e.attempts > 1
+        ),
+        "answered": len(outcome.replied),
+        # at least this many: each extra reply makes at most one event "more than once"
+        "answered_once": len(outcome.replied) - outcome.duplicated,
+        "lost": len(outcome.lost),
+        "duplicated_replies": outcome.duplicated,
+        "told_kept": sum(
+            1
+            for call in slack.calls("chat.postEphemeral")
+            if call.ok and KEPT in str(call.params.get("text", ""))
+        ),
+    }
 
 
 async def _traffic(

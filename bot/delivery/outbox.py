@@ -22,6 +22,7 @@ from typing import Final
 
 from bot import actions
 from bot.actions import Action
+from bot.delivery.lanes import lane_of_place
 from bot.delivery.store import OutboxQueue, OutboxStore
 from bot.delivery.tagged_json import TaggedJson
 from bot.events import Place
@@ -99,13 +100,8 @@ def place_of(action: Action) -> Place:
 
 
 def lane_of(action: Action) -> str:
-    """Actions in one lane are delivered in order; lanes are independent of each other.
-
-    A lane is one conversation, including everything about its ticket, so a ticket card
-    is posted before it is updated and notices reach the requester in the order decided.
-    """
-    place = place_of(action)
-    return f"{place.platform}:{place.channel}:{place.thread or ''}"
+    """The lane of ``action`` (see ``bot.delivery.lanes``)."""
+    return lane_of_place(place_of(action))
 
 
 def enqueue_all(store: OutboxQueue, actions: Iterable[Action], now: datetime) -> list[Delivery]:

@@ -24,20 +24,17 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal, Protocol
+from typing import Literal, Protocol
 
 from bot.delivery.outbox import Delivery
-from bot.delivery.tagged_json import TaggedJson
-from bot.events import ArticleSubmitted, ButtonPressed, CommandIssued, Event, MessageReceived
+from bot.delivery.spooled import SpooledEvent
+from bot.events import Event
 
 __all__ = [
     "EventSpool",
     "Keeping",
     "NotKept",
     "Spool",
-    "SpooledEvent",
-    "decode_event",
-    "encode_event",
 ]
 
 log = logging.getLogger(__name__)
@@ -48,19 +45,6 @@ CONTENTION_ATTEMPTS = 3
 deadlocks): handling is idempotent, so trying again is safe."""
 CONTENTION_PAUSE = 0.2  # seconds before the second try, doubled before each next one
 
-_EVENTS: Final = TaggedJson[Event](
-    (MessageReceived, ButtonPressed, CommandIssued, ArticleSubmitted)
-)
-
-
-def encode_event(event: Event) -> str:
-    return _EVENTS.encode(event)
-
-
-def decode_event(payload: str) -> Event:
-    return _EVENTS.decode(payload)
-
-
 Keeping = Literal["kept", "lost", "not an outage"]
 """What ``EventSpool.keep`` did with an event that failed: spooled it; could not, though
 it failed for an outage (the spool's disk refused too); left it, as a failure of its own."""
@@ -70,12 +54,6 @@ class NotKept(Exception):
     """Neither the database nor the spool could keep an event. ``Engine.handle`` raises it
     instead of asking the writer to send the event again when its caller can have the
     event delivered again itself (Slack's payload is still in the adapter's inbox)."""
-
-
-@dataclass(frozen=True)
-class SpooledEvent:
-    id: int
-    event: Event
 
 
 class Spool(Protocol):

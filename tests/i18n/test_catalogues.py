@@ -106,7 +106,8 @@ def test_the_catalogues_are_read_from_the_po_files_with_no_build_step() -> None:
         "pt_BR/LC_MESSAGES/tier0.po",
     ]
     package_data = (REPO / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'bot = ["i18n/locales/*/LC_MESSAGES/*.po"]' in package_data
+    in_package = LOCALES_DIR.relative_to(REPO / "bot").as_posix()
+    assert f'bot = ["{in_package}/*/LC_MESSAGES/*.po"]' in package_data
 
 
 def test_a_new_language_is_a_new_po_file_and_falls_back_to_english(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ import pytest
 
 from bot.conversation.engine import Engine
 from bot.events import Person, Place
-from bot.reports import ReportWindow, build_report
+from bot.reports.data import ReportWindow
+from bot.reports.figures import build_report
 from bot.settings import Settings, TicketSettings
 from bot.sla.jobs import Jobs
 from kb import KnowledgeBase

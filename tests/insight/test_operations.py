@@ -110,7 +110,8 @@ def test_an_unreachable_database_fails_healthz_and_shows_in_metrics(
 WORKER = """
 import sys
 from bot.events import MessageReceived, Person, Place
-from tier0.metrics import DeskState, Metrics
+from bot.reports.desk_state import DeskState
+from tier0.metrics import Metrics
 
 metrics = Metrics(lambda: DeskState({}, {}, {}, {}), sys.argv[1])
 for n in range(int(sys.argv[2])):

@@ -3,8 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kb.articles import Article
-from kb.decision import Thresholds, chance_listed, decide
-from kb.search import Match
+from kb.decision import Match, Thresholds, chance_listed, decide
 
 
 def match(article_id: str, confidence: float) -> Match:

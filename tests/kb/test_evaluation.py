@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kb.articles import Article
-from kb.decision import Thresholds
+from kb.decision import Match, Thresholds
 from kb.evaluation import (
     Outcome,
     Query,
@@ -19,7 +19,7 @@ from kb.evaluation import (
     load_queries,
     summarize,
 )
-from kb.search import KnowledgeBase, Match
+from kb.search import KnowledgeBase
 from tier0.cli.kb import cmd_eval, cmd_search, cmd_validate
 
 FIXTURES = Path(__file__).parent / "fixtures"

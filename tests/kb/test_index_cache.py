@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import kb.index
 import kb.index_cache
+import kb.linear
 from kb.articles import Article, load_articles
 from kb.index import Index
 from kb.index_cache import IndexCache
@@ -234,8 +234,8 @@ def test_large_kb_paths_work_a_block_of_articles_at_a_time(
     """Rivals found in blocks of 2 articles rank like the full problem; so does the
     cached copy of that index."""
     full = KnowledgeBase.build(articles(), learn_confidence=False)
-    monkeypatch.setattr(kb.index, "_FULL_PROBLEM_ARTICLES", 2)
-    monkeypatch.setattr(kb.index, "_CLOSENESS_BLOCK", 2)
+    monkeypatch.setattr(kb.linear, "_FULL_PROBLEM_ARTICLES", 2)
+    monkeypatch.setattr(kb.linear, "_CLOSENESS_BLOCK", 2)
     cache = IndexCache(tmp_path)
     local = KnowledgeBase.build(articles(), learn_confidence=False, cache=cache)
     mapped = KnowledgeBase.build(articles(), learn_confidence=False, cache=cache)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from kb.articles import load_articles
+from kb.calibrate import calibrate
 from kb.calibration import (
     CALIBRATION_FILE,
     Calibration,
     CalibrationError,
-    calibrate,
     find_calibration,
     load_calibration,
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import kb.confidence
-import kb.index
+import kb.linear
 from kb.articles import Article
 from kb.confidence import ConfidenceModel
 from kb.search import KnowledgeBase
@@ -32,9 +32,9 @@ def articles() -> list[Article]:
 
 def test_local_training_ranks_like_the_full_problem(monkeypatch: pytest.MonkeyPatch) -> None:
     full = KnowledgeBase.build(articles(), learn_confidence=False)
-    monkeypatch.setattr(kb.index, "_FULL_PROBLEM_ARTICLES", 2)
-    monkeypatch.setattr(kb.index, "_HARD_NEGATIVE_ARTICLES", 2)
-    monkeypatch.setattr(kb.index, "_RANDOM_NEGATIVES", 3)
+    monkeypatch.setattr(kb.linear, "_FULL_PROBLEM_ARTICLES", 2)
+    monkeypatch.setattr(kb.linear, "_HARD_NEGATIVE_ARTICLES", 2)
+    monkeypatch.setattr(kb.linear, "_RANDOM_NEGATIVES", 3)
     local = KnowledgeBase.build(articles(), learn_confidence=False)
     for query, expected in [
         ("vpn not connecting", "vpn"),

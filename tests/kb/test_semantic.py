@@ -15,7 +15,8 @@ import pytest
 
 from bot.settings import KBSettings, Settings
 from kb.articles import load_articles
-from kb.calibration import Calibration, CalibrationError, calibrate, load_calibration
+from kb.calibrate import calibrate
+from kb.calibration import Calibration, CalibrationError, load_calibration
 from kb.confidence import ConfidenceModel
 from kb.decision import Thresholds
 from kb.index import EVIDENCE, Index

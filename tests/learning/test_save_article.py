@@ -15,7 +15,7 @@ import yaml
 
 from bot.conversation.engine import Engine
 from bot.delivery.outbox import Delivery
-from bot.delivery.spool import decode_event, encode_event
+from bot.delivery.spooled import decode_event, encode_event
 from bot.events import ArticleSubmitted, Person, Place
 from bot.learning.drafts import ArticleDraft, audience_for
 from bot.settings import Settings

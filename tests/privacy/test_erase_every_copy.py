@@ -21,7 +21,8 @@ import pytest
 from bot.conversation.engine import Engine
 from bot.events import ArticleSubmitted, CommandIssued, MessageReceived, Person, Place
 from bot.learning.save_article import learned_folder
-from bot.privacy.personal_data import REMOVED, PersonalData, PrivacyStore, Quotes
+from bot.privacy.personal_data import PersonalData, PrivacyStore
+from bot.privacy.traces import REMOVED, Quotes
 from bot.records import Card
 from bot.settings import SAMPLE_KB, Settings
 from kb import LiveKnowledgeBase

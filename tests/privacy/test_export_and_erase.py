@@ -7,7 +7,8 @@ import json
 import pytest
 
 from bot.actions import PostTicketCard
-from bot.privacy.personal_data import REMOVED, UnknownPerson
+from bot.privacy.personal_data import UnknownPerson
+from bot.privacy.traces import REMOVED
 from storage.privacy import privacy_unit_of_work
 from tests.privacy.conftest import (
     ALICES_NOTE,

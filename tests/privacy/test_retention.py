@@ -8,7 +8,8 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from bot.events import Person, Place
-from bot.privacy.personal_data import REMOVED, TranscriptRetention
+from bot.privacy.personal_data import TranscriptRetention
+from bot.privacy.traces import REMOVED
 from bot.settings import PrivacySettings, Settings
 from bot.sla.jobs import Jobs
 from storage.models import OutboxRow

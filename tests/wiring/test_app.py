@@ -8,7 +8,8 @@ from pathlib import Path
 
 from bot.settings import DatabaseSettings, KBSettings, Settings
 from kb import KnowledgeBase, Thresholds, load_articles
-from kb.calibration import CALIBRATION_FILE, calibrate
+from kb.calibrate import calibrate
+from kb.calibration import CALIBRATION_FILE
 from kb.queries import load_queries
 from tier0.app import build_app
 

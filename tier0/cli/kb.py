@@ -19,11 +19,11 @@ from rich.table import Table
 
 from bot.errors import ConfigError
 from kb.articles import load_articles
+from kb.calibrate import calibrate
 from kb.calibration import (
     CALIBRATION_FILE,
     Calibration,
     CalibrationError,
-    calibrate,
     find_calibration,
     load_calibration,
 )

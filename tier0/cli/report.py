@@ -9,8 +9,9 @@ from typing import Any
 
 from rich.console import Console
 
-from bot.reports import ReportWindow, build_report, parse_span
 from bot.reports.charts import report_charts, save_pngs
+from bot.reports.data import ReportWindow, parse_span
+from bot.reports.figures import build_report
 from bot.reports.page import html_report
 from bot.reports.tables import print_report
 from storage.db import Database
