@@ -117,3 +117,17 @@ def test_links_stay_one_level_deep_and_need_agents(chat: Chat, database: Databas
     assert chat.command("link T-3 T-4", "alice").refusal() == ("T-3 is already a duplicate of T-1.")
     assert "agent" in chat.command("link T-3 T-1", "ann").refusal().lower()
     assert status(database, "T-3") == "open"
+
+
+def test_a_resolved_ticket_is_neither_linked_nor_linked_to(chat: Chat, database: Database) -> None:
+    for who, text in (("ann", "vpn drops"), ("ben", "vpn drops a lot"), ("cat", "vpn drops!")):
+        open_ticket(chat, who, text)
+    chat.command("resolve T-1 restarted the client", "alice")
+
+    assert chat.command("link T-1 T-2", "alice").refusal() == (
+        "T-1 is resolved; it can't be linked now."
+    )
+    assert chat.command("link T-3 T-1", "alice").refusal() == (
+        "T-1 is resolved; it can't be linked to now."
+    )
+    assert (status(database, "T-2"), status(database, "T-3")) == ("open", "open")
