@@ -22,8 +22,9 @@ P = ParamSpec("P")
 R = TypeVar("R")
 F = TypeVar("F")
 
-SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError)
-"""What reading a wrongly shaped payload raises (``int("x")`` is a ValueError)."""
+SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, OverflowError)
+"""What reading a wrongly shaped payload raises (``int("x")`` is a ValueError, ``int(1e999)``
+an OverflowError)."""
 
 
 def ignoring_malformed(
