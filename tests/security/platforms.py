@@ -50,8 +50,9 @@ def discord_shown(text: str) -> str:
 
 def discord_leaks(text: str) -> list[str]:
     """Everything in ``text`` that Discord would show as a link, mention or formatting
-    rather than as the characters typed (bare URLs show their target, so they do not count)."""
-    raw = _BARE_URL.sub(" ", _ESCAPED.sub(_LITERAL, text))
+    rather than as the characters typed (bare URLs show their target, so they do not count;
+    each stands in as one plain character, so what followed it is not read as a line start)."""
+    raw = _BARE_URL.sub(_LITERAL, _ESCAPED.sub(_LITERAL, text))
     found = _MASKED_LINK.findall(raw) + _ANGLE_TOKEN.findall(raw)
     return found + [m.group() for m in _FORMATTING.finditer(raw)]
 
