@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.conversation.engine import Clock, Engine, utc_now
+from bot.clock import Clock, utc_now
+from bot.conversation.engine import Engine
 from bot.delivery.spool import EventSpool
 from bot.settings import Settings
 from kb import LiveKnowledgeBase, LoadError

@@ -20,7 +20,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from prometheus_client import make_wsgi_app
 from sqlalchemy import text
 
-from bot.conversation.engine import Clock, utc_now
+from bot.clock import Clock, utc_now
 from bot.reports.desk_state import DeskState
 from kb import KnowledgeBase
 from storage.db import Database

@@ -11,7 +11,7 @@ database when scraped.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Final
+from typing import Final, assert_never
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -20,7 +20,7 @@ from prometheus_client.registry import Collector
 
 from bot.actions import AnswerArticle, OfferArticles
 from bot.delivery.outbox import Delivery
-from bot.events import ButtonPressed, CommandIssued, Event
+from bot.events import ArticleSubmitted, ButtonPressed, CommandIssued, Event, MessageReceived
 from bot.reports.desk_state import DeskState
 
 __all__ = ["MULTIPROCESS_DIR", "Metrics"]
@@ -115,8 +115,13 @@ class Metrics:
 
 
 def _kind(event: Event) -> str:
-    if isinstance(event, ButtonPressed):
-        return "button"
-    if isinstance(event, CommandIssued):
-        return "command"
-    return "message"
+    """The ``event`` label of ``tier0_events_handled`` (a submitted form counts as a message)."""
+    match event:
+        case ButtonPressed():
+            return "button"
+        case CommandIssued():
+            return "command"
+        case MessageReceived() | ArticleSubmitted():
+            return "message"
+        case _:
+            assert_never(event)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
 from bot.actions import Refuse, TicketView
+from bot.clock import Clock, utc_now
 from bot.conversation.answering import Answerer
 from bot.conversation.handling import EventHandling
 from bot.conversation.limits import InboundLimits
@@ -39,16 +40,11 @@ from bot.tickets.desk import TicketDesk
 from bot.unit_of_work import UnitOfWork
 from kb import KnowledgeBase
 
-__all__ = ["Clock", "Engine", "EngineStore", "HandlingObserver", "utc_now"]
+__all__ = ["Engine", "EngineStore", "HandlingObserver"]
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 HandlingObserver = Callable[[Event, float, list[Delivery]], None]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class EngineStore(TurnStore, DeliveryStore, Protocol):

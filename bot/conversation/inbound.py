@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.events import CommandIssued, Event, MessageReceived
+from typing import assert_never
+
+from bot.events import ArticleSubmitted, ButtonPressed, CommandIssued, Event, MessageReceived
 
 __all__ = ["inbound_of"]
 
@@ -10,8 +12,12 @@ __all__ = ["inbound_of"]
 def inbound_of(event: Event) -> tuple[str, str] | None:
     """(message id, text) of what a person wrote, to be stored before acting on it: a
     message, or a command as typed; None for a button press or a form."""
-    if isinstance(event, MessageReceived):
-        return event.message_id, event.text
-    if isinstance(event, CommandIssued):
-        return event.event_id, " ".join(("/" + event.name, *event.args))
-    return None
+    match event:
+        case MessageReceived():
+            return event.message_id, event.text
+        case CommandIssued():
+            return event.event_id, " ".join(("/" + event.name, *event.args))
+        case ButtonPressed() | ArticleSubmitted():
+            return None
+        case _:
+            assert_never(event)

@@ -4,13 +4,22 @@ for tickets, article learning for forms, the requester commands for the rest."""
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from bot.commands import AGENT_COMMANDS
 from bot.conversation.answering import Answerer
 from bot.conversation.inbound import inbound_of
 from bot.conversation.limits import InboundLimits
 from bot.conversation.requester_commands import RequesterCommands
 from bot.conversation.turn import Turn
-from bot.events import ArticleSubmitted, ButtonPressed, Event, MessageReceived, Person
+from bot.events import (
+    ArticleSubmitted,
+    ButtonPressed,
+    CommandIssued,
+    Event,
+    MessageReceived,
+    Person,
+)
 from bot.learning.save_article import ArticleLearning
 from bot.records import Ticket
 from bot.tickets.agent_commands import AgentCommands
@@ -41,14 +50,17 @@ class Router:
     def route(self, turn: Turn, event: Event) -> None:
         if self._flooding(turn, event):
             return
-        if isinstance(event, MessageReceived):
-            self._message(turn, event.text)
-        elif isinstance(event, ButtonPressed):
-            self._button(turn, event.action, event.value)
-        elif isinstance(event, ArticleSubmitted):
-            self.learning.save(turn, event)
-        else:
-            self._command(turn, event.name.lower(), list(event.args), event.quoting)
+        match event:
+            case MessageReceived(text=text):
+                self._message(turn, text)
+            case ButtonPressed(action=action, value=value):
+                self._button(turn, action, value)
+            case ArticleSubmitted():
+                self.learning.save(turn, event)
+            case CommandIssued(name=name, args=args, quoting=quoting):
+                self._command(turn, name.lower(), list(args), quoting)
+            case _:
+                assert_never(event)
 
     def _flooding(self, turn: Turn, event: Event) -> bool:
         """Over the rate, which counts everything a person sends (agents are never over it:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.conversation.engine import Clock, utc_now
+from bot.clock import Clock, utc_now
 from bot.privacy.traces import AuditEntry, Traces
 from bot.records import User
 from bot.settings import PrivacySettings

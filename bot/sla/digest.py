@@ -21,7 +21,7 @@ from bot.records import ACTIVE_STATUSES, Ticket
 from bot.sla.job_context import JobContext
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.sla.store import SlaStore
 
 __all__ = ["AGE_BUCKETS", "daily_digest"]
 
@@ -33,7 +33,9 @@ AGE_BUCKETS: tuple[tuple[timedelta | None, str], ...] = (
 )
 
 
-def daily_digest(store: Store, now: datetime, context: JobContext, platform: str) -> list[Action]:
+def daily_digest(
+    store: SlaStore, now: datetime, context: JobContext, platform: str
+) -> list[Action]:
     """One ``PostDigest`` per tier, or nothing when it is not time or already posted."""
     policy = context.policy
     calendar = policy.desk(platform).calendar

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from bot.conversation.engine import Clock, utc_now
+from bot.clock import Clock, utc_now
 from bot.delivery.outbox import Delivery, enqueue_all
 from bot.learning.weekly_gaps import weekly_gaps
 from bot.settings import Settings

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Protocol
 
 from bot.actions import (
     Action,
@@ -20,17 +21,26 @@ from bot.actions import (
     Reply,
     UpdateTicketCard,
 )
+from bot.conversation.store import ConversationStore
 from bot.i18n.messages import priority_label, say
 from bot.records import Ticket, TicketClock
 from bot.sla.job_context import JobContext
-from bot.store import Store
+from bot.sla.store import SlaStore
 from bot.tickets.desk import rating_buttons
+from bot.tickets.store import TicketStore
 from bot.tickets.transitions import TRANSITIONS, TicketAction, perform
 
 __all__ = ["sweep_ticket"]
 
 
-def sweep_ticket(store: Store, ticket_id: int, now: datetime, context: JobContext) -> list[Action]:
+class SweepStore(SlaStore, TicketStore, ConversationStore, Protocol):
+    """What the sweep reads and changes: due tickets, the tickets themselves, and the
+    requesters' conversations it writes into (nudges, closing notices)."""
+
+
+def sweep_ticket(
+    store: SweepStore, ticket_id: int, now: datetime, context: JobContext
+) -> list[Action]:
     """Do whatever fell due for one ticket by ``now``; nothing if another worker has it.
 
     The requester's conversation is locked before the ticket, in the order the engine
@@ -45,7 +55,7 @@ def sweep_ticket(store: Store, ticket_id: int, now: datetime, context: JobContex
 
 
 class _Sweep:
-    def __init__(self, store: Store, now: datetime, context: JobContext) -> None:
+    def __init__(self, store: SweepStore, now: datetime, context: JobContext) -> None:
         self.store = store
         self.now = now
         self.policy = context.policy

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 from adapters.delivery import Dispatcher, Send
-from bot.conversation.engine import utc_now
+from bot.clock import utc_now
 from bot.delivery.outbox import Delivery, Outbox, lane_of
 from storage.db import Database
 from tests.scale.conftest import LEASE, enqueue, outboxes, replies
