@@ -32,6 +32,7 @@ from bot.actions import (
 from bot.events import Person, Place
 from bot.i18n.catalogues import language_name
 from bot.i18n.messages import pick_locale, say
+from bot.tickets.transitions import TicketAction, offered
 
 __all__ = [
     "CONVERSATIONAL",
@@ -259,16 +260,16 @@ def card(
 def _card_rows(
     ticket: TicketView, top_tier: int, priorities: Sequence[str], locale: str
 ) -> tuple[tuple[Component, ...], ...]:
-    key = ticket.key
-    if ticket.status == "resolved":
+    key, status = ticket.key, ticket.status
+    if offered(TicketAction.REOPEN, status):
         reopen = ButtonSpec(say("button.reopen", locale), custom_id("reopen", key))
         save = ButtonSpec(say("button.save_article", locale), custom_id("save_article", key))
         return ((reopen, save),)
-    if ticket.status == "closed":
+    if not offered(TicketAction.RESOLVE, status):  # closed: nothing left to do
         return ()
     claim = (
         ButtonSpec(say("button.claim", locale), custom_id("claim", key), "primary")
-        if ticket.status == "open"
+        if offered(TicketAction.CLAIM, status)
         else ButtonSpec(say("button.unclaim", locale), custom_id("unclaim", key))
     )
     buttons: list[Component] = [claim]

@@ -20,6 +20,7 @@ from bot.actions import Button, TicketView
 from bot.events import Person
 from bot.i18n.catalogues import language_name
 from bot.i18n.messages import say
+from bot.tickets.transitions import TicketAction, offered
 
 __all__ = ["card_blocks", "card_fallback"]
 
@@ -118,23 +119,22 @@ def _sla(ticket: TicketView, locale: str) -> str:
 
 
 def _controls(ticket: TicketView, context: Context) -> list[JSON]:
-    key, locale = ticket.key, context.locale
-    active = ticket.status in ("open", "claimed", "waiting_on_user")
+    key, locale, status = ticket.key, context.locale, ticket.status
     controls: list[JSON] = []
-    if ticket.status == "open":
+    if offered(TicketAction.CLAIM, status):
         claim = button_action_id(Button("", "claim"), 0)
         controls.append(button(say("button.claim", locale), claim, key, "primary"))
-    if active and ticket.tier < context.top_tier:
+    if offered(TicketAction.ESCALATE, status) and ticket.tier < context.top_tier:
         escalate = f"{key} from the ticket card"
         controls.append(
             button(say("button.escalate", locale), command_action_id("escalate"), escalate)
         )
-    if active or ticket.status == "resolved":
+    if offered(TicketAction.SET_PRIORITY, status):
         controls.append(_priority_menu(ticket, context.priorities, locale))
-    if active:
+    if offered(TicketAction.RESOLVE, status):
         resolve = button_action_id(Button("", "resolve"), 3)
         controls.append(button(say("button.resolve", locale), resolve, key))
-    if ticket.status == "resolved":
+    if offered(TicketAction.REOPEN, status):
         reopen = button_action_id(Button("", "reopen"), 4)
         controls.append(button(say("button.reopen", locale), reopen, key))
         controls.append(button(say("button.save_article", locale), SAVE_ARTICLE_ACTION, key))

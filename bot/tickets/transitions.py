@@ -27,6 +27,7 @@ __all__ = [
     "Transition",
     "Who",
     "may",
+    "offered",
     "perform",
 ]
 
@@ -166,6 +167,12 @@ _ROWS = (
                ClockChange.STOPS, (Effect.CLOSED_NOW,), detail="reopen window over"),
 )  # fmt: skip
 TRANSITIONS: Final[Mapping[TicketAction, Transition]] = {row.action: row for row in _ROWS}
+
+
+def offered(action: TicketAction, status: str) -> bool:
+    """Whether a ticket in ``status`` may have ``action`` done to it now: what its card
+    offers, read from the table rather than restated beside each platform's buttons."""
+    return status in TRANSITIONS[action].sources
 
 
 def may(action: TicketAction, ticket: Ticket, user: User | None, agent_tier: int | None) -> bool:
