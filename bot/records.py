@@ -14,6 +14,7 @@ from bot.events import Person, Place
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "LIVE_STATUSES",
     "Card",
     "Conversation",
     "ConversationKind",
@@ -35,6 +36,8 @@ ConversationState = Literal["idle", "answered", "choosing", "rating", "commentin
 ConversationKind = Literal["requester", "agents"]
 
 ACTIVE_STATUSES: frozenset[str] = frozenset({"open", "claimed", "waiting_on_user"})
+LIVE_STATUSES: tuple[TicketStatus, ...] = ("open", "claimed", "waiting_on_user", "resolved")
+"""Every status but closed, in the order a person reads them (the desk's gauges)."""
 
 
 @dataclass(frozen=True)

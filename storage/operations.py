@@ -9,12 +9,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.records import ACTIVE_STATUSES, LIVE_STATUSES
 from bot.reports.desk_state import DeskState
 from storage.models import OutboxRow, TicketRow
 
 __all__ = ["desk_state"]
-
-LIVE_STATUSES = ("open", "claimed", "waiting_on_user", "resolved")
 
 
 def desk_state(session: Session, now: datetime) -> DeskState:
@@ -23,7 +22,7 @@ def desk_state(session: Session, now: datetime) -> DeskState:
         .where(TicketRow.status.in_(LIVE_STATUSES))
         .group_by(TicketRow.status)
     ).all()
-    active = TicketRow.status.in_(LIVE_STATUSES[:3])
+    active = TicketRow.status.in_(ACTIVE_STATUSES)
     first_response = session.scalar(
         select(func.count(TicketRow.id)).where(
             active, TicketRow.first_response_breached_at.is_not(None)

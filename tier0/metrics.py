@@ -21,14 +21,13 @@ from prometheus_client.registry import Collector
 from bot.actions import AnswerArticle, OfferArticles
 from bot.delivery.outbox import Delivery
 from bot.events import ArticleSubmitted, ButtonPressed, CommandIssued, Event, MessageReceived
+from bot.records import LIVE_STATUSES
 from bot.reports.desk_state import DeskState
 
 __all__ = ["MULTIPROCESS_DIR", "Metrics"]
 
 MULTIPROCESS_DIR: Final = "PROMETHEUS_MULTIPROC_DIR"
 """prometheus_client's own variable: set, counts go to files in that folder."""
-
-TICKET_STATUSES = ("open", "claimed", "waiting_on_user", "resolved")
 
 
 class _DeskCollector(Collector):
@@ -46,7 +45,7 @@ class _DeskCollector(Collector):
         up.add_metric([], 1)
         yield up
         tickets = GaugeMetricFamily("tier0_tickets", "Tickets by status", labels=["status"])
-        for status in TICKET_STATUSES:
+        for status in LIVE_STATUSES:
             tickets.add_metric([status], state.tickets.get(status, 0))
         yield tickets
         breached = GaugeMetricFamily(

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from bot.records import ACTIVE_STATUSES
 from bot.reports.data import ArticleCounts, DayCounts, ReportData, ReportWindow, TicketTimes
 from bot.reports.durations import Durations
 
@@ -20,8 +21,6 @@ __all__ = [
     "build_report",
     "share",
 ]
-
-ACTIVE = frozenset({"open", "claimed", "waiting_on_user"})
 
 
 def share(part: int, whole: int) -> float | None:
@@ -142,7 +141,7 @@ def build_report(data: ReportData) -> Report:
         none_of_these=data.questions.none_of_these,
         questions_ticketed=data.questions.ticketed,
         tickets_opened=len(tickets),
-        tickets_active=sum(1 for t in tickets if t.status in ACTIVE),
+        tickets_active=sum(1 for t in tickets if t.status in ACTIVE_STATUSES),
         first_response=_first_response(tickets),
         resolution=_resolution(tickets),
         sla=_sla(tickets),
@@ -211,7 +210,7 @@ def _agents(tickets: Sequence[TicketTimes]) -> tuple[AgentFigures, ...]:
         AgentFigures(
             agent=agent,
             tickets=len(held),
-            active=sum(1 for t in held if t.status in ACTIVE),
+            active=sum(1 for t in held if t.status in ACTIVE_STATUSES),
             resolved=sum(1 for t in held if t.resolved_at is not None),
             first_response=_first_response(held),
             resolution=_resolution(held),
