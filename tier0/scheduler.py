@@ -31,7 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.delivery.outage_log import OutageLog
 from bot.delivery.outbox import Delivery
-from bot.sla.jobs import Jobs
+from bot.jobs.runner import Jobs
 
 __all__ = ["JobScheduler", "Leadership"]
 

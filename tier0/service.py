@@ -19,9 +19,9 @@ from typing import Any, cast
 
 from adapters.runtime import Adapter
 from bot.errors import ConfigError
+from bot.jobs.runner import Jobs
 from bot.privacy.personal_data import TranscriptRetention
 from bot.settings import Settings
-from bot.sla.jobs import Jobs
 from storage.leases import DatabaseLease
 from storage.privacy import privacy_unit_of_work
 from storage.spool import is_outage

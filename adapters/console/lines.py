@@ -11,7 +11,7 @@ from collections.abc import Set
 from dataclasses import dataclass
 
 from adapters.text import visible
-from bot.conversation.arguments import split_args
+from bot.arguments import split_args
 
 __all__ = [
     "ActAs",

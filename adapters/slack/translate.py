@@ -18,8 +18,8 @@ from typing import Any, Final, Literal
 from adapters.malformed import ignoring_malformed
 from adapters.slack.mrkdwn import plain_text
 from bot.actions import Button
+from bot.arguments import split_args
 from bot.commands import COMMANDS, Command, command
-from bot.conversation.arguments import split_args
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
 
 __all__ = [

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.actions import AnswerArticle, ArticleRef, Button, OfferArticles
-from bot.conversation.turn import Turn
 from bot.i18n.catalogues import language_name
 from bot.settings import Settings
 from bot.tickets.desk import TicketDesk
+from bot.turn import Turn
 from kb import Article, KnowledgeBase, Match, Thresholds, decide
 from kb.decision import Decision
 from kb.normalize import normalize

@@ -22,11 +22,9 @@ from bot.conversation.handling import EventHandling
 from bot.conversation.limits import InboundLimits
 from bot.conversation.requester_commands import RequesterCommands
 from bot.conversation.router import Router
-from bot.conversation.turn import TurnStore
 from bot.delivery.outbox import Delivery, Outbox
 from bot.delivery.replay import REPLAY_AFTER, replay_stale
 from bot.delivery.spool import EventSpool, NotKept
-from bot.delivery.store import DeliveryStore
 from bot.events import Event, Person, Place
 from bot.i18n.messages import pick_locale, say
 from bot.learning.drafts import ArticleDraft
@@ -34,10 +32,12 @@ from bot.learning.save_article import ArticleLearning, learned_folder
 from bot.records import Card
 from bot.settings import Settings
 from bot.sla.policy import SlaPolicy
+from bot.store.delivery import DeliveryStore
+from bot.store.unit_of_work import UnitOfWork
 from bot.tickets.agent_commands import AgentCommands
 from bot.tickets.agents import AgentDirectory
 from bot.tickets.desk import TicketDesk
-from bot.unit_of_work import UnitOfWork
+from bot.turn import TurnStore
 from kb import KnowledgeBase
 
 __all__ = ["Engine", "EngineStore", "HandlingObserver"]

@@ -15,15 +15,15 @@ from bot.conversation.inbound import inbound_of
 from bot.conversation.limits import InboundLimits
 from bot.conversation.router import Router
 from bot.conversation.storable import storable
-from bot.conversation.turn import Turn, TurnStore, role_of
 from bot.delivery.outbox import Delivery, enqueue_all
-from bot.delivery.store import OutboxQueue, ProcessedEvents
 from bot.events import CommandIssued, Event
 from bot.i18n.messages import pick_locale
 from bot.records import User
 from bot.settings import Settings
+from bot.store.delivery import OutboxQueue, ProcessedEvents
+from bot.store.unit_of_work import UnitOfWork
 from bot.tickets.agents import AgentDirectory
-from bot.unit_of_work import UnitOfWork
+from bot.turn import Turn, TurnStore
 
 __all__ = ["EventHandling", "HandlingStore"]
 
@@ -61,7 +61,7 @@ class EventHandling:
             with self._unit_of_work() as store:
                 if store.is_processed(platform, event.event_id):
                     return []
-                user = store.save_user(event.person, role_of(self.agents, event.person), now)
+                user = store.save_user(event.person, self.agents.role_of(event.person), now)
                 conversation = store.conversation(event.place, now)
                 store.record_inbound(
                     inbound[0],
@@ -93,7 +93,7 @@ class EventHandling:
         ``user`` is the person as saved with the inbound message a moment ago, if it was.
         """
         if user is None:
-            user = store.save_user(event.person, role_of(self.agents, event.person), now)
+            user = store.save_user(event.person, self.agents.role_of(event.person), now)
         agent_tier = self.agents.tier_of(event.person)
         default = self.settings.default_locale
         return Turn(

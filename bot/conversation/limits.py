@@ -17,15 +17,14 @@ marked with who sent them, so with several workers on one database a person stil
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from bot.events import CommandIssued, Event, MessageReceived
 from bot.settings import LimitSettings
+from bot.store.conversation import RecentMessages
 
-__all__ = ["Cut", "InboundLimits", "MessageRate", "RecentMessages", "Slowdown"]
+__all__ = ["Cut", "InboundLimits", "MessageRate", "Slowdown"]
 
 WINDOW = timedelta(minutes=1)
 
@@ -44,14 +43,6 @@ class Slowdown:
 
     seconds: int
     tell: bool
-
-
-class RecentMessages(Protocol):
-    def recent_inbound(
-        self, user_id: int, after: datetime, until: datetime, limit: int
-    ) -> Sequence[datetime]:
-        """When what the person sent in (``after``, ``until``] came, newest first."""
-        ...
 
 
 class MessageRate:

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from bot.conversation.turn import Turn, role_of
 from bot.events import Person
 from bot.i18n.catalogues import language_name, languages, supported_locale
 from bot.i18n.messages import pick_locale
 from bot.tickets.agents import AgentDirectory
 from bot.tickets.desk import TicketDesk
 from bot.tickets.visibility import may_see, no_such_ticket
+from bot.turn import Turn
 
 __all__ = ["LANGUAGE_COMMANDS", "RequesterCommands"]
 
@@ -71,7 +71,7 @@ class RequesterCommands:
         if quoting is not None and quoting.ref != turn.person.ref:
             author = turn.store.find_user(quoting.platform, quoting.id)
             if author is None:
-                author = turn.store.save_user(quoting, role_of(self.agents, quoting), turn.now)
+                author = turn.store.save_user(quoting, self.agents.role_of(quoting), turn.now)
             turn.record(turn.conversation.id, text, ticket_id=None, direction="quoted", user=author)
         if self.desk.someone_elses(turn, self.desk.current_ticket(turn)):
             return  # the question waiting here is someone else's: keep it as it is

@@ -11,7 +11,6 @@ from bot.conversation.answering import Answerer
 from bot.conversation.inbound import inbound_of
 from bot.conversation.limits import InboundLimits
 from bot.conversation.requester_commands import RequesterCommands
-from bot.conversation.turn import Turn
 from bot.events import (
     ArticleSubmitted,
     ButtonPressed,
@@ -24,6 +23,7 @@ from bot.learning.save_article import ArticleLearning
 from bot.records import Ticket
 from bot.tickets.agent_commands import AgentCommands
 from bot.tickets.desk import TicketDesk
+from bot.turn import Turn
 
 __all__ = ["Router"]
 

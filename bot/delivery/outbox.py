@@ -23,10 +23,10 @@ from typing import Final
 from bot import actions
 from bot.actions import Action
 from bot.delivery.lanes import lane_of_place
-from bot.delivery.store import OutboxQueue, OutboxStore
 from bot.delivery.tagged_json import TaggedJson
 from bot.events import Place
-from bot.unit_of_work import UnitOfWork
+from bot.store.delivery import OutboxQueue, OutboxStore
+from bot.store.unit_of_work import UnitOfWork
 
 __all__ = [
     "DELIVERY_LEASE",

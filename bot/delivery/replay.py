@@ -18,13 +18,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from bot.actions import Reply
-from bot.conversation.arguments import split_args
+from bot.arguments import split_args
 from bot.delivery.outbox import Delivery, enqueue_all
-from bot.delivery.store import ReplayStore
 from bot.events import CommandIssued, Event, MessageReceived
 from bot.i18n.messages import pick_locale, say
 from bot.records import UnhandledMessage
-from bot.unit_of_work import UnitOfWork
+from bot.store.delivery import ReplayStore
+from bot.store.unit_of_work import UnitOfWork
 
 __all__ = ["REPLAY_AFTER", "REPLAY_ATTEMPTS", "REPLAY_BATCH", "replay_stale", "stored_event"]
 

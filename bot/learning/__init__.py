@@ -1,1 +1,2 @@
-"""Learning: articles drafted from resolved tickets, and the weekly post of unanswered questions."""
+"""Learning: articles drafted from resolved tickets and saved into the KB once an agent
+approves them."""

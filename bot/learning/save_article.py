@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.conversation.turn import Turn
 from bot.events import ArticleSubmitted, Person
 from bot.i18n.messages import say
 from bot.learning.drafts import ArticleDraft, audience_for, draft_article
 from bot.records import Ticket
+from bot.store.tickets import TicketStore
 from bot.tickets.desk import TicketDesk
-from bot.tickets.store import TicketStore
+from bot.turn import Turn
 from kb.live import LiveKnowledgeBase
 from kb.search import KnowledgeBase
 from kb.writer import ArticleExists, NewArticle, write_article

@@ -19,8 +19,8 @@ from bot.clock import Clock, utc_now
 from bot.privacy.traces import AuditEntry, Traces
 from bot.records import User
 from bot.settings import PrivacySettings
-from bot.sla.store import JobRuns
-from bot.unit_of_work import UnitOfWork
+from bot.store.sla import JobRuns
+from bot.store.unit_of_work import UnitOfWork
 from kb.index_cache import clear_builds
 from kb.writer import learned_from
 

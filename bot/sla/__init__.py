@@ -1,2 +1,2 @@
-"""Service levels: due times from business hours, the sweep that reminds and breaches, and
-the daily digest."""
+"""Service levels: the due times of a ticket, from its priority's targets and the desk's
+business hours and holidays (the scheduled sweep that acts on them is ``bot.jobs``)."""

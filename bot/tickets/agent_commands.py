@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from bot.actions import PostTicketCard, RelayToAgents
 from bot.commands import usage
-from bot.conversation.turn import Turn
 from bot.events import Person
 from bot.i18n.messages import say
 from bot.records import ACTIVE_STATUSES, Ticket
@@ -19,6 +18,7 @@ from bot.tickets.desk import TicketDesk
 from bot.tickets.refusals import assignee_name, refuse_inactive
 from bot.tickets.transitions import TRANSITIONS, TicketAction, may
 from bot.tickets.visibility import no_such_ticket, refusal
+from bot.turn import Turn
 
 __all__ = ["AgentCommands"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.events import Person
+from bot.records import Role
 from bot.settings import TierSettings
 
 __all__ = ["AgentDirectory"]
@@ -28,6 +29,10 @@ class AgentDirectory:
             if refs & (set(tier.agents) | set(tier.roles))
         ]
         return max(found) if found else None
+
+    def role_of(self, person: Person) -> Role:
+        """How ``person`` is stored: an agent if the configuration lists them in a tier."""
+        return "agent" if self.tier_of(person) is not None else "requester"
 
     def tier_name(self, tier: int) -> str:
         return self._tiers[tier - 1].name

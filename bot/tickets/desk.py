@@ -19,7 +19,6 @@ from bot.actions import (
     TicketView,
     UpdateTicketCard,
 )
-from bot.conversation.turn import Turn
 from bot.i18n.catalogues import SOURCE_LOCALE
 from bot.i18n.messages import pick_locale, priority_label, say
 from bot.records import ACTIVE_STATUSES, ConversationState, Ticket, User
@@ -32,6 +31,7 @@ from bot.tickets.incidents import IncidentWatch
 from bot.tickets.refusals import assignee_name, refuse_inactive, refuse_stale, status_label
 from bot.tickets.transitions import TRANSITIONS, TicketAction, may, perform
 from bot.tickets.visibility import refusal
+from bot.turn import Turn
 
 __all__ = ["SUBJECT_LIMIT", "TicketDesk", "rating_buttons"]
 

@@ -12,11 +12,11 @@ nothing but the history is needed to find them again.
 from __future__ import annotations
 
 from bot.actions import ChangeKind, RemindAgents, TicketView, UpdateTicketCard
-from bot.conversation.turn import Turn
 from bot.i18n.messages import say
 from bot.records import ACTIVE_STATUSES, Ticket
+from bot.store.tickets import TicketStore
 from bot.tickets.refusals import refuse_inactive
-from bot.tickets.store import TicketStore
+from bot.turn import Turn
 from kb.gaps import DEFAULT_THRESHOLD, similarity
 
 __all__ = ["DUPLICATE_EVENT", "LINKED_EVENT", "Duplicates"]

@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.actions import RemindAgents, TicketView
-from bot.conversation.turn import Turn
 from bot.i18n.messages import say
 from bot.records import Ticket
 from bot.settings import TicketSettings
+from bot.turn import Turn
 from kb.gaps import DEFAULT_THRESHOLD, similarity
 
 __all__ = ["RECENT_TICKETS", "IncidentWatch"]

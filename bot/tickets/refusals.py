@@ -6,9 +6,9 @@ or it changed under them (another agent was faster).
 
 from __future__ import annotations
 
-from bot.conversation.turn import Turn
 from bot.i18n.messages import say
 from bot.records import Ticket
+from bot.turn import Turn
 
 __all__ = ["assignee_name", "refuse_inactive", "refuse_stale", "status_label"]
 

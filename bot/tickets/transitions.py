@@ -17,7 +17,7 @@ from typing import Final, assert_never
 from bot.actions import ChangeKind
 from bot.records import ACTIVE_STATUSES, Ticket, TicketStatus, User
 from bot.sla.policy import RUNNING, SlaPolicy
-from bot.tickets.store import TicketStore
+from bot.store.tickets import TicketStore
 
 __all__ = [
     "TRANSITIONS",

@@ -6,8 +6,8 @@ tells a stranger which keys are taken, nor a lower tier what its tickets are abo
 
 from __future__ import annotations
 
-from bot.conversation.turn import Turn
 from bot.records import Ticket
+from bot.turn import Turn
 
 __all__ = ["may_see", "no_such_ticket", "refusal"]
 

@@ -22,8 +22,8 @@ from bot.actions import Action, Button, Reply
 from bot.conversation.engine import Engine
 from bot.delivery.outbox import Delivery
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
+from bot.jobs.runner import Jobs
 from bot.settings import Settings
-from bot.sla.jobs import Jobs
 from kb import KnowledgeBase, LoadError, load_articles
 from tests.support import databases
 from tests.support.chat import FakeClock

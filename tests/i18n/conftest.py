@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.jobs.runner import Jobs
 from bot.platform_settings import ConsoleSettings
 from bot.settings import Settings
-from bot.sla.jobs import Jobs
 from storage.db import Database
 from tests.sla.conftest import Desk
 from tests.support.chat import Chat, FakeClock

@@ -12,10 +12,10 @@ import pytest
 
 from bot.conversation.engine import Engine
 from bot.events import Person, Place
+from bot.jobs.runner import Jobs
 from bot.reports.data import ReportWindow
 from bot.reports.figures import build_report
 from bot.settings import Settings, TicketSettings
-from bot.sla.jobs import Jobs
 from kb import KnowledgeBase
 from storage.db import Database
 from storage.reports import load_report_data

@@ -9,8 +9,8 @@ import pytest
 from bot.actions import Reply
 from bot.conversation.engine import Engine
 from bot.events import Place
+from bot.jobs.runner import Jobs
 from bot.settings import KBSettings, Settings
-from bot.sla.jobs import Jobs
 from kb import KnowledgeBase
 from kb.gaps import Asked
 from storage.db import Database

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
+from bot.jobs.runner import Jobs
 from bot.settings import Settings
-from bot.sla.jobs import Jobs
 from kb import KnowledgeBase
 from storage.db import Database
 from tests.insight.scrape import health, scrape

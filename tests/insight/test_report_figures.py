@@ -21,10 +21,10 @@ import pytest
 from bot.actions import AnswerArticle
 from bot.conversation.engine import Engine
 from bot.events import ButtonPressed, MessageReceived, Person, Place
+from bot.jobs.runner import Jobs
 from bot.reports.data import ReportWindow
 from bot.reports.figures import Report, build_report
 from bot.settings import KBSettings, Settings
-from bot.sla.jobs import Jobs
 from kb import KnowledgeBase
 from storage.db import Database
 from storage.reports import load_report_data

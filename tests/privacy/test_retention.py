@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from bot.events import Person, Place
+from bot.jobs.runner import Jobs
 from bot.privacy.personal_data import TranscriptRetention
 from bot.privacy.traces import REMOVED
 from bot.settings import PrivacySettings, Settings
-from bot.sla.jobs import Jobs
 from storage.models import OutboxRow
 from storage.privacy import privacy_unit_of_work
 from tests.privacy.conftest import (

@@ -20,8 +20,8 @@ from bot.delivery.outbox import Delivery
 from bot.delivery.spool import EventSpool
 from bot.events import MessageReceived
 from bot.i18n.messages import say
+from bot.jobs.runner import Jobs
 from bot.settings import Settings
-from bot.sla.jobs import Jobs
 from kb import KnowledgeBase
 from storage.db import Database, upgrade
 from storage.spool import SqliteSpool, is_outage

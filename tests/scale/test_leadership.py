@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 from bot.delivery.outbox import Delivery
+from bot.jobs.runner import Jobs
 from bot.settings import Settings
-from bot.sla.jobs import Jobs
 from storage.db import Database
 from storage.leases import DatabaseLease
 from tests.scale.conftest import LEASE, race

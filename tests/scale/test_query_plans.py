@@ -22,8 +22,8 @@ from sqlalchemy import event, insert, text
 
 from bot.conversation.engine import Engine
 from bot.events import CommandIssued, MessageReceived, Person, Place
+from bot.jobs.runner import Jobs
 from bot.settings import Settings
-from bot.sla.jobs import Jobs
 from kb import KnowledgeBase
 from storage.db import Database
 from storage.leases import DatabaseLease

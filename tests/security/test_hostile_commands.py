@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.console.lines import Intent, Say, clean, parse_line
+from bot.arguments import split_args
 from bot.commands import AGENT_COMMANDS, COMMANDS
-from bot.conversation.arguments import split_args
 from bot.conversation.requester_commands import LANGUAGE_COMMANDS
 from bot.events import CommandIssued
 from tests.security.payloads import hostile_text

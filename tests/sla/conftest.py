@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.actions import Action
+from bot.jobs.runner import Jobs
 from bot.records import Ticket
 from bot.settings import Settings
-from bot.sla.jobs import Jobs
 from storage.db import Database
 from tests.support.chat import BotTurn, Chat, FakeClock
 

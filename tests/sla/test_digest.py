@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from bot.actions import PostDigest
 from bot.events import Person, Place
+from bot.jobs.runner import Jobs
 from bot.settings import Settings
-from bot.sla.jobs import Jobs
 from tests.sla.conftest import Desk
 
 

@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from bot.actions import ChangeKind, PostTicketCard, RemindAgents, Reply, UpdateTicketCard
+from bot.jobs.runner import Jobs
 from bot.settings import Settings
-from bot.sla.jobs import Jobs
 from storage.db import Database
 from tests.sla.conftest import Desk
 from tests.support.chat import BotTurn, FakeClock

@@ -8,9 +8,9 @@ import os
 import signal
 
 from bot.actions import PostDigest, PostTicketCard
+from bot.jobs.runner import Jobs
 from bot.records import TicketClock
 from bot.settings import Settings
-from bot.sla.jobs import Jobs
 from storage.db import Database
 from tests.sla.conftest import Desk
 from tests.wiring.test_service import RecordingAdapter

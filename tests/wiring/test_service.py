@@ -15,8 +15,8 @@ from bot.actions import PostTicketCard
 from bot.delivery.outbox import Delivery
 from bot.errors import ConfigError
 from bot.events import MessageReceived, Person, Place
+from bot.jobs.runner import Jobs
 from bot.settings import Settings
-from bot.sla.jobs import Jobs
 from storage.db import Database
 from tests.support.chat import Chat
 from tier0.app import App

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 from adapters.console import ConsoleChat, Reader
-from bot.sla.jobs import Jobs
+from bot.jobs.runner import Jobs
 from tier0.app import build_app
 from tier0.config import load_settings
 

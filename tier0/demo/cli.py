@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bot.sla.jobs import Jobs
+from bot.jobs.runner import Jobs
 from storage.db import Database
 from storage.reports import has_activity
 from tier0.app import build_app

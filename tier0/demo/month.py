@@ -29,7 +29,7 @@ from bot.actions import (
 from bot.conversation.engine import Engine
 from bot.delivery.outbox import Delivery
 from bot.events import ButtonPressed, CommandIssued, Event, MessageReceived, Person, Place
-from bot.sla.jobs import Jobs
+from bot.jobs.runner import Jobs
 from kb import Article
 from tier0.demo.cast import AGENTS, DISCORD_GAPS, SLACK_GAPS, WEAK_ARTICLES, requester_names
 

@@ -6,14 +6,22 @@ SQLAlchemy, ``tests.fakes.memory`` in memory.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.conversation.limits import RecentMessages
 from bot.events import Person, Place
 from bot.records import Conversation, Role, User
 
-__all__ = ["ConversationStore", "InboundMessages"]
+__all__ = ["ConversationStore", "InboundMessages", "RecentMessages"]
+
+
+class RecentMessages(Protocol):
+    def recent_inbound(
+        self, user_id: int, after: datetime, until: datetime, limit: int
+    ) -> Sequence[datetime]:
+        """When what the person sent in (``after``, ``until``] came, newest first."""
+        ...
 
 
 class InboundMessages(Protocol):

@@ -21,13 +21,13 @@ from bot.actions import (
     Reply,
     UpdateTicketCard,
 )
-from bot.conversation.store import ConversationStore
 from bot.i18n.messages import priority_label, say
+from bot.jobs.context import JobContext
 from bot.records import Ticket, TicketClock
-from bot.sla.job_context import JobContext
-from bot.sla.store import SlaStore
+from bot.store.conversation import ConversationStore
+from bot.store.sla import SlaStore
+from bot.store.tickets import TicketStore
 from bot.tickets.desk import rating_buttons
-from bot.tickets.store import TicketStore
 from bot.tickets.transitions import TRANSITIONS, TicketAction, perform
 
 __all__ = ["sweep_ticket"]

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.records import Conversation, User
-from bot.sla.store import JobRuns
+from bot.store.sla import JobRuns
 from kb.gaps import Asked
 
 __all__ = ["GapsStore", "QuestionStore"]

@@ -10,8 +10,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.conversation.store import InboundMessages
 from bot.records import StoredDelivery, UnhandledMessage
+from bot.store.conversation import InboundMessages
 
 __all__ = ["DeliveryStore", "OutboxQueue", "OutboxStore", "ProcessedEvents", "ReplayStore"]
 

@@ -7,16 +7,15 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.actions import Action, Button, Refuse, Reply
-from bot.conversation.store import ConversationStore
 from bot.events import Person
 from bot.i18n.catalogues import SOURCE_LOCALE
 from bot.i18n.messages import say
-from bot.learning.store import QuestionStore
-from bot.records import Conversation, Role, Ticket, User
-from bot.tickets.agents import AgentDirectory
-from bot.tickets.store import TicketStore
+from bot.records import Conversation, Ticket, User
+from bot.store.conversation import ConversationStore
+from bot.store.learning import QuestionStore
+from bot.store.tickets import TicketStore
 
-__all__ = ["Turn", "TurnStore", "role_of"]
+__all__ = ["Turn", "TurnStore"]
 
 
 class TurnStore(ConversationStore, TicketStore, QuestionStore, Protocol):
@@ -90,8 +89,3 @@ class Turn:
         self.store.record_message(
             conversation_id, text, direction, self.now, user=user, ticket_id=ticket_id
         )
-
-
-def role_of(agents: AgentDirectory, person: Person) -> Role:
-    """How ``person`` is stored: an agent if the configuration lists them in a tier."""
-    return "agent" if agents.tier_of(person) is not None else "requester"

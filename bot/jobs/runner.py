@@ -13,11 +13,11 @@ from collections.abc import Sequence
 
 from bot.clock import Clock, utc_now
 from bot.delivery.outbox import Delivery, enqueue_all
-from bot.learning.weekly_gaps import weekly_gaps
+from bot.jobs.context import JobContext
+from bot.jobs.digest import daily_digest
+from bot.jobs.sweep import sweep_ticket
+from bot.jobs.weekly_gaps import weekly_gaps
 from bot.settings import Settings
-from bot.sla.digest import daily_digest
-from bot.sla.job_context import JobContext
-from bot.sla.sweep import sweep_ticket
 from bot.store import UnitOfWork
 
 __all__ = ["Jobs"]

@@ -17,11 +17,11 @@ from babel.dates import format_date
 from bot.actions import Action, PostDigest
 from bot.i18n.catalogues import babel_locale
 from bot.i18n.messages import say
+from bot.jobs.context import JobContext
 from bot.records import ACTIVE_STATUSES, Ticket
-from bot.sla.job_context import JobContext
 
 if TYPE_CHECKING:
-    from bot.sla.store import SlaStore
+    from bot.store.sla import SlaStore
 
 __all__ = ["AGE_BUCKETS", "daily_digest"]
 

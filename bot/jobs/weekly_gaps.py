@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from bot.actions import Action, Reply
 from bot.events import Place
 from bot.i18n.messages import say
-from bot.learning.store import GapsStore
-from bot.sla.job_context import JobContext
+from bot.jobs.context import JobContext
+from bot.store.learning import GapsStore
 from kb.gaps import GapCluster, find_gaps
 
 __all__ = ["TOP_GAPS", "describe_gaps", "weekly_gaps"]
