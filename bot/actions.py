@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Final, Literal
 
 from bot.events import Person, Place
 
@@ -155,6 +155,11 @@ class ChangeKind(StrEnum):
     """A card update stored before updates carried a kind: redraw the card, nothing more."""
 
 
+_KINDS_BY_CODE: Final = {
+    kind.value: kind for kind in ChangeKind if kind is not ChangeKind.UNSPECIFIED
+}
+
+
 @dataclass(frozen=True)
 class UpdateTicketCard:
     """A ticket changed (claimed, escalated, resolved...): edit its card in place.
@@ -165,6 +170,13 @@ class UpdateTicketCard:
     ticket: TicketView
     change: str
     kind: ChangeKind = ChangeKind.UNSPECIFIED
+
+    def __post_init__(self) -> None:
+        """An update stored before kinds existed said what happened in words alone, and the
+        words of those that mattered ("claimed", "reopened"...) were the kind's own code:
+        read them as the kind, so an update queued across an upgrade still acts."""
+        if self.kind is ChangeKind.UNSPECIFIED and self.change in _KINDS_BY_CODE:
+            object.__setattr__(self, "kind", _KINDS_BY_CODE[self.change])
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,19 @@ def test_a_card_update_keeps_its_kind_through_the_outbox() -> None:
     assert decode_action(encode_action(CHANGE)) == CHANGE
 
 
-def test_a_card_update_stored_before_kinds_existed_loads_with_its_words_and_no_kind() -> None:
+def test_a_card_update_stored_before_kinds_existed_is_read_as_the_kind_its_words_name() -> None:
     loaded = decode_action(written_before_kinds(CHANGE))
 
-    assert loaded == UpdateTicketCard(VIEW, "reopened", ChangeKind.UNSPECIFIED)
+    assert loaded == UpdateTicketCard(VIEW, "reopened", ChangeKind.REOPENED)
+
+
+def test_an_old_card_update_whose_words_name_no_kind_only_redraws_the_card() -> None:
+    old = UpdateTicketCard(VIEW, "escalated to Tier 2: vpn again", ChangeKind.ESCALATED)
+
+    loaded = decode_action(written_before_kinds(old))
+
+    assert loaded == UpdateTicketCard(VIEW, "escalated to Tier 2: vpn again")
+    assert loaded.kind is ChangeKind.UNSPECIFIED
 
 
 def test_an_outbox_row_written_before_kinds_existed_is_still_sent(database: Database) -> None:
@@ -47,7 +56,7 @@ def test_an_outbox_row_written_before_kinds_existed_is_still_sent(database: Data
 
     pending = Outbox(database.unit_of_work, lambda: now).pending("slack")
 
-    assert [d.action for d in pending] == [UpdateTicketCard(VIEW, "reopened")]
+    assert [d.action for d in pending] == [UpdateTicketCard(VIEW, "reopened", ChangeKind.REOPENED)]
 
 
 def test_every_card_update_in_a_tickets_life_says_what_happened_as_a_kind(chat: Chat) -> None:
