@@ -7,10 +7,10 @@ it and records what the bot says, with the replies queued in the outbox.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from bot.clock import Clock
 from bot.conversation.inbound import inbound_of
 from bot.conversation.limits import InboundLimits
 from bot.conversation.router import Router
@@ -40,7 +40,7 @@ class EventHandling:
         limits: InboundLimits,
         router: Router,
         unit_of_work: UnitOfWork[HandlingStore],
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         self.settings = settings
         self.agents = agents
