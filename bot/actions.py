@@ -94,6 +94,9 @@ class Reply:
     for the words an adapter adds itself (a "Show full answer" button, a form's title).
     ``to``: meant for that person alone (the answer to their command): an adapter shows it
     only to them, or sends it to them privately, or drops it; never where others read it.
+    ``ticket_key``: this message announces that ticket. Where a conversation has threads
+    but this message is not in one (a Slack DM), the ticket continues in its thread: the
+    adapter moves it there (``move_ticket``), so new questions stay outside it.
     """
 
     place: Place
@@ -101,6 +104,7 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     locale: str = "en"
     to: Person | None = None
+    ticket_key: str | None = None
 
 
 @dataclass(frozen=True)

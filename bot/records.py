@@ -32,8 +32,8 @@ __all__ = [
 
 Role = Literal["requester", "agent"]
 TicketStatus = Literal["open", "claimed", "waiting_on_user", "resolved", "closed"]
-ConversationState = Literal["idle", "answered", "choosing", "rating", "commenting"]
-ConversationKind = Literal["requester", "agents"]
+ConversationState = Literal["idle", "answered", "choosing", "sorting", "rating", "commenting"]
+ConversationKind = Literal["requester", "agents", "ticket"]
 
 ACTIVE_STATUSES: frozenset[str] = frozenset({"open", "claimed", "waiting_on_user"})
 LIVE_STATUSES: tuple[TicketStatus, ...] = ("open", "claimed", "waiting_on_user", "resolved")
@@ -61,7 +61,9 @@ class Conversation:
     ``question`` is the last question the bot searched for, ``article_id`` the article it
     answered with, ``offered`` the articles it offered; ``ticket_id`` the ticket this place
     currently belongs to (also while a rating is being asked). An ``agents`` conversation
-    is a ticket card's thread, where agents work the ticket (``ticket_id``) together.
+    is a ticket card's thread, where agents work the ticket (``ticket_id``) together; a
+    ``ticket`` one is a thread made for the requester's ticket, where everything said is
+    about it. ``sorting``: the bot asked whether ``question`` belongs to the open ticket.
     ``requester_id`` is the user who asked ``question``: in a shared place (a channel
     thread) the answer's and the offer's buttons are theirs alone.
     """

@@ -95,6 +95,10 @@ class TicketSettings(_Section):
     note_prefix: str = Field(default="!note", min_length=1)
     max_open_per_requester: int = Field(default=3, ge=1)
     new_ticket_cooldown_seconds: int = Field(default=60, ge=0)
+    # Where a ticket shares its conversation with new questions (a DM without threads, the
+    # console), a message this soon after the ticket was last worked on (claimed, answered,
+    # escalated, reopened) is taken as being about it.
+    agent_reply_window_minutes: int = Field(default=30, ge=0)
     # A possible incident: this many similar tickets on one platform within incident_minutes
     # alert the tier's triage channel once; later reporters hear it is known. 0: off.
     incident_tickets: int = Field(default=0, ge=0)
@@ -151,6 +155,23 @@ class TicketSettings(_Section):
             "obrigado",
             "obrigada",
             "valeu",
+        ]
+    )
+    # Whole messages that ask for help without saying with what: asked for a sentence.
+    vague_requests: list[str] = Field(
+        default_factory=lambda: [
+            "help",
+            "help me",
+            "help please",
+            "i need help",
+            "need help",
+            "support",
+            "problem",
+            "issue",
+            "question",
+            "ajuda",
+            "preciso de ajuda",
+            "socorro",
         ]
     )
 

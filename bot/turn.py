@@ -60,11 +60,14 @@ class Turn:
     def emit(self, action: Action) -> None:
         self.actions.append(action)
 
-    def reply(self, text: str, buttons: tuple[Button, ...] = ()) -> None:
+    def reply(
+        self, text: str, buttons: tuple[Button, ...] = (), *, ticket_key: str | None = None
+    ) -> None:
         """Say something in this conversation (stored as an outbound message), to this
-        person alone when answering their command (see ``private``)."""
+        person alone when answering their command (see ``private``); ``ticket_key`` when
+        it announces a new ticket (see ``Reply``)."""
         to = self.person if self.private and not self.in_agents_workspace else None
-        self.emit(Reply(self.conversation.place, text, buttons, self.locale, to))
+        self.emit(Reply(self.conversation.place, text, buttons, self.locale, to, ticket_key))
         self.record(self.conversation.id, text, ticket_id=self.conversation.ticket_id)
 
     def refuse(self, reason: str) -> None:

@@ -51,6 +51,8 @@ class ApiCall:
     method: str
     args: JSON
     card: CardPosted | None = None
+    thread_for: str | None = None
+    """After this call succeeds, the ticket with this key continues in its message's thread."""
 
 
 @dataclass(frozen=True)

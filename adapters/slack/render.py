@@ -8,6 +8,7 @@ the pieces every message is made of in :mod:`adapters.slack.blocks`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Final, assert_never
 
 from adapters.slack.blocks import (
@@ -77,11 +78,12 @@ def render(action: Action, context: Context) -> list[ApiCall]:
             ]
             return [post(place, text, [*blocks, *buttons(offered)])]
         case AskRating(ticket=ticket, text=text, buttons=offered):
-            return [post(ticket.place, text, [section(escaped(text)), *buttons(offered)])]
+            blocks = [section(escaped(text)), *buttons(offered)]
+            return [_to_requester(post(ticket.place, text, blocks))]
         case RelayToRequester(ticket=ticket, text=text, author=author):
             said = f"*{escaped(name(author), 200)}* ({escaped(ticket.tier_name, 100)}): "
             blocks = [section(said + escaped(text, SECTION_LIMIT - len(said)))]
-            return [post(ticket.place, f"{name(author)}: {text}", blocks)]
+            return [_to_requester(post(ticket.place, f"{name(author)}: {text}", blocks))]
         case RelayToAgents(text=text, author=author, internal=internal):
             return _relay_to_agents(text, author, internal, context)
         case PostTicketCard(ticket=ticket):
@@ -99,11 +101,26 @@ def render(action: Action, context: Context) -> list[ApiCall]:
 
 
 def _reply(action: Reply) -> ApiCall:
-    """In the conversation; one meant for its addressee alone is ephemeral outside a DM."""
+    """In the conversation; one meant for its addressee alone is ephemeral outside a DM.
+
+    A new ticket announced at the top of a DM continues in the announcement's thread, so
+    what the person asks next at the top is a new question.
+    """
     blocks = [section(escaped(action.text)), *buttons(action.buttons)]
     if action.to is not None and not _is_direct(action.place):
         return ephemeral(action.to, action.place, action.text, blocks)
-    return post(action.place, action.text, blocks)
+    call = post(action.place, action.text, blocks)
+    if action.ticket_key is not None and action.place.thread is None:
+        return replace(call, thread_for=action.ticket_key)
+    return call
+
+
+def _to_requester(call: ApiCall) -> ApiCall:
+    """What an agent says to the requester, or asks them, in a DM's ticket thread shows in
+    the DM too: people are not told of a thread the bot started."""
+    if _is_direct(Place("slack", str(call.args["channel"]))) and "thread_ts" in call.args:
+        return replace(call, args={**call.args, "reply_broadcast": True})
+    return call
 
 
 def _answer(action: AnswerArticle, context: Context) -> ApiCall:

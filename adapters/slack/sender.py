@@ -92,9 +92,15 @@ class SlackSender:
         await self._posted(call, channel, str(response.get("ts", "")))
 
     async def _posted(self, call: ApiCall, channel: str, ts: str) -> None:
-        """Remember the thread Slack put the message in, and where a ticket's card is."""
+        """Remember the thread Slack put the message in, where a ticket's card is, and the
+        thread a ticket continues in."""
         if call.method == "chat.postMessage" and call.args.get("thread_ts"):
             self._directory.remember_thread(channel, str(call.args["thread_ts"]))
+        if call.thread_for is not None and ts:
+            self._directory.remember_thread(channel, ts)
+            await asyncio.to_thread(
+                self._engine.move_ticket, call.thread_for, Place(PLATFORM, channel, ts)
+            )
         if call.card is not None:
             self._directory.remember_thread(channel, ts)
             card = Card(PLATFORM, call.card.tier, channel, ts, ts)

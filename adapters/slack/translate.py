@@ -4,7 +4,8 @@ Who the person is (name, locale, user groups) and facts that need the Web API (t
 requester's DM channel, whether a thread is one the bot takes part in) are looked up by the
 wiring and passed in, so nothing here does I/O.
 
-Places: a DM is one conversation (``Place(D…, None)``); in a channel each thread is one, named
+Places: the top of a DM is one conversation (``Place(D…, None)``), and each thread in it
+another (a ticket's, ``Place(D…, ts)``); in a channel or a group DM each thread is one, named
 by the ts of its first message, so the bot always answers in a thread under the question.
 """
 
@@ -80,7 +81,9 @@ def message_route(event: JSON, rules: Rules) -> MessageRoute:
     """Whether a ``message`` or ``app_mention`` event is for the bot, before any lookup.
 
     A mention in a channel arrives twice (``message`` and ``app_mention``); each case takes
-    exactly one of them so the engine sees every message once.
+    exactly one of them so the engine sees every message once. (In a group DM, whose
+    ``app_mention`` does not say it is one, both are taken: they carry the same message id,
+    which the engine handles once.)
     """
     if not _from_a_person(event, rules) or not _placed(event):
         return "ignore"
@@ -89,7 +92,7 @@ def message_route(event: JSON, rules: Rules) -> MessageRoute:
         return "ignore" if channel in rules.help_channels else "direct"
     if event.get("type") != "message":
         return "ignore"
-    if _is_dm(event) or channel in rules.help_channels:
+    if _is_dm(event) or _is_group_dm(event) or channel in rules.help_channels:
         return "direct"
     in_thread = bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
     if not in_thread or _mentions(event, rules.bot_user_id):
@@ -121,8 +124,14 @@ def message_event(event: JSON, person: Person, rules: Rules) -> Event | None:
 def place_of_message(event: JSON) -> Place:
     channel = str(event["channel"])
     if _is_dm(event):
-        return Place(PLATFORM, channel)
+        return Place(PLATFORM, channel, _reply_thread(event))
     return Place(PLATFORM, channel, str(event.get("thread_ts") or event["ts"]))
+
+
+def _reply_thread(message: JSON) -> str | None:
+    """The thread a DM message was written in (a ticket's), or None at the DM's top."""
+    thread = message.get("thread_ts")
+    return str(thread) if thread and thread != message.get("ts") else None
 
 
 def _from_a_person(event: JSON, rules: Rules) -> bool:
@@ -142,6 +151,12 @@ def _placed(event: JSON) -> bool:
 
 def _is_dm(event: JSON) -> bool:
     return event.get("channel_type") == "im" or str(event.get("channel", "")).startswith("D")
+
+
+def _is_group_dm(event: JSON) -> bool:
+    """A group DM the bot was added to: its members talk to the bot, each question in its
+    own thread, as in a help channel."""
+    return event.get("channel_type") == "mpim"
 
 
 def _mentions(event: JSON, user_id: str) -> bool:
@@ -267,7 +282,7 @@ def place_of_action(payload: JSON) -> Place | None:
     if not channel:
         return None
     if str(channel).startswith("D"):
-        return Place(PLATFORM, str(channel))
+        return Place(PLATFORM, str(channel), _reply_thread(message) if message else None)
     thread = (
         message.get("thread_ts")
         or container.get("thread_ts")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.actions import AnswerArticle, ArticleRef, Button, OfferArticles
+from bot.conversation.sorting import add_instead_button, ask_which, shares_conversation
 from bot.i18n.catalogues import language_name
 from bot.settings import Settings
 from bot.tickets.desk import TicketDesk
@@ -29,6 +30,7 @@ class Answerer:
         self._human_phrases = [normalize(p) for p in settings.tickets.human_phrases]
         self._greetings = {normalize(p) for p in settings.tickets.greetings}
         self._thanks = {normalize(p) for p in settings.tickets.thanks}
+        self._vague = {normalize(p) for p in settings.tickets.vague_requests}
 
     @property
     def thresholds(self) -> Thresholds:
@@ -52,10 +54,17 @@ class Answerer:
         if words in self._thanks:
             turn.reply(turn.say("smalltalk.thanks"))
             return
+        if words in self._vague:
+            turn.reply(turn.say("input.too_vague"))
+            return
         turn.conversation.question = text
         turn.conversation.requester_id = turn.user.id
+        open_ticket = self.desk.open_ticket_of(turn)
         if self.asks_for_person(text):
             turn.store.record_question(turn.conversation, turn.user, text, "person", turn.now)
+            if open_ticket is not None:
+                ask_which(turn, open_ticket, asked_for_person=True)
+                return
             self.desk.open(turn, text, failed_article_id=None, reason="asked for a person")
             self._settle(turn, "ticket")
             return
@@ -64,10 +73,13 @@ class Answerer:
         turn.store.record_question(
             turn.conversation, turn.user, text, decision, turn.now, article_id=answered
         )
+        instead = () if open_ticket is None else (add_instead_button(turn, open_ticket),)
         if decision == "answer":
-            self._answer(turn, chosen[0].article, chosen[0].confidence)
-        elif decision == "suggest":
-            self._offer(turn, chosen)
+            self._answer(turn, chosen[0].article, chosen[0].confidence, instead)
+        elif decision == "suggest" and not shares_conversation(turn, open_ticket):
+            self._offer(turn, chosen, instead)
+        elif open_ticket is not None:
+            ask_which(turn, open_ticket, asked_for_person=False)
         else:
             self.desk.open(turn, text, failed_article_id=None, reason="no article matched")
             self._settle(turn, "ticket")
@@ -151,13 +163,28 @@ class Answerer:
         )
         self._settle(turn, "none_of_these")
 
+    def new_ticket(self, turn: Turn, asked: str) -> None:
+        """ "Open a new ticket", when asked whether a question belongs to the open one;
+        ``asked`` is ``person`` when the question was a request for a person."""
+        if self._someone_elses(turn):
+            return
+        question = turn.conversation.question
+        if turn.conversation.state != "sorting" or not question:
+            turn.refuse(turn.say("choice.expired"))
+            return
+        reason = "asked for a person" if asked == "person" else "no article matched"
+        self.desk.open(turn, question, failed_article_id=None, reason=reason)
+        self._settle(turn, "ticket")
+
     # -- helpers --------------------------------------------------------------------------
 
     def _someone_elses(self, turn: Turn) -> bool:
         """Refused (privately) when the answer or offer is someone else's to act on."""
         return self.desk.someone_elses(turn, self.desk.current_ticket(turn))
 
-    def _answer(self, turn: Turn, article: Article, confidence: float) -> None:
+    def _answer(
+        self, turn: Turn, article: Article, confidence: float, extra: tuple[Button, ...] = ()
+    ) -> None:
         turn.conversation.state = "answered"
         turn.conversation.article_id = article.id
         turn.conversation.offered = ()
@@ -168,6 +195,7 @@ class Answerer:
         buttons = (
             Button(turn.say("button.solved"), "solved", article.id, "primary"),
             Button(turn.say("button.still_need_help"), "still_need_help", article.id),
+            *extra,
         )
         ref = _ref(article, confidence)
         turn.emit(AnswerArticle(turn.conversation.place, ref, text, buttons, turn.locale))
@@ -177,13 +205,14 @@ class Answerer:
             ticket_id=None,
         )
 
-    def _offer(self, turn: Turn, matches: Sequence[Match]) -> None:
+    def _offer(self, turn: Turn, matches: Sequence[Match], extra: tuple[Button, ...] = ()) -> None:
         turn.conversation.state = "choosing"
         turn.conversation.offered = tuple(m.article.id for m in matches)
         refs = tuple(_ref(m.article, m.confidence) for m in matches)
         buttons = (
             *(Button(ref.title, "pick", ref.id) for ref in refs),
             Button(turn.say("button.none_of_these"), "none_of_these"),
+            *extra,
         )
         text = turn.say("suggest.intro")
         turn.emit(OfferArticles(turn.conversation.place, text, refs, buttons, turn.locale))

@@ -22,6 +22,7 @@ from bot.conversation.handling import EventHandling
 from bot.conversation.limits import InboundLimits
 from bot.conversation.requester_commands import RequesterCommands
 from bot.conversation.router import Router
+from bot.conversation.sorting import TicketSorting
 from bot.delivery.outbox import Delivery, Outbox
 from bot.delivery.replay import REPLAY_AFTER, replay_stale
 from bot.delivery.spool import EventSpool, NotKept
@@ -76,9 +77,11 @@ class Engine:
         self.limits = InboundLimits(settings.limits)
         lease = timedelta(seconds=settings.service.delivery_lease_seconds)
         self.outbox = Outbox(unit_of_work, clock, lease=lease)
+        window = timedelta(minutes=settings.tickets.agent_reply_window_minutes)
         router = Router(
             self.desk,
             self.answerer,
+            TicketSorting(self.desk, window),
             self.commands,
             RequesterCommands(self.desk, self.agents, settings.default_locale),
             self.learning,
@@ -158,7 +161,7 @@ class Engine:
                 raise KeyError(key)
             old = store.conversation(ticket.place, now)
             new = store.conversation(place, now)
-            new.ticket_id, new.state = ticket.id, old.state
+            new.ticket_id, new.state, new.kind = ticket.id, old.state, "ticket"
             new.question = old.question
             if old.ticket_id == ticket.id:
                 old.ticket_id, old.state = None, "idle"

@@ -11,6 +11,7 @@ from bot.conversation.answering import Answerer
 from bot.conversation.inbound import inbound_of
 from bot.conversation.limits import InboundLimits
 from bot.conversation.requester_commands import RequesterCommands
+from bot.conversation.sorting import TicketSorting
 from bot.events import (
     ArticleSubmitted,
     ButtonPressed,
@@ -33,6 +34,7 @@ class Router:
         self,
         desk: TicketDesk,
         answerer: Answerer,
+        sorting: TicketSorting,
         commands: AgentCommands,
         requester_commands: RequesterCommands,
         learning: ArticleLearning,
@@ -41,6 +43,7 @@ class Router:
     ) -> None:
         self.desk = desk
         self.answerer = answerer
+        self.sorting = sorting
         self.commands = commands
         self.requester_commands = requester_commands
         self.learning = learning
@@ -51,8 +54,8 @@ class Router:
         if self._flooding(turn, event):
             return
         match event:
-            case MessageReceived(text=text):
-                self._message(turn, text)
+            case MessageReceived(text=text, answers_bot=answers_bot):
+                self._message(turn, text, answers_bot=answers_bot)
             case ButtonPressed(action=action, value=value):
                 self._button(turn, action, value)
             case ArticleSubmitted():
@@ -85,15 +88,17 @@ class Router:
             turn.reply(turn.say("limits.slow_down", count=slowdown.seconds))
         return True
 
-    def _message(self, turn: Turn, text: str) -> None:
+    def _message(self, turn: Turn, text: str, *, answers_bot: bool) -> None:
         ticket = self.desk.current_ticket(turn)
         if ticket is not None and turn.conversation.kind == "agents":
             self._agents_workspace(turn, ticket, text)
         elif ticket is not None and ticket.active:
             if turn.agent_tier is not None and turn.user.id != ticket.requester.id:
                 self._agent_speaks_in_ticket(turn, ticket)
-            else:
+            elif answers_bot or self.sorting.belongs(turn, ticket):
                 self.desk.follow_up(turn, ticket, text)
+            else:
+                self.answerer.question(turn, text)
         elif ticket is not None and turn.conversation.state == "commenting":
             self.desk.comment(turn, ticket, text)
         else:
@@ -130,6 +135,10 @@ class Router:
                 self.answerer.pick(turn, value)
             case "none_of_these":
                 self.answerer.none_of_these(turn)
+            case "add_to_ticket":
+                self.sorting.add(turn, value)
+            case "new_ticket":
+                self.answerer.new_ticket(turn, value)
             case "rate":
                 self.desk.rate(turn, value)
             case "skip_comment":

@@ -102,6 +102,11 @@ class TicketDesk:
             return None
         return turn.store.ticket(turn.conversation.ticket_id)
 
+    def open_ticket_of(self, turn: Turn) -> Ticket | None:
+        """This person's newest active ticket, which a new question may really be about."""
+        mine = turn.store.list_tickets(ACTIVE_STATUSES, 1, requester_id=turn.user.id)
+        return mine[0] if mine else None
+
     def someone_elses(self, turn: Turn, ticket: Ticket | None) -> bool:
         """Whether this place is busy with another person's question, and if so tell this
         one, privately, that nothing was done.
@@ -165,7 +170,7 @@ class TicketDesk:
         if back is not None:
             when = self.sla.desk(ticket.place.platform).describe(back, turn.locale)
             text = f"{text}\n{turn.say('sla.out_of_hours', when=when)}"
-        turn.reply(text)
+        turn.reply(text, ticket_key=ticket.key)
         view = self.view(ticket)
         turn.emit(PostTicketCard(view))
         if self.settings.duplicate_hints:
@@ -179,7 +184,7 @@ class TicketDesk:
             keys = ", ".join(t.key for t in mine)
             turn.reply(turn.say("ticket.limit_reached", count=len(mine), keys=keys))
             return False
-        latest = turn.store.list_tickets(None, 1, requester_id=turn.user.id)
+        latest = mine[:1]  # only an open ticket can take the details instead
         cooldown = timedelta(seconds=self.settings.new_ticket_cooldown_seconds)
         if latest and turn.now - latest[0].created_at < cooldown:
             wait = cooldown - (turn.now - latest[0].created_at)
@@ -203,9 +208,12 @@ class TicketDesk:
 
     # -- requester side -------------------------------------------------------------------
 
-    def follow_up(self, turn: Turn, ticket: Ticket, text: str) -> None:
+    def follow_up(
+        self, turn: Turn, ticket: Ticket, text: str, *, acknowledge: bool = False
+    ) -> None:
         """A message in a place with an active ticket belongs to that ticket (if its
-        requester wrote it)."""
+        requester wrote it). The requester hears it was added while nobody has the ticket
+        yet, or when ``acknowledge`` (they chose to add it)."""
         if self.someone_elses(turn, ticket):
             return
         turn.ticket_id = ticket.id
@@ -216,7 +224,7 @@ class TicketDesk:
                 self.show_change(turn, updated, replied, "requester replied")
                 ticket = updated
         turn.emit(RelayToAgents(self.view(ticket), text, turn.person))
-        if ticket.status == "open":
+        if acknowledge or ticket.status == "open":
             turn.reply(
                 turn.say("ticket.follow_up_noted", key=ticket.key, tier=self.tier_name(ticket))
             )

@@ -159,6 +159,33 @@ def test_one_person_plays_the_whole_loop(console_chat: Transcript) -> None:
     assert "your comment was added to T-1" in console_chat.type("quick and friendly, thanks")
 
 
+def test_a_new_question_beside_an_open_ticket_is_answered_and_one_number_adds_it(
+    console_chat: Transcript,
+) -> None:
+    console_chat.type(NO_MATCH)
+
+    shown = console_chat.type(VPN)
+    assert "[main] bot: VPN keeps dropping or disconnecting" in shown
+    assert "[1] Solved  [2] Still need help  [3] Add to T-1 instead" in shown
+    assert "[agents" not in shown
+
+    added = console_chat.type("3")
+    assert f"[agents · T-1] you: {VPN}" in added
+    assert "Added to ticket T-1" in added
+
+
+def test_when_nothing_fits_beside_an_open_ticket_the_console_asks_which(
+    console_chat: Transcript,
+) -> None:
+    console_chat.type(NO_MATCH)
+
+    asked = console_chat.type("the parking barrier will not lift")
+    assert "Is it about your ticket T-1" in asked
+    assert "[1] Add to T-1  [2] Open a new ticket" in asked
+
+    assert "[agents · T-1] you: the parking barrier will not lift" in console_chat.type("1")
+
+
 def test_a_requester_claiming_is_refused_only_to_them(console_chat: Transcript) -> None:
     console_chat.type(NO_MATCH)
     shown = console_chat.type("/claim T-1")
@@ -181,7 +208,7 @@ def test_user_switches_who_is_speaking(console_chat: Transcript) -> None:
     )
     assert "You claimed T-1." in console_chat.type("claim T-1")
     console_chat.type("/user you")
-    assert "[agents · T-1] you: any news?" in console_chat.type("any news?")
+    assert "[agents · T-1] you: any news?" in console_chat.type("any news?")  # just claimed
 
 
 def test_help_comes_from_the_engine_plus_the_console_line(console_chat: Transcript) -> None:
@@ -220,7 +247,8 @@ def test_bad_input_never_crashes(console_chat: Transcript, line: str) -> None:
 
 def test_user_text_is_printed_as_typed_not_as_markup(console_chat: Transcript) -> None:
     console_chat.type(NO_MATCH)
-    shown = console_chat.type("see [bold]C:\\Users\\me[/bold] :smile: \x1b[2J")
+    console_chat.type("see [bold]C:\\Users\\me[/bold] :smile: \x1b[2J")  # asked: T-1 or new?
+    shown = console_chat.type("1")
     assert "[agents · T-1] you: see [bold]C:\\Users\\me[/bold] :smile: [2J" in shown
     assert "\x1b" not in shown
 

@@ -112,9 +112,15 @@ def test_a_word_like_agent_inside_a_question_is_not_a_request_for_a_person(chat:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("hi", "Tell me what's wrong"), ("Hello!", "Tell me what's wrong"), ("thanks!", "welcome")],
+    [
+        ("hi", "Tell me what's wrong"),
+        ("Hello!", "Tell me what's wrong"),
+        ("thanks!", "welcome"),
+        ("help", "What do you need help with?"),
+        ("I need help!", "What do you need help with?"),
+    ],
 )
-def test_small_talk_gets_a_friendly_answer_and_no_ticket(
+def test_small_talk_and_bare_requests_for_help_get_a_friendly_answer_and_no_ticket(
     chat: Chat, text: str, expected: str
 ) -> None:
     bot = chat.say(text)
@@ -123,15 +129,18 @@ def test_small_talk_gets_a_friendly_answer_and_no_ticket(
     assert not bot.of(PostTicketCard)
 
 
-def test_follow_up_messages_go_to_the_open_ticket_not_to_the_knowledge_base(chat: Chat) -> None:
+def test_an_answer_to_the_agent_goes_to_the_open_ticket_not_to_the_knowledge_base(
+    chat: Chat,
+) -> None:
     chat.say(OUT_OF_SCOPE)
+    chat.command("claim T-1", who="alice")
+    chat.command("reply T-1 What happens when you try?", who="alice")
 
     bot = chat.say(VPN_QUESTION)
 
     relay = bot.one(RelayToAgents)
     assert relay.text == VPN_QUESTION and not relay.internal
-    assert not bot.of(PostTicketCard)
-    assert "Added to ticket T-1" in bot.text()
+    assert not bot.of(PostTicketCard) and not bot.of(AnswerArticle)
 
 
 @pytest.fixture

@@ -74,6 +74,7 @@ def test_messages_during_an_outage_are_kept_and_handled_once_in_order_after_it(
     chat: Chat, database: Database, network: Unpluggable, spool: SqliteSpool
 ) -> None:
     chat.say("talk to a human")
+    chat.command("claim T-1", who="alice")  # what the requester writes now is about T-1
 
     network.unplug()
     during = [chat.say(f"detail {n}") for n in (1, 2, 3)]
@@ -96,6 +97,7 @@ def test_the_scheduled_replay_drains_the_spool_and_a_later_redelivery_changes_no
     chat: Chat, database: Database, network: Unpluggable, spool: SqliteSpool
 ) -> None:
     chat.say("talk to a human")
+    chat.command("claim T-1", who="alice")
     network.unplug()
     late = MessageReceived(chat.person("you"), chat.place("you"), "still broken", "m-late")
     chat.send(late)

@@ -72,6 +72,7 @@ def test_messages_past_the_rate_still_join_the_requesters_ticket(
     chat: Chat, database: Database
 ) -> None:
     chat.say("talk to a human")
+    chat.command("claim T-1", who="alice")  # what the requester writes now is about T-1
     follow_ups = [chat.say(f"detail {n}") for n in range(4)]
 
     assert [bool(turn.of(RelayToAgents)) for turn in follow_ups] == [True, True, False, False]

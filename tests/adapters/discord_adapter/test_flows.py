@@ -198,8 +198,10 @@ def test_the_open_ticket_limit_per_person_holds(fake: FakeDiscord, start_bot: St
     open_ticket(fake)
 
     fake.send_message("support", "alice", "and the fridge on floor two is making loud noises")
+    asked = posted(fake, "support", "Is it about your ticket T-1")
+    fake.send_component("tier0:new_ticket:", user="alice", message=asked.response)
 
-    posted(fake, "support", "You already have 1 open ticket (T-1)")
+    assert followup(fake, "You already have 1 open ticket (T-1)").json["flags"] == 64
     threads = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/threads")]
     assert len([r for r in threads if r.json.get("type") == 12]) == 1
 

@@ -199,11 +199,17 @@ class SlackBot:
         *,
         thread_ts: str | None = None,
         mention: bool = False,
+        channel_type: str | None = None,
     ) -> JSON:
         """A person writes; ``mention`` sends it as Slack does for an @mention (app_mention)."""
         kind = "app_mention" if mention else "message"
         event = self.fake.payloads.message_event(
-            text, user=user, channel=channel, thread_ts=thread_ts, event_type=kind
+            text,
+            user=user,
+            channel=channel,
+            thread_ts=thread_ts,
+            event_type=kind,
+            channel_type=channel_type,
         )
         self.event(event)
         return event

@@ -24,7 +24,9 @@ def test_the_manifest_matches_the_adapter() -> None:
         "message.channels",
         "message.groups",
         "message.im",
+        "message.mpim",
     }
     assert settings["interactivity"]["is_enabled"] and settings["socket_mode_enabled"]
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"chat:write", "im:write", "users:read", "usergroups:read", "commands"} <= scopes
+    assert {"im:history", "mpim:history"} <= scopes  # messages in DMs and group DMs

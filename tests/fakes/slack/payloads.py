@@ -67,10 +67,12 @@ class PayloadFactory:
         thread_ts: str | None = None,
         ts: str | None = None,
         event_type: str = "message",
+        channel_type: str | None = None,
     ) -> JSON:
-        """A user's message (or ``event_type="app_mention"``) with a fresh ts."""
+        """A user's message (or ``event_type="app_mention"``) with a fresh ts; the channel's
+        type follows its id unless given (``mpim`` for a group DM)."""
         ts = ts or self._world.next_ts()
-        channel_type = {"D": "im", "G": "group"}.get(channel[:1], "channel")
+        channel_type = channel_type or {"D": "im", "G": "group"}.get(channel[:1], "channel")
         event: JSON = {
             "type": event_type,
             "user": user,

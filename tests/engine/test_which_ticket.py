@@ -1,0 +1,184 @@
+"""One question, one thread: what a person with an open ticket writes next goes where they meant.
+
+Where a ticket shares its conversation with new questions (the console, a Discord DM), the
+knowledge base answers a new question first and offers "Add to T-1 instead"; an answer to
+an agent, or a message soon after an agent wrote, joins the ticket; when nothing fits, the
+person is asked once. In a thread made for the ticket everything joins it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.actions import PostTicketCard, RelayToAgents, Reply
+from bot.events import MessageReceived, Place
+from tests.fakes.memory import MemoryDatabase
+from tests.support.chat import Chat
+
+OUT_OF_SCOPE = "how do I book a meeting room in Lisbon"
+VPN_QUESTION = "my vpn won't connect"
+NOTHING_FITS = "the coffee machine on floor 3 is leaking"
+
+
+@pytest.fixture
+def chat(memory_chat: Chat) -> Chat:
+    """A person on the console (no threads) whose first question opened T-1."""
+    memory_chat.say(OUT_OF_SCOPE)
+    return memory_chat
+
+
+def transcript(memory: MemoryDatabase, key: str = "T-1") -> list[tuple[str, str]]:
+    with memory.unit_of_work() as store:
+        ticket = store.ticket_by_key(key)
+        assert ticket is not None
+        return [(m.direction, m.text) for m in store.transcript(ticket.id)]
+
+
+def test_a_question_the_kb_answers_is_answered_with_a_one_tap_add_to_the_open_ticket(
+    chat: Chat,
+) -> None:
+    bot = chat.say(VPN_QUESTION)
+
+    answer = bot.answer()
+    assert answer.article.id == "vpn-cannot-connect"
+    assert [b.label for b in answer.buttons] == ["Solved", "Still need help", "Add to T-1 instead"]
+    assert not bot.of(RelayToAgents)
+
+
+def test_add_to_the_ticket_instead_hands_the_question_to_its_agents(
+    chat: Chat, memory: MemoryDatabase
+) -> None:
+    chat.say(VPN_QUESTION)
+
+    bot = chat.press("Add to T-1 instead")
+
+    relay = bot.one(RelayToAgents)
+    assert relay.ticket.key == "T-1" and relay.text == VPN_QUESTION and not relay.internal
+    assert "Added to ticket T-1" in bot.text()
+    assert ("in", VPN_QUESTION) in transcript(memory)
+    assert [q.outcome for q in memory.tables.questions][-1] == "added_to_ticket"
+
+
+def test_when_nothing_fits_the_person_is_asked_once_whether_it_is_about_the_ticket(
+    chat: Chat,
+) -> None:
+    bot = chat.say(NOTHING_FITS)
+
+    asked = bot.one(Reply)
+    assert "T-1" in asked.text and OUT_OF_SCOPE[:40] in asked.text
+    assert [b.label for b in asked.buttons] == ["Add to T-1", "Open a new ticket"]
+    assert not bot.of(RelayToAgents) and not bot.of(PostTicketCard)
+
+    again = chat.say("it is making a puddle")
+
+    assert again.one(RelayToAgents).text == "it is making a puddle"
+    assert "Added to ticket T-1" in again.text()
+
+
+def test_a_new_ticket_for_the_new_question_carries_its_words(chat: Chat) -> None:
+    chat.clock.advance(minutes=5)
+    chat.say(NOTHING_FITS)
+
+    bot = chat.press("Open a new ticket")
+
+    assert bot.card().ticket.key == "T-2"
+    assert bot.card().ticket.subject == NOTHING_FITS
+
+
+def test_asking_for_a_person_with_a_ticket_open_asks_which_rather_than_opening_another(
+    chat: Chat,
+) -> None:
+    bot = chat.say("talk to a human")
+
+    assert [b.label for b in bot.buttons()] == ["Add to T-1", "Open a new ticket"]
+    assert not bot.of(PostTicketCard)
+
+
+def test_an_answer_to_an_agents_question_joins_the_ticket_even_when_the_kb_knows_the_words(
+    chat: Chat,
+) -> None:
+    chat.command("claim T-1", who="alice")
+    chat.command("reply T-1 Which VPN client do you use?", who="alice")
+
+    bot = chat.say(VPN_QUESTION)
+
+    assert bot.one(RelayToAgents).text == VPN_QUESTION
+    assert not bot.of(PostTicketCard) and not [b for b in bot.buttons() if b.action == "solved"]
+
+
+def test_a_message_soon_after_an_agent_wrote_joins_the_ticket_and_later_it_is_a_question(
+    chat: Chat,
+) -> None:
+    chat.command("claim T-1", who="alice")
+    chat.command("reply T-1 I booked room 2 for you", who="alice")
+    chat.say("thanks, and for tomorrow too?")  # answers the agent: the ticket is claimed again
+    chat.clock.advance(minutes=10)
+
+    soon = chat.say(VPN_QUESTION)
+    chat.clock.advance(minutes=31)
+    later = chat.say(VPN_QUESTION)
+
+    assert soon.one(RelayToAgents).text == VPN_QUESTION
+    assert later.answer().article.id == "vpn-cannot-connect" and not later.of(RelayToAgents)
+
+
+def test_adding_to_a_ticket_resolved_meanwhile_says_so_and_adds_nothing(
+    chat: Chat, memory: MemoryDatabase
+) -> None:
+    chat.say(VPN_QUESTION)
+    chat.command("claim T-1", who="alice")
+    chat.command("resolve T-1 booked", who="alice")
+
+    bot = chat.press("Add to T-1 instead", among=chat.history[1].buttons())
+
+    assert "T-1 is resolved now" in bot.refusal()
+    assert not bot.of(RelayToAgents)
+    assert ("in", VPN_QUESTION) not in transcript(memory)
+
+
+def test_nobody_else_can_add_a_question_to_someone_elses_ticket(chat: Chat) -> None:
+    chat.say(VPN_QUESTION)
+    add = next(b for b in chat.history[-1].buttons() if b.action == "add_to_ticket")
+
+    bot = chat.press_button(add, who="mallory")
+
+    assert bot.refusal() and not bot.of(RelayToAgents)
+
+
+def test_after_the_ticket_is_resolved_asking_for_a_person_opens_one_without_a_wrong_reason(
+    chat: Chat,
+) -> None:
+    chat.command("claim T-1", who="alice")
+    chat.command("resolve T-1", who="alice")
+
+    bot = chat.say("talk to a human")
+
+    assert bot.card().ticket.key == "T-2"
+    assert "a moment ago" not in bot.text()
+
+
+def test_the_cooldown_names_the_ticket_that_is_still_open(chat: Chat) -> None:
+    chat.say(NOTHING_FITS)
+
+    bot = chat.press("Open a new ticket")
+
+    assert "You opened ticket T-1 a moment ago and it is still open" in bot.text()
+    assert not bot.of(PostTicketCard)
+
+
+def test_in_a_thread_made_for_the_ticket_everything_is_about_the_ticket(
+    memory_chat: Chat,
+) -> None:
+    dm = Place("slack", "D1")
+    asker = memory_chat.person("you")
+    opened = memory_chat.send(MessageReceived(asker, dm, OUT_OF_SCOPE, message_id="q1"))
+    assert opened.one(Reply).ticket_key == "T-1"
+    thread = Place("slack", "D1", "1700000000.000100")
+    memory_chat.engine.move_ticket("T-1", thread)
+
+    in_thread = memory_chat.send(MessageReceived(asker, thread, VPN_QUESTION, message_id="q2"))
+    top_level = memory_chat.send(MessageReceived(asker, dm, VPN_QUESTION, message_id="q3"))
+
+    assert in_thread.one(RelayToAgents).text == VPN_QUESTION
+    assert top_level.answer().place == dm and not top_level.of(RelayToAgents)
+    assert "Add to T-1 instead" in [b.label for b in top_level.buttons()]
