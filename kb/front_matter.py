@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,11 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.S 
 
 
 class Invalid(Exception):
-    """A file breaks the article format; the message is shown to whoever edits it."""
+    """A file breaks the article format; each problem is shown to whoever edits it."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__(*problems)
+        self.problems = problems
 
 
 class _TextLoader(yaml.SafeLoader):
@@ -35,7 +40,8 @@ class _TextLoader(yaml.SafeLoader):
     article would be skipped, or its phrasing changed, for want of quotes.
 
     It also refuses collections nested deeper than :data:`MAX_DEPTH` as it meets them,
-    before PyYAML's recursive composer and constructor run out of stack."""
+    before PyYAML's recursive composer and constructor run out of stack, and a key written
+    twice in one mapping."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -50,6 +56,19 @@ class _TextLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        """Refuses a key written twice, which YAML settles silently by keeping the last: a
+        second ``audience:`` further down must not quietly change who sees the article."""
+        seen: set[tuple[str, str]] = set()
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if (key.tag, key.value) in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key.value!r} is written twice", key.start_mark
+                    )
+                seen.add((key.tag, key.value))
+        return super().construct_mapping(node, deep)
+
 
 _TextLoader.yaml_implicit_resolvers = {
     first: [(tag, pattern) for tag, pattern in resolvers if tag == "tag:yaml.org,2002:null"]
@@ -63,20 +82,37 @@ def read_front_matter(path: Path) -> tuple[dict[Any, Any], str]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise Invalid(f"not UTF-8 text (bad byte at offset {exc.start})") from exc
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise Invalid(
+            f"not UTF-8 text (bad byte at offset {exc.start}, line {line}): save it as UTF-8"
+        ) from exc
     match = _FRONT_MATTER.match(text)
     if match is None:
         raise Invalid("no YAML front matter: the file must start with '---' and close it")
+    return _mapping(match.group(1)), text[match.end() :].strip()
+
+
+def _mapping(source: str) -> dict[Any, Any]:
+    """The front matter's mapping; bad YAML, nothing at all, a list or a value is refused."""
     try:
-        meta = yaml.load(match.group(1), Loader=_TextLoader)
+        meta = yaml.load(source, Loader=_TextLoader)
+    except yaml.reader.ReaderError as exc:  # it has no mark: say where the character is
+        line = source.count("\n", 0, exc.position) + 2
+        raise Invalid(
+            f"bad YAML in front matter at line {line}: "
+            f"character U+{exc.character:04X} is not allowed"
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "syntax error"
         raise Invalid(f"bad YAML in front matter{where}: {problem}") from exc
+    if meta is None:
+        raise Invalid("the front matter is empty: give at least 'title' and 'questions'")
     if not isinstance(meta, dict):
-        raise Invalid("front matter must be a YAML mapping (key: value lines)")
-    return meta, text[match.end() :].strip()
+        kind = "a list" if isinstance(meta, list) else "a single value"
+        raise Invalid(f"front matter must be a YAML mapping (key: value lines), not {kind}")
+    return meta
 
 
 def _read(path: Path) -> bytes:

@@ -8,11 +8,13 @@ seconds; when something changed it loads and builds a new index on that thread w
 previous one keeps answering, then swaps it in with one reference assignment, so a
 question is always answered by one complete build, never by half of two.
 
-A file that stops loading (a YAML slip while someone edits it) does not take its article
-away: the last version that loaded is kept, and the problem is logged and listed in
-:attr:`LiveKnowledgeBase.errors`; so does a configured folder that goes missing. A
-deleted file does take its article away. If a whole build fails, the previous KB stays
-and the error is logged.
+Files load by the rules of :func:`kb.articles.load_articles`: a file with any problem (a
+YAML slip while someone edits it, an unknown key) is not loaded, and every problem is
+logged and listed in :attr:`LiveKnowledgeBase.errors`. Such a file does not take its
+article away: the last version of it that loaded is kept until it is fixed (a new file
+with problems stays out). A configured folder that goes missing keeps its articles the
+same way. A deleted file does take its article away. If a whole build fails, the previous
+KB stays and the error is logged.
 """
 
 from __future__ import annotations
@@ -243,8 +245,8 @@ class LiveKnowledgeBase(KnowledgeBase):
         ids = {a.id for a in loaded.articles}
         articles = list(loaded.articles)
         good = {a.path: a for a in loaded.articles}
-        for error in loaded.errors:
-            kept = [a for a in self._last_good(error) if a.id not in ids]
+        for path, reasons in _by_path(loaded.errors).items():
+            kept = [a for a in self._last_good(path) if a.id not in ids]
             for article in kept:
                 articles.append(article)
                 good[article.path] = article
@@ -252,13 +254,13 @@ class LiveKnowledgeBase(KnowledgeBase):
             if kept:
                 log.warning(
                     "knowledge base: %s: %s (keeping the last good version of %d article%s)",
-                    error.path,
-                    error.reason,
+                    path,
+                    "; ".join(reasons),
                     len(kept),
                     "" if len(kept) == 1 else "s",
                 )
             else:
-                log.warning("knowledge base: %s: %s", error.path, error.reason)
+                log.warning("knowledge base: %s: %s", path, "; ".join(reasons))
         calibration = self._load_calibration()
         if self._build is _build and (self.cache is not None or self.semantic is not None):
             kb = KnowledgeBase.build(
@@ -276,15 +278,15 @@ class LiveKnowledgeBase(KnowledgeBase):
         )
         return kb
 
-    def _last_good(self, error: LoadError) -> list[Article]:
-        """What a load error leaves standing: a broken file's last good version, or every
-        last good article of a configured folder that is missing (moved away during a
-        deploy, an unmounted share), until it is back."""
-        if error.path.is_file():
-            previous = self._good.get(error.path)
+    def _last_good(self, path: Path) -> list[Article]:
+        """What a file with errors leaves standing: its last good version, or every last
+        good article of a configured folder that is missing (moved away during a deploy,
+        an unmounted share), until it is back."""
+        if path.is_file():
+            previous = self._good.get(path)
             return [previous] if previous is not None else []
-        if error.path in self.paths and not error.path.exists():
-            return [a for path, a in self._good.items() if path.is_relative_to(error.path)]
+        if path in self.paths and not path.exists():
+            return [a for file, a in self._good.items() if file.is_relative_to(path)]
         return []
 
     def _load_calibration(self) -> Calibration | None:
@@ -305,3 +307,11 @@ class LiveKnowledgeBase(KnowledgeBase):
                 log.warning("knowledge base: %s (keeping the previous calibration)", exc)
             self._calibration_seen = seen
         return self._calibration
+
+
+def _by_path(errors: Sequence[LoadError]) -> dict[Path, list[str]]:
+    """The problems of each file with errors, in the order they were found."""
+    reasons: dict[Path, list[str]] = {}
+    for error in errors:
+        reasons.setdefault(error.path, []).append(error.reason)
+    return reasons
