@@ -20,6 +20,7 @@ from kb.front_matter import MAX_DEPTH, MAX_FILE_BYTES, Invalid, read_front_matte
 
 __all__ = [
     "AUDIENCES",
+    "DEFAULT_AUDIENCE",
     "KEYS",
     "MAX_BODY_CHARS",
     "MAX_DEPTH",
@@ -37,6 +38,9 @@ __all__ = [
 
 Audience = Literal["internal", "external", "all"]
 AUDIENCES: tuple[Audience, ...] = ("internal", "external", "all")
+DEFAULT_AUDIENCE: Audience = "internal"
+"""The audience of an article that states none: staff only, so a forgotten field never
+shows an article to customers."""
 KEYS = ("id", "title", "questions", "tags", "audience", "locale", "author", "source_ticket")
 """Every key front matter may hold: the article's fields, and who approved an article
 learned from a ticket and which ticket (written by :mod:`kb.writer`)."""
@@ -116,16 +120,18 @@ class _Problems:
             return fallback
 
 
-def load_articles(paths: Sequence[Path]) -> LoadResult:
-    """Load every ``*.md`` under ``paths`` (folders recursively, or single files). Of
-    articles sharing an id, the first (in the order of ``paths``, then of file names) is
-    kept."""
+def load_articles(
+    paths: Sequence[Path], *, default_audience: Audience = DEFAULT_AUDIENCE
+) -> LoadResult:
+    """Load every ``*.md`` under ``paths`` (folders recursively, or single files). An
+    article that states no audience takes ``default_audience``. Of articles sharing an id,
+    the first (in the order of ``paths``, then of file names) is kept."""
     articles: list[Article] = []
     errors: list[LoadError] = []
     seen: dict[str, Path] = {}
     for file in _markdown_files(paths, errors):
         try:
-            article = _parse(file)
+            article = _parse(file, default_audience)
         except Invalid as exc:
             errors.extend(LoadError(file, problem) for problem in exc.problems)
             continue
@@ -160,12 +166,12 @@ def _markdown_files(paths: Sequence[Path], errors: list[LoadError]) -> list[Path
     return files
 
 
-def _parse(path: Path) -> Article:
+def _parse(path: Path, default_audience: Audience) -> Article:
     meta, body = read_front_matter(path)
-    return _article(meta, body, path)
+    return _article(meta, body, path, default_audience)
 
 
-def _article(meta: dict[Any, Any], body: str, path: Path) -> Article:
+def _article(meta: dict[Any, Any], body: str, path: Path, default_audience: Audience) -> Article:
     """The article ``meta`` and ``body`` make, or every problem with them at once."""
     problems = _Problems()
     problems.check(None, _known_keys, meta)
@@ -174,7 +180,7 @@ def _article(meta: dict[Any, Any], body: str, path: Path) -> Article:
     problems.check(None, _within, len(body), MAX_BODY_CHARS, "the body is {} characters")
     questions = problems.check((), _strings, meta, "questions", required=True)
     tags = problems.check((), _strings, meta, "tags", required=False)
-    audience = problems.check("all", _audience, meta)
+    audience = problems.check(default_audience, _audience, meta, default_audience)
     locale = problems.check("en", _locale, meta)
     if problems.found:
         raise Invalid(*problems.found)
@@ -231,8 +237,8 @@ def _title(meta: dict[Any, Any]) -> str:
     return title.strip()
 
 
-def _audience(meta: dict[Any, Any]) -> Audience:
-    audience = meta.get("audience", "all")
+def _audience(meta: dict[Any, Any], default: Audience) -> Audience:
+    audience = meta.get("audience", default)
     if audience not in AUDIENCES:
         raise Invalid(f"unknown audience {audience!r}: use one of internal, external, all")
     return cast(Audience, audience)

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from kb.articles import Article, LoadError, load_articles
+from kb.articles import DEFAULT_AUDIENCE, Article, Audience, LoadError, load_articles
 from kb.calibration import Calibration, CalibrationError, find_calibration, load_calibration
 from kb.confidence import ConfidenceModel
 from kb.decision import Match, Thresholds
@@ -68,9 +68,12 @@ class LiveKnowledgeBase(KnowledgeBase):
         build: Builder = _build,
         cache: IndexCache | None = None,
         semantic: Encoder | None = None,
+        default_audience: Audience = DEFAULT_AUDIENCE,
     ) -> None:
         # No super().__init__(): every method and attribute reads the current build.
         self.paths = tuple(Path(p) for p in paths)
+        self.default_audience = default_audience
+        """The audience of an article that states none."""
         self.interval = interval
         self._calibration_file = calibration_file
         self._build = build
@@ -241,7 +244,7 @@ class LiveKnowledgeBase(KnowledgeBase):
 
     def _rebuild(self, snapshot: Snapshot) -> KnowledgeBase:
         start = time.perf_counter()
-        loaded = load_articles(self.paths)
+        loaded = load_articles(self.paths, default_audience=self.default_audience)
         ids = {a.id for a in loaded.articles}
         articles = list(loaded.articles)
         good = {a.path: a for a in loaded.articles}

@@ -28,7 +28,7 @@ def test_fixture_kb_loads_recursively_with_defaults() -> None:
     by_id = {a.id: a for a in result.articles}
     assert set(by_id) == {"wifi-connect", "vpn-reset", "refund", "reembolso"}
     wifi = by_id["wifi-connect"]
-    assert wifi.audience == "all" and wifi.locale == "en"
+    assert wifi.locale == "en"
     assert wifi.tags == ("network",)
     assert wifi.summary == 'Pick the network "Office" and sign in with your staff account.'
     assert by_id["refund"].id == "refund"  # defaults to the file name
@@ -143,7 +143,7 @@ def test_a_misspelled_key_is_refused_naming_the_key_it_meant(tmp_path: Path, lin
     """Ignored, the misspelled key would leave a staff-only article to the default audience."""
     write(tmp_path, "good.md", GOOD)
     bad = write(tmp_path, "staff.md", f"---\ntitle: T\nquestions: [a]\n{line}\n---\nx")
-    result = load_articles([tmp_path])
+    result = load_articles([tmp_path], default_audience="all")
     assert [a.id for a in result.articles] == ["good"]
     (error,) = result.errors
     assert error.path == bad
@@ -186,6 +186,19 @@ def test_every_problem_in_a_file_is_reported_not_only_the_first(tmp_path: Path) 
         "unknown audience 'staff': use one of internal, external, all",
         "bad locale 'en us': use a BCP 47 tag such as en or pt-BR",
     ]
+
+
+def test_an_article_stating_no_audience_is_for_staff_unless_another_default_is_given(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "unstated.md", GOOD)
+    write(tmp_path, "stated.md", GOOD.replace("title", "audience: external\ntitle"))
+
+    staff_only = load_articles([tmp_path]).articles
+    for_all = load_articles([tmp_path], default_audience="all").articles
+
+    assert {a.id: a.audience for a in staff_only} == {"stated": "external", "unstated": "internal"}
+    assert {a.id: a.audience for a in for_all} == {"stated": "external", "unstated": "all"}
 
 
 def test_who_approved_a_learned_article_and_its_ticket_are_known_keys(tmp_path: Path) -> None:

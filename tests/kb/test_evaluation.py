@@ -197,6 +197,28 @@ def test_cli_validate_without_a_folder_and_with_bad_settings_says_so(tmp_path: P
     assert "kb.path: unknown setting" in "\n".join(lines)
 
 
+def test_cli_search_for_customers_shows_no_article_that_states_no_audience(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "vpn.md").write_text(
+        "---\ntitle: Staff VPN\nquestions: [vpn password expired]\n---\n", encoding="utf-8"
+    )
+    config = tmp_path / "tier0.toml"
+    search = cli_args(
+        text="vpn password expired", audience="external", locale=None, limit=3, config=config
+    )
+
+    config.write_text('[kb]\npaths = ["articles"]\n', encoding="utf-8")
+    assert cmd_search(search) == 0
+    assert "Staff VPN" not in capsys.readouterr().out
+
+    config.write_text('[kb]\npaths = ["articles"]\ndefault_audience = "all"\n', encoding="utf-8")
+    assert cmd_search(search) == 0
+    assert "Staff VPN" in capsys.readouterr().out
+
+
 def test_cli_search_runs(capsys: pytest.CaptureFixture[str]) -> None:
     args = cli_args(text="wifi", kb=[FIXTURES / "tiny_kb"], audience=None, locale=None, limit=3)
     assert cmd_search(args) == 0

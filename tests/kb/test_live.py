@@ -237,3 +237,17 @@ def test_a_new_file_with_an_unknown_key_stays_out_until_it_is_fixed(folder: Path
     touch(badge)
     assert live.refresh() is True
     assert ids(live) == {"vpn", "printer", "badge"} and live.errors == ()
+
+
+def test_articles_stating_no_audience_take_the_default_given_also_when_added_later(
+    folder: Path,
+) -> None:
+    staff = LiveKnowledgeBase([folder], build=quick)
+    everyone = LiveKnowledgeBase([folder], build=quick, default_audience="all")
+    assert staff.rank("my vpn will not connect", audience="external") == []
+    assert everyone.rank("my vpn will not connect", audience="external")[0].article.id == "vpn"
+
+    write(folder, "badge", "Replace a lost badge", "I lost my badge")
+    assert staff.refresh() and everyone.refresh()
+    assert {a.id: a.audience for a in staff.articles}["badge"] == "internal"
+    assert {a.id: a.audience for a in everyone.articles}["badge"] == "all"

@@ -250,7 +250,7 @@ def _setup(
     thresholds = getattr(args, "thresholds", None) or Thresholds(
         settings.kb.answer_threshold, settings.kb.suggest_threshold
     )
-    result = load_articles(paths)
+    result = load_articles(paths, default_audience=settings.kb.default_audience)
     for error in result.errors:
         console.print(
             f"[yellow]skipped[/yellow] {escape(f'{error.path}: {error.reason}')}", highlight=False
