@@ -45,6 +45,9 @@ class DatabaseSettings(_Section):
 
 class KBSettings(_Section):
     paths: list[Path] = Field(default_factory=lambda: [SAMPLE_KB])
+    # The audience of an article whose front matter names none: staff only unless chosen
+    # otherwise, so a forgotten field never shows an article to customers.
+    default_audience: Audience = "internal"
     answer_threshold: Probability = 0.35
     suggest_threshold: Probability = 0.15
     calibration: Path | None = None

@@ -2,21 +2,26 @@
 
 A KB is edited by hand, so one broken file must not take the others down: every problem
 becomes a :class:`LoadError` naming the file and what is wrong, and the rest still load.
+A file with any problem is not loaded at all (fail closed): a misspelled ``audiance:`` must
+not leave a staff-only article visible to customers under the default audience. Every
+problem of a file is reported at once, so an editor fixes it in one pass.
 """
 
 from __future__ import annotations
 
-import os
+import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, ParamSpec, TypeVar, cast
 
-import yaml
+from kb.front_matter import MAX_DEPTH, MAX_FILE_BYTES, Invalid, read_front_matter
 
 __all__ = [
     "AUDIENCES",
+    "DEFAULT_AUDIENCE",
+    "KEYS",
     "MAX_BODY_CHARS",
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
@@ -33,18 +38,22 @@ __all__ = [
 
 Audience = Literal["internal", "external", "all"]
 AUDIENCES: tuple[Audience, ...] = ("internal", "external", "all")
+DEFAULT_AUDIENCE: Audience = "internal"
+"""The audience of an article that states none: staff only, so a forgotten field never
+shows an article to customers."""
+KEYS = ("id", "title", "questions", "tags", "audience", "locale", "author", "source_ticket")
+"""Every key front matter may hold: the article's fields, and who approved an article
+learned from a ticket and which ticket (written by :mod:`kb.writer`)."""
 
 MAX_ID_LENGTH = 64
 """Ids ride in button values, and Discord's custom ids hold 100 characters in all."""
 
-# Limits on one file, generous for real articles (the sample KB's largest file is 2 KB, its
-# longest title 65 characters, its most questions 11, and front matter nests 2 deep: a
-# mapping of lists), so that a hostile or broken file costs little to refuse: it cannot use
-# up memory, the index, or Python's stack (PyYAML composes nested collections recursively,
-# so 5,000 brackets used to raise RecursionError and stop every load).
-MAX_FILE_BYTES = 1_048_576
-MAX_DEPTH = 16
-"""Collections nested in the front matter, counting its mapping; checked while composing."""
+# Limits on one file (with the file's size and nesting, in kb.front_matter), generous for
+# real articles (the sample KB's largest file is 2 KB, its longest title 65 characters, its
+# most questions 11, and front matter nests 2 deep: a mapping of lists), so that a hostile
+# or broken file costs little to refuse: it cannot use up memory, the index, or Python's
+# stack (PyYAML composes nested collections recursively, so 5,000 brackets used to raise
+# RecursionError and stop every load).
 MAX_TITLE_CHARS = 300
 MAX_BODY_CHARS = 200_000
 MAX_QUESTION_CHARS = 1_000
@@ -52,7 +61,8 @@ MAX_QUESTION_CHARS = 1_000
 MAX_QUESTIONS = 1_000
 """Questions per article, and tags per article."""
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,8 @@ class Article:
 
 @dataclass(frozen=True)
 class LoadError:
+    """One problem in one file; a file with several problems has an error for each."""
+
     path: Path
     reason: str
 
@@ -89,56 +101,52 @@ class LoadResult:
     errors: tuple[LoadError, ...]
 
 
-class _Invalid(Exception):
-    """A file breaks the article format; the message is shown to whoever edits it."""
+class _Problems:
+    """The problems found in one file so far. Every field is checked even after another
+    failed, so whoever edits the file sees them all at once."""
 
+    def __init__(self) -> None:
+        self.found: list[str] = []
 
-class _TextLoader(yaml.SafeLoader):
-    """YAML that reads every unquoted value as the text written, except an empty one or
-    ``null``. Every front-matter field is text, and plain YAML would turn an intent
-    called ``no`` into false, ``1.10`` into 1.1 and ``2024-01-01`` into a date: the
-    article would be skipped, or its phrasing changed, for want of quotes.
-
-    It also refuses collections nested deeper than :data:`MAX_DEPTH` as it meets them,
-    before PyYAML's recursive composer and constructor run out of stack."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        self._depth += 1
+    def check(
+        self, fallback: _T, read: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs
+    ) -> _T:
+        """``read(*args, **kwargs)``; if it finds problems, they are noted and ``fallback``
+        stands in so the next field can be checked."""
         try:
-            if self._depth > MAX_DEPTH:
-                raise _Invalid(f"front matter nested deeper than {MAX_DEPTH} levels")
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+            return read(*args, **kwargs)
+        except Invalid as exc:
+            self.found.extend(exc.problems)
+            return fallback
 
 
-_TextLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag == "tag:yaml.org,2002:null"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def load_articles(paths: Sequence[Path]) -> LoadResult:
-    """Load every ``*.md`` under ``paths`` (folders recursively, or single files)."""
+def load_articles(
+    paths: Sequence[Path], *, default_audience: Audience = DEFAULT_AUDIENCE
+) -> LoadResult:
+    """Load every ``*.md`` under ``paths`` (folders recursively, or single files). An
+    article that states no audience takes ``default_audience``. Of articles sharing an id,
+    the first (in the order of ``paths``, then of file names) is kept."""
     articles: list[Article] = []
     errors: list[LoadError] = []
     seen: dict[str, Path] = {}
     for file in _markdown_files(paths, errors):
         try:
-            article = _parse(file)
-        except _Invalid as exc:
-            errors.append(LoadError(file, str(exc)))
+            article = _parse(file, default_audience)
+        except Invalid as exc:
+            errors.extend(LoadError(file, problem) for problem in exc.problems)
             continue
         except Exception as exc:  # RecursionError, MemoryError...: one file, never the rest
             errors.append(LoadError(file, f"cannot load ({type(exc).__name__}: {exc})"))
             continue
-        first = seen.get(article.id)
-        if first is not None:
-            errors.append(LoadError(file, f"duplicate id {article.id!r}: already used by {first}"))
+        kept = seen.get(article.id)
+        if kept is not None:
+            errors.append(
+                LoadError(
+                    file,
+                    f"duplicate id {article.id!r}, also the id of {kept}: "
+                    "that file is kept and this one is not loaded",
+                )
+            )
             continue
         seen[article.id] = file
         articles.append(article)
@@ -158,98 +166,122 @@ def _markdown_files(paths: Sequence[Path], errors: list[LoadError]) -> list[Path
     return files
 
 
-def _parse(path: Path) -> Article:
-    raw = _read(path)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _Invalid(f"not UTF-8 text (bad byte at offset {exc.start})") from exc
-    match = _FRONT_MATTER.match(text)
-    if match is None:
-        raise _Invalid("no YAML front matter: the file must start with '---' and close it")
-    try:
-        meta = yaml.load(match.group(1), Loader=_TextLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise _Invalid(f"bad YAML in front matter{where}: {problem}") from exc
-    if not isinstance(meta, dict):
-        raise _Invalid("front matter must be a YAML mapping (key: value lines)")
+def _parse(path: Path, default_audience: Audience) -> Article:
+    meta, body = read_front_matter(path)
+    return _article(meta, body, path, default_audience)
 
-    article_id = meta.get("id", path.stem)
-    if not isinstance(article_id, str) or not article_id.strip():
-        raise _Invalid("'id' must be a non-empty string")
-    if len(article_id.strip()) > MAX_ID_LENGTH:
-        length = len(article_id.strip())
-        named = "" if "id" in meta else " (it is the file name: set a shorter 'id')"
-        raise _Invalid(f"'id' is {length} characters: use at most {MAX_ID_LENGTH}{named}")
-    title = meta.get("title")
-    if title is None:
-        raise _Invalid("missing required 'title'")
-    if not isinstance(title, str) or not title.strip():
-        raise _Invalid("'title' must be a non-empty string")
-    _within(len(title.strip()), MAX_TITLE_CHARS, "'title' is {} characters")
-    body = text[match.end() :].strip()
-    _within(len(body), MAX_BODY_CHARS, "the body is {} characters")
-    questions = _strings(meta, "questions", required=True)
-    tags = _strings(meta, "tags", required=False)
-    audience = meta.get("audience", "all")
-    if audience not in AUDIENCES:
-        raise _Invalid(f"unknown audience {audience!r}: use one of internal, external, all")
-    locale = meta.get("locale", "en")
-    if not isinstance(locale, str) or not _LOCALE.match(locale):
-        raise _Invalid(f"bad locale {locale!r}: use a BCP 47 tag such as en or pt-BR")
+
+def _article(meta: dict[Any, Any], body: str, path: Path, default_audience: Audience) -> Article:
+    """The article ``meta`` and ``body`` make, or every problem with them at once."""
+    problems = _Problems()
+    problems.check(None, _known_keys, meta)
+    article_id = problems.check("", _id, meta, path)
+    title = problems.check("", _title, meta)
+    problems.check(None, _within, len(body), MAX_BODY_CHARS, "the body is {} characters")
+    questions = problems.check((), _strings, meta, "questions", required=True)
+    tags = problems.check((), _strings, meta, "tags", required=False)
+    audience = problems.check(default_audience, _audience, meta, default_audience)
+    locale = problems.check("en", _locale, meta)
+    if problems.found:
+        raise Invalid(*problems.found)
     return Article(
-        id=article_id.strip(),
-        title=title.strip(),
+        id=article_id,
+        title=title,
         questions=questions,
         tags=tags,
-        audience=cast(Audience, audience),
+        audience=audience,
         locale=locale,
         body=body,
         path=path,
     )
 
 
+def _known_keys(meta: dict[Any, Any]) -> None:
+    """Refuses keys the format does not have. Ignored, a misspelled ``audiance`` would
+    leave the article under the default audience without a word."""
+    unknown = [key for key in meta if key not in KEYS]
+    if unknown:
+        raise Invalid(*(_unknown_key(key) for key in unknown))
+
+
+def _unknown_key(key: Hashable) -> str:
+    """What is wrong with ``key``, with the known key it most likely meant (case, spaces
+    and invisible characters aside, then by spelling)."""
+    if not isinstance(key, str):
+        return f"unknown front-matter key {key!r}: use one of {', '.join(KEYS)}"
+    bare = "".join(ch for ch in key if ch.isprintable() and not ch.isspace()).casefold()
+    nearest = difflib.get_close_matches(bare, KEYS, n=1, cutoff=0.6)
+    if nearest:
+        return f"unknown front-matter key {key!r}: did you mean {nearest[0]!r}?"
+    return f"unknown front-matter key {key!r}: use one of {', '.join(KEYS)}"
+
+
+def _id(meta: dict[Any, Any], path: Path) -> str:
+    article_id = meta.get("id", path.stem)
+    if not isinstance(article_id, str) or not article_id.strip():
+        raise Invalid("'id' must be a non-empty string")
+    if len(article_id.strip()) > MAX_ID_LENGTH:
+        length = len(article_id.strip())
+        named = "" if "id" in meta else " (it is the file name: set a shorter 'id')"
+        raise Invalid(f"'id' is {length} characters: use at most {MAX_ID_LENGTH}{named}")
+    return article_id.strip()
+
+
+def _title(meta: dict[Any, Any]) -> str:
+    title = meta.get("title")
+    if title is None:
+        raise Invalid("missing required 'title'")
+    if not isinstance(title, str) or not title.strip():
+        raise Invalid("'title' must be a non-empty string")
+    _within(len(title.strip()), MAX_TITLE_CHARS, "'title' is {} characters")
+    return title.strip()
+
+
+def _audience(meta: dict[Any, Any], default: Audience) -> Audience:
+    audience = meta.get("audience", default)
+    if audience not in AUDIENCES:
+        raise Invalid(f"unknown audience {audience!r}: use one of internal, external, all")
+    return cast(Audience, audience)
+
+
+def _locale(meta: dict[Any, Any]) -> str:
+    locale = meta.get("locale", "en")
+    if not isinstance(locale, str) or not _LOCALE.match(locale):
+        raise Invalid(f"bad locale {locale!r}: use a BCP 47 tag such as en or pt-BR")
+    return locale
+
+
 def _strings(meta: dict[Any, Any], key: str, *, required: bool) -> tuple[str, ...]:
     value = meta.get(key)
     if value is None:
         if required:
-            raise _Invalid(f"missing required '{key}' (a list of strings)")
+            raise Invalid(f"missing required '{key}' (a list of strings)")
         return ()
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise _Invalid(f"'{key}' must be a list of strings")
+        raise Invalid(f"'{key}' must be a list of strings")
     _within(len(value), MAX_QUESTIONS, f"'{key}' has {{}} items")
-    items: list[str] = []
-    for n, item in enumerate(value, start=1):
-        if not isinstance(item, str):
-            raise _Invalid(f"'{key}' item {n} must be a string")
-        if not item.strip():
-            raise _Invalid(f"'{key}' item {n} is empty")
-        _within(len(item.strip()), MAX_QUESTION_CHARS, f"'{key}' item {n} is {{}} characters")
-        items.append(item.strip())
+    problems = _Problems()
+    items = [problems.check("", _string, key, n, item) for n, item in enumerate(value, start=1)]
+    if problems.found:
+        raise Invalid(*problems.found)
     if required and not items:
-        raise _Invalid(f"'{key}' is empty: give at least one")
+        raise Invalid(f"'{key}' is empty: give at least one")
     return tuple(items)
 
 
-def _read(path: Path) -> bytes:
-    """The file's bytes, reading no more than one past the limit of a file's size."""
-    try:
-        with path.open("rb") as file:
-            raw = file.read(MAX_FILE_BYTES + 1)
-            size = max(len(raw), os.fstat(file.fileno()).st_size)
-    except OSError as exc:
-        raise _Invalid(f"cannot read file: {exc.strerror or exc}") from exc
-    if len(raw) > MAX_FILE_BYTES:
-        raise _Invalid(f"the file is {size} bytes: the limit is {MAX_FILE_BYTES}")
-    return raw
+def _string(key: str, n: int, item: object) -> str:
+    """Item ``n`` of the list ``key``, stripped."""
+    if not isinstance(item, str):
+        raise Invalid(f"'{key}' item {n} must be a string")
+    if not item.strip():
+        raise Invalid(f"'{key}' item {n} is empty")
+    _within(len(item.strip()), MAX_QUESTION_CHARS, f"'{key}' item {n} is {{}} characters")
+    return item.strip()
 
 
 def _within(size: int, limit: int, what: str) -> None:
     """Refuse ``size`` over ``limit``; ``what`` says what was measured, ``{}`` the size."""
     if size > limit:
-        raise _Invalid(f"{what.format(size)}: use at most {limit}")
+        raise Invalid(f"{what.format(size)}: use at most {limit}")

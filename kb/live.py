@@ -8,11 +8,13 @@ seconds; when something changed it loads and builds a new index on that thread w
 previous one keeps answering, then swaps it in with one reference assignment, so a
 question is always answered by one complete build, never by half of two.
 
-A file that stops loading (a YAML slip while someone edits it) does not take its article
-away: the last version that loaded is kept, and the problem is logged and listed in
-:attr:`LiveKnowledgeBase.errors`; so does a configured folder that goes missing. A
-deleted file does take its article away. If a whole build fails, the previous KB stays
-and the error is logged.
+Files load by the rules of :func:`kb.articles.load_articles`: a file with any problem (a
+YAML slip while someone edits it, an unknown key) is not loaded, and every problem is
+logged and listed in :attr:`LiveKnowledgeBase.errors`. Such a file does not take its
+article away: the last version of it that loaded is kept until it is fixed (a new file
+with problems stays out). A configured folder that goes missing keeps its articles the
+same way. A deleted file does take its article away. If a whole build fails, the previous
+KB stays and the error is logged.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from kb.articles import Article, LoadError, load_articles
+from kb.articles import DEFAULT_AUDIENCE, Article, Audience, LoadError, load_articles
 from kb.calibration import Calibration, CalibrationError, find_calibration, load_calibration
 from kb.confidence import ConfidenceModel
 from kb.decision import Match, Thresholds
@@ -66,9 +68,12 @@ class LiveKnowledgeBase(KnowledgeBase):
         build: Builder = _build,
         cache: IndexCache | None = None,
         semantic: Encoder | None = None,
+        default_audience: Audience = DEFAULT_AUDIENCE,
     ) -> None:
         # No super().__init__(): every method and attribute reads the current build.
         self.paths = tuple(Path(p) for p in paths)
+        self.default_audience = default_audience
+        """The audience of an article that states none."""
         self.interval = interval
         self._calibration_file = calibration_file
         self._build = build
@@ -239,12 +244,12 @@ class LiveKnowledgeBase(KnowledgeBase):
 
     def _rebuild(self, snapshot: Snapshot) -> KnowledgeBase:
         start = time.perf_counter()
-        loaded = load_articles(self.paths)
+        loaded = load_articles(self.paths, default_audience=self.default_audience)
         ids = {a.id for a in loaded.articles}
         articles = list(loaded.articles)
         good = {a.path: a for a in loaded.articles}
-        for error in loaded.errors:
-            kept = [a for a in self._last_good(error) if a.id not in ids]
+        for path, reasons in _by_path(loaded.errors).items():
+            kept = [a for a in self._last_good(path) if a.id not in ids]
             for article in kept:
                 articles.append(article)
                 good[article.path] = article
@@ -252,13 +257,13 @@ class LiveKnowledgeBase(KnowledgeBase):
             if kept:
                 log.warning(
                     "knowledge base: %s: %s (keeping the last good version of %d article%s)",
-                    error.path,
-                    error.reason,
+                    path,
+                    "; ".join(reasons),
                     len(kept),
                     "" if len(kept) == 1 else "s",
                 )
             else:
-                log.warning("knowledge base: %s: %s", error.path, error.reason)
+                log.warning("knowledge base: %s: %s", path, "; ".join(reasons))
         calibration = self._load_calibration()
         if self._build is _build and (self.cache is not None or self.semantic is not None):
             kb = KnowledgeBase.build(
@@ -276,15 +281,15 @@ class LiveKnowledgeBase(KnowledgeBase):
         )
         return kb
 
-    def _last_good(self, error: LoadError) -> list[Article]:
-        """What a load error leaves standing: a broken file's last good version, or every
-        last good article of a configured folder that is missing (moved away during a
-        deploy, an unmounted share), until it is back."""
-        if error.path.is_file():
-            previous = self._good.get(error.path)
+    def _last_good(self, path: Path) -> list[Article]:
+        """What a file with errors leaves standing: its last good version, or every last
+        good article of a configured folder that is missing (moved away during a deploy,
+        an unmounted share), until it is back."""
+        if path.is_file():
+            previous = self._good.get(path)
             return [previous] if previous is not None else []
-        if error.path in self.paths and not error.path.exists():
-            return [a for path, a in self._good.items() if path.is_relative_to(error.path)]
+        if path in self.paths and not path.exists():
+            return [a for file, a in self._good.items() if file.is_relative_to(path)]
         return []
 
     def _load_calibration(self) -> Calibration | None:
@@ -305,3 +310,11 @@ class LiveKnowledgeBase(KnowledgeBase):
                 log.warning("knowledge base: %s (keeping the previous calibration)", exc)
             self._calibration_seen = seen
         return self._calibration
+
+
+def _by_path(errors: Sequence[LoadError]) -> dict[Path, list[str]]:
+    """The problems of each file with errors, in the order they were found."""
+    reasons: dict[Path, list[str]] = {}
+    for error in errors:
+        reasons.setdefault(error.path, []).append(error.reason)
+    return reasons

@@ -48,6 +48,7 @@ def open_kb(settings: Settings) -> LiveKnowledgeBase:
         calibration_file=settings.kb.calibration,
         cache=cache,
         semantic=load_encoder(cache.folder) if settings.kb.semantic else None,
+        default_audience=settings.kb.default_audience,
     )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from kb.articles import Article
 from kb.decision import Match, Thresholds
@@ -143,6 +145,78 @@ def test_cli_validate_exit_codes(tmp_path: Path) -> None:
     assert cmd_validate(cli_args(dirs=[FIXTURES / "tiny_kb"])) == 0
     (tmp_path / "bad.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
     assert cmd_validate(cli_args(dirs=[tmp_path])) == 1
+
+
+def validate(args: argparse.Namespace) -> tuple[int, list[str]]:
+    """``kb validate``'s exit code and the lines it printed (never wrapped)."""
+    out = io.StringIO()
+    code = cmd_validate(args, Console(file=out, width=1000))
+    return code, out.getvalue().splitlines()
+
+
+STAFF_ONLY_TYPO = "---\ntitle: Staff VPN\nquestions: [vpn]\naudiance: internal\ntag: [vpn]\n---\n"
+
+
+def test_cli_validate_lists_every_problem_of_every_file(tmp_path: Path) -> None:
+    staff, empty = tmp_path / "staff.md", tmp_path / "empty.md"
+    staff.write_text(STAFF_ONLY_TYPO, encoding="utf-8")
+    empty.write_text("---\n---\n", encoding="utf-8")
+
+    code, lines = validate(cli_args(dirs=[FIXTURES / "tiny_kb", tmp_path]))
+
+    assert code == 1
+    assert lines == [
+        f"{empty}: the front matter is empty: give at least 'title' and 'questions'",
+        f"{staff}: unknown front-matter key 'audiance': did you mean 'audience'?",
+        f"{staff}: unknown front-matter key 'tag': did you mean 'tags'?",
+        "4 article(s) loaded, 3 error(s) in 2 file(s)",
+    ]
+
+
+def test_cli_validate_without_a_folder_checks_the_configured_kb(tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "staff.md").write_text(STAFF_ONLY_TYPO, encoding="utf-8")
+    config = tmp_path / "tier0.toml"
+    config.write_text('[kb]\npaths = ["articles"]\n', encoding="utf-8")
+
+    code, lines = validate(cli_args(dirs=[], config=config))
+
+    assert code == 1
+    assert lines[0] == f"checking the configured KB: {articles}"
+    assert lines[-1] == "0 article(s) loaded, 2 error(s) in 1 file(s)"
+
+
+def test_cli_validate_without_a_folder_and_with_bad_settings_says_so(tmp_path: Path) -> None:
+    config = tmp_path / "tier0.toml"
+    config.write_text("[kb]\npath = ['articles']\n", encoding="utf-8")
+
+    code, lines = validate(cli_args(dirs=[], config=config))
+
+    assert code == 2
+    assert "kb.path: unknown setting" in "\n".join(lines)
+
+
+def test_cli_search_for_customers_shows_no_article_that_states_no_audience(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "vpn.md").write_text(
+        "---\ntitle: Staff VPN\nquestions: [vpn password expired]\n---\n", encoding="utf-8"
+    )
+    config = tmp_path / "tier0.toml"
+    search = cli_args(
+        text="vpn password expired", audience="external", locale=None, limit=3, config=config
+    )
+
+    config.write_text('[kb]\npaths = ["articles"]\n', encoding="utf-8")
+    assert cmd_search(search) == 0
+    assert "Staff VPN" not in capsys.readouterr().out
+
+    config.write_text('[kb]\npaths = ["articles"]\ndefault_audience = "all"\n', encoding="utf-8")
+    assert cmd_search(search) == 0
+    assert "Staff VPN" in capsys.readouterr().out
 
 
 def test_cli_search_runs(capsys: pytest.CaptureFixture[str]) -> None:

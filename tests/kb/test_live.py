@@ -194,3 +194,60 @@ def test_it_is_a_knowledge_base_with_read_only_attributes(folder: Path) -> None:
     candidates = live.candidates("printer jammed")
     assert live.matches(candidates)[0].article.id == "printer"
     assert live.confidence is live.current.confidence
+
+
+def test_an_edit_with_unknown_keys_keeps_the_last_good_version_and_logs_every_problem(
+    folder: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    live = LiveKnowledgeBase([folder], build=quick)
+    edited = folder / "printer.md"
+    edited.write_text(
+        "---\ntitle: Printer help\nquestions: [the printer is jammed]\naudiance: external\n"
+        "tgas: [printer]\n---\nNew text.\n",
+        encoding="utf-8",
+    )
+    touch(edited)
+
+    with caplog.at_level(logging.WARNING, logger="kb.live"):
+        assert live.refresh() is True
+
+    assert live.rank("printer jammed")[0].article.title == "Fix the printer"
+    problems = [
+        "unknown front-matter key 'audiance': did you mean 'audience'?",
+        "unknown front-matter key 'tgas': did you mean 'tags'?",
+    ]
+    assert [(e.path, e.reason) for e in live.errors] == [(edited, p) for p in problems]
+    logged = f"{edited}: {'; '.join(problems)} (keeping the last good version of 1 article)"
+    assert logged in caplog.text
+
+
+def test_a_new_file_with_an_unknown_key_stays_out_until_it_is_fixed(folder: Path) -> None:
+    live = LiveKnowledgeBase([folder], build=quick)
+    badge = folder / "badge.md"
+    front = (
+        "---\ntitle: Replace a lost badge\nquestions: [I lost my badge]\n{}: all\n---\nSee HR.\n"
+    )
+    badge.write_text(front.format("audiance"), encoding="utf-8")
+    touch(badge)
+    assert live.refresh() is True
+    assert ids(live) == {"vpn", "printer"}
+    assert [e.path for e in live.errors] == [badge]
+
+    badge.write_text(front.format("audience"), encoding="utf-8")
+    touch(badge)
+    assert live.refresh() is True
+    assert ids(live) == {"vpn", "printer", "badge"} and live.errors == ()
+
+
+def test_articles_stating_no_audience_take_the_default_given_also_when_added_later(
+    folder: Path,
+) -> None:
+    staff = LiveKnowledgeBase([folder], build=quick)
+    everyone = LiveKnowledgeBase([folder], build=quick, default_audience="all")
+    assert staff.rank("my vpn will not connect", audience="external") == []
+    assert everyone.rank("my vpn will not connect", audience="external")[0].article.id == "vpn"
+
+    write(folder, "badge", "Replace a lost badge", "I lost my badge")
+    assert staff.refresh() and everyone.refresh()
+    assert {a.id: a.audience for a in staff.articles}["badge"] == "internal"
+    assert {a.id: a.audience for a in everyone.articles}["badge"] == "all"

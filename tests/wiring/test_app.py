@@ -43,6 +43,26 @@ def test_without_a_calibration_file_the_configured_thresholds_apply(tmp_path: Pa
         app.close()
 
 
+def test_articles_that_name_no_audience_take_the_configured_default(tmp_path: Path) -> None:
+    kb_dir = tmp_path / "kb"
+    kb_dir.mkdir()
+    (kb_dir / "coffee-machine.md").write_text(
+        "---\ntitle: The coffee machine shows E42\nquestions: [coffee machine error e42]\n---\n"
+        "Empty the drip tray.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(
+        kb=KBSettings(paths=[kb_dir], default_audience="external", cache_dir=tmp_path / "cache"),
+        database=DatabaseSettings(url=f"sqlite:///{tmp_path}/t.db"),
+    )
+
+    app = build_app(settings)
+    try:
+        assert [article.audience for article in app.kb.articles] == ["external"]
+    finally:
+        app.close()
+
+
 def test_an_article_added_while_running_is_answered_within_seconds(tmp_path: Path) -> None:
     kb_dir = tmp_path / "kb"
     shutil.copytree(Settings().kb.paths[0] / "en", kb_dir)

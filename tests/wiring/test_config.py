@@ -127,6 +127,10 @@ def test_kb_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
             "[slack]\naudience = 'everyone'\n",
             "slack.audience: Input should be 'internal', 'external' or 'all'",
         ),
+        (
+            "[kb]\ndefault_audience = 'everyone'\n",
+            "kb.default_audience: Input should be 'internal', 'external' or 'all'",
+        ),
         ("[tickets]\ntiers = []\n", "tickets.tiers: List should have at least 1 item"),
         ("[slack]\ntriage_channels = { L9 = 'C1' }\n", "triage_channels name unknown tiers ['L9']"),
         ("[slack]\nmode = 'carrier-pigeon'\n", "slack.mode: Input should be 'socket' or 'http'"),

@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.errors import ConfigError
+from bot.settings import Settings
 from kb.articles import load_articles
 from kb.calibrate import calibrate
 from kb.calibration import (
@@ -44,8 +45,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     kb = subparsers.add_parser("kb", help="knowledge base: validate, search, evaluate")
     commands = kb.add_subparsers(dest="kb_command", required=True)
 
-    validate = commands.add_parser("validate", help="check article files and report problems")
-    validate.add_argument("dirs", nargs="+", type=Path, metavar="DIR")
+    validate = commands.add_parser(
+        "validate", help="check article files and report every problem in each"
+    )
+    validate.add_argument(
+        "dirs", nargs="*", type=Path, metavar="DIR", help="default: the configured [kb] paths"
+    )
     validate.set_defaults(func=cmd_validate)
 
     search = commands.add_parser("search", help="rank articles for a question")
@@ -92,15 +97,27 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def cmd_validate(args: argparse.Namespace, console: Console | None = None) -> int:
+    """Every problem of every file, one a line: 0 if there is none, 1 if there is any (2
+    when, with no folder given, the settings that name the KB are wrong)."""
     console = console or Console()
-    result = load_articles(args.dirs)
+    paths: list[Path] = args.dirs
+    if not paths:
+        settings = _settings(args, console)
+        if settings is None:
+            return 2
+        paths = list(settings.kb.paths)
+        named = ", ".join(str(path) for path in paths)
+        console.print(f"checking the configured KB: {escape(named)}", highlight=False)
+    result = load_articles(paths)
     for error in result.errors:
         console.print(
             f"[red]{escape(str(error.path))}[/red]: {escape(error.reason)}", highlight=False
         )
+    files = len({error.path for error in result.errors})
     status = "[red]" if result.errors else "[green]"
     console.print(
-        f"{status}{len(result.articles)} article(s) loaded, {len(result.errors)} error(s)",
+        f"{status}{len(result.articles)} article(s) loaded, "
+        f"{len(result.errors)} error(s) in {files} file(s)",
         highlight=False,
     )
     return 1 if result.errors else 0
@@ -225,21 +242,15 @@ def _setup(
     confidence model and its thresholds, unless ``calibrating`` (a new one is about to be
     fitted, so the KB skips learning a model of its own).
     """
-    paths: list[Path] | None = getattr(args, "kb", None)
-    thresholds = getattr(args, "thresholds", None)
-    semantic = bool(getattr(args, "semantic", False))
-    if not paths or thresholds is None:
-        try:
-            settings = load_settings(getattr(args, "config", None))
-        except ConfigError as exc:
-            console.print(f"[red]error:[/red] {exc}", highlight=False)
-            return None
-        paths = paths or list(settings.kb.paths)
-        semantic = semantic or settings.kb.semantic
-        thresholds = thresholds or Thresholds(
-            settings.kb.answer_threshold, settings.kb.suggest_threshold
-        )
-    result = load_articles(paths)
+    settings = _settings(args, console)
+    if settings is None:
+        return None
+    paths: list[Path] = getattr(args, "kb", None) or list(settings.kb.paths)
+    semantic = bool(getattr(args, "semantic", False)) or settings.kb.semantic
+    thresholds = getattr(args, "thresholds", None) or Thresholds(
+        settings.kb.answer_threshold, settings.kb.suggest_threshold
+    )
+    result = load_articles(paths, default_audience=settings.kb.default_audience)
     for error in result.errors:
         console.print(
             f"[yellow]skipped[/yellow] {escape(f'{error.path}: {error.reason}')}", highlight=False
@@ -269,3 +280,13 @@ def _setup(
         console.print(f"[red]error:[/red] {file}: {escape(str(exc))}", highlight=False)
         return None
     return kb, kb.thresholds or thresholds
+
+
+def _settings(args: argparse.Namespace, console: Console) -> Settings | None:
+    """The settings (``args.config``, from the main CLI's ``--config``); None, once the
+    problem is shown, if they are wrong."""
+    try:
+        return load_settings(getattr(args, "config", None))
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        return None

@@ -56,7 +56,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         adapters = build_adapters(app, os.environ)
         if args.check:
             platforms = ", ".join(adapter.platform for adapter in adapters)
-            errors = len(app.kb_errors)
+            errors = len({error.path for error in app.kb_errors})  # an error per problem
             print(
                 f"configuration OK: {platforms}; {len(app.kb.articles)} articles "
                 f"({errors} file(s) with errors); database reachable"
