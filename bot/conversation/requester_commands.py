@@ -96,7 +96,7 @@ class RequesterCommands:
 
     def _language(self, turn: Turn, args: list[str]) -> None:
         """``/language pt-BR``: write to this person in that language from now on, whatever
-        their chat app says; ``/language auto`` follows the app again."""
+        they write in or their chat app says; ``/language auto`` follows those again."""
         available = ", ".join(languages())
         if not args:
             turn.reply(turn.say("language.usage", available=available))
