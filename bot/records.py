@@ -19,6 +19,7 @@ __all__ = [
     "Conversation",
     "ConversationKind",
     "ConversationState",
+    "LocaleSource",
     "MessageRecord",
     "Role",
     "StoredDelivery",
@@ -34,6 +35,9 @@ Role = Literal["requester", "agent"]
 TicketStatus = Literal["open", "claimed", "waiting_on_user", "resolved", "closed"]
 ConversationState = Literal["idle", "answered", "choosing", "sorting", "rating", "commenting"]
 ConversationKind = Literal["requester", "agents", "ticket"]
+LocaleSource = Literal["platform", "written", "chosen"]
+"""Where the language a person is written to in came from, weakest first: their chat app's
+locale, the language their last clear message was written in, their own ``/language``."""
 
 ACTIVE_STATUSES: frozenset[str] = frozenset({"open", "claimed", "waiting_on_user"})
 LIVE_STATUSES: tuple[TicketStatus, ...] = ("open", "claimed", "waiting_on_user", "resolved")
@@ -42,6 +46,10 @@ LIVE_STATUSES: tuple[TicketStatus, ...] = ("open", "claimed", "waiting_on_user",
 
 @dataclass(frozen=True)
 class User:
+    """A person as stored; ``locale`` is the language tier0 writes to them in, which
+    ``locale_source`` says where it came from (a stronger source is not overridden by a
+    weaker one)."""
+
     id: int
     platform: str
     platform_id: str
@@ -49,6 +57,7 @@ class User:
     locale: str | None
     role: Role
     roles: frozenset[str] = frozenset()
+    locale_source: LocaleSource = "platform"
 
     def as_person(self) -> Person:
         return Person(self.platform, self.platform_id, self.name, self.locale, self.roles)

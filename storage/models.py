@@ -90,10 +90,11 @@ class UserRow(Base):
     platform_user_id: Mapped[str] = mapped_column(String(128))
     display_name: Mapped[str] = mapped_column(String(200), default="")
     locale: Mapped[str | None] = mapped_column(String(35))
-    # Set when the person picked their language with /language: the platform's locale
-    # (updated on every event) no longer overrides it.
-    locale_chosen: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=sql_text("false")
+    # Where locale came from (bot.records.LocaleSource): 'platform' follows the platform's
+    # locale on every event; 'written' (the language of their last clear message) and
+    # 'chosen' (/language) are not overridden by it.
+    locale_source: Mapped[str] = mapped_column(
+        String(16), default="platform", server_default="platform"
     )
     role: Mapped[str] = mapped_column(String(16), default="requester")
     # Platform role / user-group ids as last seen on an event, space-separated: lets an

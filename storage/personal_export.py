@@ -129,6 +129,7 @@ def _person(user: UserRow) -> dict[str, Any]:
         "platform_id": user.platform_user_id,
         "display_name": user.display_name,
         "locale": user.locale,
+        "locale_source": user.locale_source,  # their platform's, their writing's, their choice
         "role": user.role,
         "platform_roles": user.platform_roles.split(),
         "created_at": _time(user.created_at),

@@ -96,6 +96,7 @@ class PrivacyQueries(PersonalExport):
                 platform_user_id=f"erased-{user_id}",
                 display_name="",
                 locale=None,
+                locale_source="platform",
                 platform_roles="",
                 updated_at=now,
             )

@@ -14,6 +14,7 @@ from sqlalchemy.orm.util import identity_key
 from bot.events import Person, Place
 from bot.records import (
     Conversation,
+    LocaleSource,
     MessageRecord,
     Role,
     UnhandledMessage,
@@ -80,7 +81,7 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
                 "platform_user_id": person.id,
                 "display_name": person.name,
                 "locale": person.locale,
-                "locale_chosen": False,
+                "locale_source": "platform",
                 "role": role,
                 "platform_roles": changes["platform_roles"],
                 "created_at": now,
@@ -93,9 +94,11 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
         self._forget_loaded(UserRow, row.id)
         return user_of(row)
 
-    def set_locale(self, user: User, locale: str | None, chosen: bool, now: datetime) -> User:
+    def set_locale(
+        self, user: User, locale: str | None, source: LocaleSource, now: datetime
+    ) -> User:
         row = self.session.get_one(UserRow, user.id)
-        row.locale, row.locale_chosen, row.updated_at = locale, chosen, now
+        row.locale, row.locale_source, row.updated_at = locale, source, now
         self.session.flush()
         return user_of(row)
 

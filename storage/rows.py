@@ -7,7 +7,14 @@ from typing import Any, cast
 from sqlalchemy import Row
 
 from bot.events import Place
-from bot.records import Conversation, ConversationKind, ConversationState, Role, User
+from bot.records import (
+    Conversation,
+    ConversationKind,
+    ConversationState,
+    LocaleSource,
+    Role,
+    User,
+)
 from storage.models import ConversationRow, UserRow
 
 __all__ = ["conversation_of", "place_of", "user_of"]
@@ -23,6 +30,7 @@ def user_of(row: UserRow | Row[Any]) -> User:
         locale=row.locale,
         role=cast(Role, row.role),
         roles=frozenset(row.platform_roles.split()),
+        locale_source=cast(LocaleSource, row.locale_source),
     )
 
 

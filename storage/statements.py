@@ -28,6 +28,7 @@ _CONVERSATIONS = cast(Table, ConversationRow.__table__)
 _MESSAGES = cast(Table, MessageRow.__table__)
 _PROCESSED = cast(Table, ProcessedEventRow.__table__)
 _OUTBOX = cast(Table, OutboxRow.__table__)
+_FOLLOWS_PLATFORM = _USERS.c.locale_source == "platform"  # nothing stronger set the locale
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class HotStatements:
     is_processed: Select[Any]
     mark_processed: Insert  # RETURNING id: a row when it was not processed before
     update_user: Update  # RETURNING the user
-    update_user_and_locale: Update  # the same, and the platform's locale unless one was chosen
+    update_user_and_locale: Update  # the same, and the platform's locale if it still rules
     insert_user: Insert  # RETURNING the user, none when another worker inserted them first
     conversation: Select[Any]  # FOR UPDATE
     insert_conversation: Insert  # RETURNING the conversation, as insert_user
@@ -77,7 +78,7 @@ def hot_statements(dialect: str) -> HotStatements:
         .returning(_PROCESSED.c.id),
         update_user=update_user.returning(*users.c),
         update_user_and_locale=update_user.values(
-            locale=case((users.c.locale_chosen, users.c.locale), else_=bindparam("b_locale"))
+            locale=case((_FOLLOWS_PLATFORM, bindparam("b_locale")), else_=users.c.locale)
         ).returning(*users.c),
         insert_user=insert_or_nothing(users).on_conflict_do_nothing().returning(*users.c),
         conversation=select(conversations)

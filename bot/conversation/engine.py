@@ -19,6 +19,7 @@ from bot.actions import Refuse, TicketView
 from bot.clock import Clock, utc_now
 from bot.conversation.answering import Answerer
 from bot.conversation.handling import EventHandling
+from bot.conversation.language import WrittenLanguage
 from bot.conversation.limits import InboundLimits
 from bot.conversation.requester_commands import RequesterCommands
 from bot.conversation.router import Router
@@ -89,7 +90,7 @@ class Engine:
             settings.tickets.note_prefix,
         )
         self._handling = EventHandling(
-            settings, self.agents, self.limits, router, unit_of_work, clock
+            settings, self.agents, self.limits, router, unit_of_work, clock, WrittenLanguage(kb)
         )
         self._unit_of_work = unit_of_work
         self._clock = clock

@@ -12,11 +12,12 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.conversation.inbound import inbound_of
+from bot.conversation.language import WrittenLanguage
 from bot.conversation.limits import InboundLimits
 from bot.conversation.router import Router
 from bot.conversation.storable import storable
 from bot.delivery.outbox import Delivery, enqueue_all
-from bot.events import CommandIssued, Event
+from bot.events import CommandIssued, Event, MessageReceived
 from bot.i18n.messages import pick_locale
 from bot.records import User
 from bot.settings import Settings
@@ -41,11 +42,13 @@ class EventHandling:
         router: Router,
         unit_of_work: UnitOfWork[HandlingStore],
         clock: Clock,
+        written: WrittenLanguage,
     ) -> None:
         self.settings = settings
         self.agents = agents
         self.limits = limits
         self.router = router
+        self.written = written
         self._unit_of_work = unit_of_work
         self._clock = clock
 
@@ -87,14 +90,17 @@ class EventHandling:
             return enqueue_all(store, turn.actions, now)
 
     def _turn(self, store: TurnStore, event: Event, now: datetime, user: User | None) -> Turn:
-        """Agents are answered in the help desk's language, requesters in their own (the one
-        they chose with ``/language``, else their chat app's), else the desk's.
+        """Agents are answered in the help desk's language, requesters in their own: the
+        one they chose with ``/language``, else the one this message or their last clear one
+        is written in, else their chat app's; else the desk's.
 
         ``user`` is the person as saved with the inbound message a moment ago, if it was.
         """
         if user is None:
             user = store.save_user(event.person, self.agents.role_of(event.person), now)
         agent_tier = self.agents.tier_of(event.person)
+        if agent_tier is None and isinstance(event, MessageReceived):
+            user = self.written.follow(store, user, event.text, now)
         default = self.settings.default_locale
         return Turn(
             store=store,

@@ -96,13 +96,13 @@ class RequesterCommands:
 
     def _language(self, turn: Turn, args: list[str]) -> None:
         """``/language pt-BR``: write to this person in that language from now on, whatever
-        their chat app says; ``/language auto`` follows the app again."""
+        they write in or their chat app says; ``/language auto`` follows those again."""
         available = ", ".join(languages())
         if not args:
             turn.reply(turn.say("language.usage", available=available))
             return
         if args[0].lower() in AUTO_LANGUAGE:
-            turn.user = turn.store.set_locale(turn.user, turn.person.locale, False, turn.now)
+            turn.user = turn.store.set_locale(turn.user, turn.person.locale, "platform", turn.now)
             turn.locale = pick_locale(turn.user.locale, self.default_locale)
             message = "language.auto"
         else:
@@ -110,7 +110,7 @@ class RequesterCommands:
             if tag is None:
                 turn.refuse(turn.say("language.unknown", requested=args[0], available=available))
                 return
-            turn.user = turn.store.set_locale(turn.user, tag, True, turn.now)
+            turn.user = turn.store.set_locale(turn.user, tag, "chosen", turn.now)
             turn.locale, message = tag, "language.set"
         turn.reply(turn.say(message, language=language_name(turn.locale, turn.locale)))
 

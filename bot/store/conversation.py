@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.events import Person, Place
-from bot.records import Conversation, Role, User
+from bot.records import Conversation, LocaleSource, Role, User
 
 __all__ = ["ConversationStore", "InboundMessages", "RecentMessages"]
 
@@ -51,12 +51,15 @@ class InboundMessages(Protocol):
 class ConversationStore(InboundMessages, RecentMessages, Protocol):
     def save_user(self, person: Person, role: Role, now: datetime) -> User:
         """Create or update; the person's roles are stored as seen on this event, and so is
-        their platform's locale unless they chose a language (:meth:`set_locale`)."""
+        their platform's locale unless a stronger source set their language (:meth:`set_locale`)."""
         ...
 
-    def set_locale(self, user: User, locale: str | None, chosen: bool, now: datetime) -> User:
-        """Write to ``user`` in ``locale``; a ``chosen`` one outlasts what the platform says
-        on later events, an unchosen one follows it again."""
+    def set_locale(
+        self, user: User, locale: str | None, source: LocaleSource, now: datetime
+    ) -> User:
+        """Write to ``user`` in ``locale`` from now on. One ``written`` (the language of
+        their message) or ``chosen`` (``/language``) outlasts what the platform says on
+        later events; a ``platform`` one follows it again."""
         ...
 
     def find_user(self, platform: str, platform_id: str) -> User | None: ...

@@ -81,3 +81,27 @@ def test_the_language_command_switches_the_console(engine: Engine) -> None:
     switched = session.type("/idioma pt-BR")
     assert "vou escrever para você em português (Brasil)" in switched
     assert "[1] Resolvido  [2] Ainda preciso de ajuda" in session.type("a vpn cai toda hora")
+
+
+@pytest.mark.parametrize("locale", [None, "en"])
+def test_portuguese_typed_into_any_console_is_answered_in_portuguese(
+    engine: Engine, locale: str | None
+) -> None:
+    """``tier0 chat`` with no ``--locale``, or ``--locale en``: the text decides."""
+    session = Session(engine, locale=locale)
+
+    answered = session.type("esqueci minha senha do e-mail")
+
+    assert "Redefinir a senha da sua conta" in answered
+    assert "[1] Resolvido  [2] Ainda preciso de ajuda" in answered
+    assert "Não consegui resolver isso sozinho" in session.type("help")  # one word: still pt
+    assert english_in(session.requester_saw()) == []
+
+
+def test_english_chosen_on_the_console_stays_english_whatever_is_typed(engine: Engine) -> None:
+    session = Session(engine, locale="pt-BR")
+    session.type("/language en")
+
+    answered = session.type("esqueci minha senha do e-mail")
+
+    assert "I couldn't solve this myself, so I opened ticket T-1" in answered

@@ -98,7 +98,7 @@ def test_a_ticket_in_portuguese_from_still_need_help_to_rating_and_comment(
 
 
 def test_an_article_only_in_english_is_offered_and_said_to_be_in_english(chat: Chat) -> None:
-    bot = chat.say("my monitor stays black on the docking station", locale=PT)
+    bot = chat.say("meu monitor fica preto na docking station", locale=PT)
 
     answer = bot.answer()
     assert answer.article.id == "monitor-docking-station" and answer.article.locale == "en"
@@ -107,9 +107,10 @@ def test_an_article_only_in_english_is_offered_and_said_to_be_in_english(chat: C
 
 
 def test_a_confident_english_answer_beats_loose_portuguese_suggestions(chat: Chat) -> None:
-    """Asked in English by someone whose platform says pt-BR: Portuguese VPN articles only
-    come close, the English one answers."""
-    answer = chat.say("my vpn won't connect", locale=PT).answer()
+    """Asked in English by someone who chose Portuguese: Portuguese VPN articles only come
+    close, the English one answers."""
+    chat.command("idioma pt-BR")
+    answer = chat.say("my vpn won't connect").answer()
     assert answer.article.id == "vpn-cannot-connect"
     assert answer.text == f"(Este artigo está em inglês.) {say('answer.ask_solved', PT)}"
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -64,10 +65,14 @@ def schema_of(engine: Engine) -> dict[str, Any]:
     return shape
 
 
-def head_revision() -> str:
+def migrations() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(config).get_current_head()
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(migrations()).get_current_head()
     assert head is not None
     return head
 
@@ -94,6 +99,38 @@ def test_upgrading_twice_changes_nothing(blank: Engine) -> None:
 def test_migrated_schema_matches_the_models(blank: Engine) -> None:
     upgrade(blank)
     assert differences(blank) == []
+
+
+def test_a_language_chosen_before_its_source_was_kept_stays_chosen_both_ways(
+    blank: Engine,
+) -> None:
+    upgrade(blank, "0015")
+    with blank.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (platform, platform_user_id, display_name, locale,"
+                " locale_chosen, role, platform_roles, created_at, updated_at) VALUES"
+                " ('slack', 'U-ANN', 'Ann', 'pt-BR', true, 'requester', '', :t, :t),"
+                " ('slack', 'U-BO', 'Bo', 'en', false, 'requester', '', :t, :t)"
+            ),
+            {"t": T0},
+        )
+    upgrade(blank)
+    with blank.connect() as connection:
+        sources = connection.execute(
+            text("SELECT platform_user_id, locale_source FROM users ORDER BY platform_user_id")
+        ).all()
+    assert sources == [("U-ANN", "chosen"), ("U-BO", "platform")]
+
+    config = migrations()
+    with blank.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0015")
+    with blank.connect() as connection:
+        chosen = connection.execute(
+            text("SELECT platform_user_id, locale_chosen FROM users ORDER BY platform_user_id")
+        ).all()
+    assert chosen == [("U-ANN", True), ("U-BO", False)]
 
 
 def test_the_test_databases_match_the_models_too(database: Database) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.events import Person, Place
-from bot.records import Conversation
+from bot.records import Conversation, LocaleSource
 from tests.storage.conftest import ANN, HOME, T0, Scene, at
 from tests.support.databases import Backend
 
@@ -98,14 +100,27 @@ def test_clearing_a_conversation_clears_every_field(scene: Scene) -> None:
         assert store.conversation(HOME, at(3)) == idle
 
 
-def test_a_chosen_language_outlasts_the_platforms_until_given_back(scene: Scene) -> None:
+@pytest.mark.parametrize("source", ["chosen", "written"])
+def test_a_chosen_or_written_language_outlasts_the_platforms_until_given_back(
+    scene: Scene, source: LocaleSource
+) -> None:
     with scene.database.unit_of_work() as store:
-        chosen = store.set_locale(scene.requester, "pt-BR", True, at(1))
+        kept = store.set_locale(scene.requester, "pt-BR", source, at(1))
         seen_again = store.save_user(ANN, "requester", at(2))
-        followed = store.set_locale(seen_again, "en", False, at(3))
+        followed = store.set_locale(seen_again, "en", "platform", at(3))
         seen_later = store.save_user(Person("slack", "U-ANN", "Ann", "es"), "requester", at(4))
-    assert (chosen.locale, seen_again.locale) == ("pt-BR", "pt-BR")
-    assert (followed.locale, seen_later.locale) == ("en", "es")
+    assert (kept.locale, kept.locale_source) == ("pt-BR", source)
+    assert (seen_again.locale, seen_again.locale_source) == ("pt-BR", source)
+    assert (followed.locale, seen_later.locale, seen_later.locale_source) == (
+        "en",
+        "es",
+        "platform",
+    )
+
+
+def test_a_new_person_follows_their_platform(backend: Backend) -> None:
+    with backend.unit_of_work() as store:
+        assert store.save_user(ANN, "requester", T0).locale_source == "platform"
 
 
 def test_a_person_is_found_by_their_platform_id(scene: Scene) -> None:

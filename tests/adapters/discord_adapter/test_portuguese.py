@@ -116,6 +116,26 @@ def test_a_portuguese_customer_goes_from_question_to_ticket_to_rating(
     assert english_in(shown) == []
 
 
+def test_a_portuguese_question_from_an_english_discord_client_is_answered_in_portuguese(
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
+    """The client says en-US on every interaction; the question, then the press, are in
+    the language the customer wrote in."""
+    start_bot()
+    fake.send_command(
+        "support",
+        user="alice",
+        channel="support",
+        options={"question": "esqueci minha senha do e-mail"},
+    )
+    answer = command_answer(fake, "Isso resolveu o seu problema?")
+    assert "Redefinir a senha da sua conta" in text_of(answer.json)
+
+    still = next(c for c in custom_ids(answer.json) if c.startswith("tier0:still_need_help:"))
+    fake.send_component(still, user="alice", message=answer.response)
+    posted(fake, "triage-1", "Language: Portuguese (Brazil) · pt-BR")
+
+
 def test_slash_commands_are_described_in_the_language_of_each_discord_client(
     fake: FakeDiscord, start_bot: StartBot
 ) -> None:

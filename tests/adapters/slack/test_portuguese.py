@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from bot.i18n.messages import say
-from tests.adapters.slack.harness import ALICE, CAROL, TRIAGE_1, SlackBot
+from tests.adapters.slack.harness import ALICE, CAROL, DAN, TRIAGE_1, SlackBot
 from tests.i18n.english import english_in
 from tests.support.slack_messages import all_text
 
@@ -93,3 +93,18 @@ def test_the_slash_command_answers_in_the_language_slack_gave(socket_bot: SlackB
     bot.posted(bot.dm(CAROL), "I'll write to you in English from now on")
     bot.say(CAROL, "oi", bot.dm(CAROL))
     bot.posted(bot.dm(CAROL), say("smalltalk.greeting"))
+
+
+def test_portuguese_from_an_employee_whose_slack_is_in_english_is_answered_in_portuguese(
+    socket_bot: SlackBot,
+) -> None:
+    bot = socket_bot
+    dm = bot.dm(DAN)  # users.info says en-US
+    bot.say(DAN, "a impressora não imprime nada", dm)
+
+    answer = bot.posted(dm, say("answer.ask_solved", "pt-BR"))
+    assert "A impressora não imprime" in all_text(answer)
+    assert labels(answer["blocks"])[:2] == ["Resolvido", "Ainda preciso de ajuda"]
+    bot.say(DAN, "help", dm)  # one word: the language he wrote in last
+    bot.posted(dm, "Não consegui resolver isso sozinho")
+    assert english_in(shown_in(bot, dm)) == []

@@ -91,7 +91,7 @@ def test_a_ticket_from_a_mention_to_rating_and_reopen(bot: SlackBot) -> None:
 
 
 def test_a_help_channel_message_is_answered_in_a_thread_under_it(bot: SlackBot) -> None:
-    event = bot.say(CAROL, "my vpn won't connect", HELP)  # Carol's Slack is in pt-BR
+    event = bot.say(CAROL, "nao consigo acessar a vpn", HELP)
     answer = bot.posted(HELP, say("answer.ask_solved", "pt-BR"))
     assert answer["thread_ts"] == event["ts"]
     bot.press(CAROL, answer, say("button.still_need_help", "pt-BR"))

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.events import Person, Place
-from bot.records import Conversation, Role, User
+from bot.records import Conversation, LocaleSource, Role, User
 from tests.fakes.memory.tables import FeedbackRow, MessageRow, Tables, UserRow, without_nul
 
 __all__ = ["MemoryConversations"]
@@ -20,18 +20,22 @@ class MemoryConversations:
         row = self.find_user_row(person.platform, person.id)
         if row is None:
             user_id = self.tables.next_id("users")
-            row = UserRow(user_id, person.platform, person.id, "", None, False, role, frozenset())
+            row = UserRow(
+                user_id, person.platform, person.id, "", None, "platform", role, frozenset()
+            )
             self.tables.users[user_id] = row
         row.role, row.roles = role, frozenset(person.roles)
         if person.name:
             row.name = person.name
-        if person.locale and not row.locale_chosen:
+        if person.locale and row.locale_source == "platform":
             row.locale = person.locale
         return row.record()
 
-    def set_locale(self, user: User, locale: str | None, chosen: bool, now: datetime) -> User:
+    def set_locale(
+        self, user: User, locale: str | None, source: LocaleSource, now: datetime
+    ) -> User:
         row = self.tables.users[user.id]
-        row.locale, row.locale_chosen = locale, chosen
+        row.locale, row.locale_source = locale, source
         return row.record()
 
     def find_user(self, platform: str, platform_id: str) -> User | None:

@@ -7,7 +7,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.events import Place
-from bot.records import Card, Conversation, Role, Ticket, TicketClock, TicketStatus, User
+from bot.records import (
+    Card,
+    Conversation,
+    LocaleSource,
+    Role,
+    Ticket,
+    TicketClock,
+    TicketStatus,
+    User,
+)
 
 __all__ = [
     "FeedbackRow",
@@ -35,13 +44,20 @@ class UserRow:
     platform_id: str
     name: str
     locale: str | None
-    locale_chosen: bool
+    locale_source: LocaleSource
     role: Role
     roles: frozenset[str]
 
     def record(self) -> User:
         return User(
-            self.id, self.platform, self.platform_id, self.name, self.locale, self.role, self.roles
+            self.id,
+            self.platform,
+            self.platform_id,
+            self.name,
+            self.locale,
+            self.role,
+            self.roles,
+            self.locale_source,
         )
 
     @property
