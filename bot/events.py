@@ -54,8 +54,6 @@ class MessageReceived:
 
     ``message_id`` is the platform's id of the message (unique per platform);
     ``event_id`` is the delivery id used for de-duplication and defaults to it.
-    ``answers_bot``: written as a reply to one of the bot's messages (Discord's "Reply"),
-    so it goes on with what the bot, or an agent through it, said there.
     """
 
     person: Person
@@ -63,7 +61,6 @@ class MessageReceived:
     text: str
     message_id: str
     event_id: str = ""
-    answers_bot: bool = False
 
     def __post_init__(self) -> None:
         if not self.event_id:

@@ -15,6 +15,7 @@ from bot.events import Person, Place
 __all__ = [
     "ACTIVE_STATUSES",
     "LIVE_STATUSES",
+    "TICKET_STATES",
     "Card",
     "Conversation",
     "ConversationKind",
@@ -39,6 +40,8 @@ LocaleSource = Literal["platform", "written", "chosen"]
 """Where the language a person is written to in came from, weakest first: their chat app's
 locale, the language their last clear message was written in, their own ``/language``."""
 
+TICKET_STATES: frozenset[ConversationState] = frozenset({"rating", "commenting"})
+"""Conversation states about its ticket (the others are about its latest question)."""
 ACTIVE_STATUSES: frozenset[str] = frozenset({"open", "claimed", "waiting_on_user"})
 LIVE_STATUSES: tuple[TicketStatus, ...] = ("open", "claimed", "waiting_on_user", "resolved")
 """Every status but closed, in the order a person reads them (the desk's gauges)."""

@@ -35,13 +35,6 @@ class AttachmentLink(TypedDict):
 class _Authored(TypedDict, total=False):
     member: MemberPayload
     webhook_id: Snowflake
-    referenced_message: RepliedTo
-
-
-class RepliedTo(TypedDict):
-    """The message a reply answers: only who wrote it matters here."""
-
-    author: PartialUser
 
 
 class MessagePayload(_Authored):

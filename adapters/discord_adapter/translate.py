@@ -142,15 +142,7 @@ def message_event(
         where = place(channel_id)
     else:
         return None
-    replied_to = payload.get("referenced_message")
-    answers_bot = replied_to is not None and str(replied_to["author"]["id"]) == layout.bot_id
-    return MessageReceived(
-        person_of(payload),
-        where,
-        _text(payload),
-        message_id=str(payload["id"]),
-        answers_bot=answers_bot,
-    )
+    return MessageReceived(person_of(payload), where, _text(payload), message_id=str(payload["id"]))
 
 
 @ignoring_malformed(PLATFORM, None)

@@ -52,9 +52,6 @@ def message(msg: discord.Message, author: discord.abc.User | None = None) -> Mes
     }
     if msg.webhook_id:
         payload["webhook_id"] = str(msg.webhook_id)
-    replied_to = msg.reference.resolved if msg.reference is not None else None
-    if isinstance(replied_to, discord.Message):
-        payload["referenced_message"] = {"author": _user(replied_to.author)}
     member = _member(author)
     if member is not None:
         payload["member"] = member

@@ -9,7 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.actions import AnswerArticle, ArticleRef, Button, OfferArticles
-from bot.conversation.sorting import add_instead_button, ask_which, shares_conversation
+from bot.conversation.sorting import (
+    add_instead_button,
+    ask_which,
+    is_pending,
+    shares_conversation,
+)
 from bot.i18n.catalogues import language_name
 from bot.settings import Settings
 from bot.tickets.desk import TicketDesk
@@ -163,17 +168,20 @@ class Answerer:
         )
         self._settle(turn, "none_of_these")
 
-    def new_ticket(self, turn: Turn, asked: str) -> None:
+    def new_ticket(self, turn: Turn, value: str) -> None:
         """ "Open a new ticket", when asked whether a question belongs to the open one;
-        ``asked`` is ``person`` when the question was a request for a person."""
+        ``value`` says whether the question was a request for a person, and which it was.
+        A choice the person made when asked is not held back by the cooldown."""
         if self._someone_elses(turn):
             return
+        asked, _, mark = value.partition(":")
         question = turn.conversation.question
-        if turn.conversation.state != "sorting" or not question:
+        if turn.conversation.state != "sorting" or not is_pending(turn, turn.conversation, mark):
             turn.refuse(turn.say("choice.expired"))
             return
+        assert question is not None  # is_pending checked it
         reason = "asked for a person" if asked == "person" else "no article matched"
-        self.desk.open(turn, question, failed_article_id=None, reason=reason)
+        self.desk.open(turn, question, failed_article_id=None, reason=reason, chosen=True)
         self._settle(turn, "ticket")
 
     # -- helpers --------------------------------------------------------------------------

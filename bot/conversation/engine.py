@@ -31,7 +31,7 @@ from bot.events import Event, Person, Place
 from bot.i18n.messages import pick_locale, say
 from bot.learning.drafts import ArticleDraft
 from bot.learning.save_article import ArticleLearning, learned_folder
-from bot.records import Card
+from bot.records import TICKET_STATES, Card
 from bot.settings import Settings
 from bot.sla.policy import SlaPolicy
 from bot.store.delivery import DeliveryStore
@@ -152,8 +152,8 @@ class Engine:
     def move_ticket(self, key: str, place: Place) -> None:
         """The ticket's conversation continues in ``place`` (say, a private thread made for it).
 
-        The old place is freed for new questions; everything about the ticket, from now on,
-        is said in the new one.
+        The old place is freed for new questions (one asked there meanwhile keeps its
+        buttons); everything about the ticket, from now on, is said in the new one.
         """
         now = self._clock()
         with self._unit_of_work() as store:
@@ -162,10 +162,11 @@ class Engine:
                 raise KeyError(key)
             old = store.conversation(ticket.place, now)
             new = store.conversation(place, now)
-            new.ticket_id, new.state, new.kind = ticket.id, old.state, "ticket"
-            new.question = old.question
+            new.ticket_id, new.kind, new.question = ticket.id, "ticket", ticket.subject
             if old.ticket_id == ticket.id:
-                old.ticket_id, old.state = None, "idle"
+                old.ticket_id = None
+                if old.state in TICKET_STATES:  # a new question asked meanwhile stays put
+                    new.state, old.state = old.state, "idle"
             store.save_conversation(old, now)
             store.save_conversation(new, now)
             store.move_ticket(ticket, new, now)

@@ -54,8 +54,8 @@ class Router:
         if self._flooding(turn, event):
             return
         match event:
-            case MessageReceived(text=text, answers_bot=answers_bot):
-                self._message(turn, text, answers_bot=answers_bot)
+            case MessageReceived(text=text):
+                self._message(turn, text)
             case ButtonPressed(action=action, value=value):
                 self._button(turn, action, value)
             case ArticleSubmitted():
@@ -88,19 +88,17 @@ class Router:
             turn.reply(turn.say("limits.slow_down", count=slowdown.seconds))
         return True
 
-    def _message(self, turn: Turn, text: str, *, answers_bot: bool) -> None:
+    def _message(self, turn: Turn, text: str) -> None:
         ticket = self.desk.current_ticket(turn)
+        active = ticket if ticket is not None and ticket.active else None
         if ticket is not None and turn.conversation.kind == "agents":
             self._agents_workspace(turn, ticket, text)
-        elif ticket is not None and ticket.active:
-            if turn.agent_tier is not None and turn.user.id != ticket.requester.id:
-                self._agent_speaks_in_ticket(turn, ticket)
-            elif answers_bot or self.sorting.belongs(turn, ticket):
-                self.desk.follow_up(turn, ticket, text)
-            else:
-                self.answerer.question(turn, text)
-        elif ticket is not None and turn.conversation.state == "commenting":
+        elif active and turn.agent_tier is not None and turn.user.id != active.requester.id:
+            self._agent_speaks_in_ticket(turn, active)
+        elif ticket is not None and not active and turn.conversation.state == "commenting":
             self.desk.comment(turn, ticket, text)
+        elif (placed := self.sorting.place(turn, active)) is not None:
+            self.sorting.follow_up(turn, placed, text)
         else:
             self.answerer.question(turn, text)
 

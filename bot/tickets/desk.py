@@ -21,7 +21,7 @@ from bot.actions import (
 )
 from bot.i18n.catalogues import SOURCE_LOCALE
 from bot.i18n.messages import pick_locale, priority_label, say
-from bot.records import ACTIVE_STATUSES, ConversationState, Ticket, User
+from bot.records import ACTIVE_STATUSES, TICKET_STATES, ConversationState, Ticket, User
 from bot.settings import TicketSettings
 from bot.sla.policy import SlaPolicy
 from bot.sla.settings import SLASettings
@@ -37,7 +37,6 @@ __all__ = ["SUBJECT_LIMIT", "TicketDesk", "rating_buttons"]
 
 SUBJECT_LIMIT = 200
 RATINGS = range(1, 6)
-AWAITING_RATING = frozenset({"rating", "commenting"})
 
 
 class TicketDesk:
@@ -114,13 +113,13 @@ class TicketDesk:
         In a shared place (a channel thread, a ticket's thread) a bystander must not press
         the asker's buttons, write into their ticket or rating comment, or take the place
         over with a question of their own while the asker's is pending: their open ticket,
-        the rating of their resolved one, or an answer or offer awaiting them. Once nothing
-        is pending, anyone may ask here.
+        the rating of their resolved one, or an answer, offer or question awaiting them.
+        Once nothing is pending, anyone may ask here.
         """
         conversation = turn.conversation
-        if ticket is not None and (ticket.active or conversation.state in AWAITING_RATING):
+        if ticket is not None and (ticket.active or conversation.state in TICKET_STATES):
             owner: int | None = ticket.requester.id
-        elif conversation.state in ("answered", "choosing"):
+        elif conversation.state in ("answered", "choosing", "sorting"):
             owner = conversation.requester_id
         else:
             owner = None
@@ -132,14 +131,23 @@ class TicketDesk:
     # -- opening --------------------------------------------------------------------------
 
     def open(
-        self, turn: Turn, question: str, *, failed_article_id: str | None, reason: str
+        self,
+        turn: Turn,
+        question: str,
+        *,
+        failed_article_id: str | None,
+        reason: str,
+        chosen: bool = False,
     ) -> None:
         """Open a ticket for the person in this conversation and tell them and the agents.
 
         Someone who already has the maximum of open tickets, or opened one moments ago, is
-        pointed at their tickets instead (against spam).
+        pointed at their tickets instead (against spam); the cooldown does not hold back a
+        new ticket the person ``chosen`` when asked whether it was about their open one.
         """
-        if self.someone_elses(turn, self.current_ticket(turn)) or not self._may_open(turn):
+        if self.someone_elses(turn, self.current_ticket(turn)):
+            return
+        if not self._may_open(turn, cooldown=not chosen):
             return
         subject = " ".join(question.split())[:SUBJECT_LIMIT] or "(no question given)"
         ticket = turn.store.open_ticket(
@@ -177,7 +185,7 @@ class TicketDesk:
             self.duplicates.opened(turn, ticket, view)
         self.incidents.opened(turn, ticket, view)
 
-    def _may_open(self, turn: Turn) -> bool:
+    def _may_open(self, turn: Turn, *, cooldown: bool) -> bool:
         limit = self.settings.max_open_per_requester
         mine = turn.store.list_tickets(ACTIVE_STATUSES, limit, requester_id=turn.user.id)
         if len(mine) >= limit:
@@ -185,9 +193,9 @@ class TicketDesk:
             turn.reply(turn.say("ticket.limit_reached", count=len(mine), keys=keys))
             return False
         latest = mine[:1]  # only an open ticket can take the details instead
-        cooldown = timedelta(seconds=self.settings.new_ticket_cooldown_seconds)
-        if latest and turn.now - latest[0].created_at < cooldown:
-            wait = cooldown - (turn.now - latest[0].created_at)
+        pause = timedelta(seconds=self.settings.new_ticket_cooldown_seconds)
+        if cooldown and latest and turn.now - latest[0].created_at < pause:
+            wait = pause - (turn.now - latest[0].created_at)
             seconds = int(wait.total_seconds()) + 1
             turn.reply(turn.say("ticket.cooldown", key=latest[0].key, count=seconds))
             return False

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from bot.actions import PostTicketCard, RelayToAgents, Reply
-from bot.events import MessageReceived, Place
+from bot.events import ButtonPressed, MessageReceived, Place
 from tests.fakes.memory import MemoryDatabase
 from tests.support.chat import Chat
 
@@ -65,14 +65,23 @@ def test_when_nothing_fits_the_person_is_asked_once_whether_it_is_about_the_tick
     bot = chat.say(NOTHING_FITS)
 
     asked = bot.one(Reply)
-    assert "T-1" in asked.text and OUT_OF_SCOPE[:40] in asked.text
+    assert "your ticket T-1" in asked.text
+    assert OUT_OF_SCOPE not in asked.text  # others may read this: the subject stays out
     assert [b.label for b in asked.buttons] == ["Add to T-1", "Open a new ticket"]
     assert not bot.of(RelayToAgents) and not bot.of(PostTicketCard)
 
+
+def test_writing_on_instead_of_answering_adds_both_messages_to_the_ticket(
+    chat: Chat, memory: MemoryDatabase
+) -> None:
+    chat.say(NOTHING_FITS)
+
     again = chat.say("it is making a puddle")
 
-    assert again.one(RelayToAgents).text == "it is making a puddle"
+    assert [r.text for r in again.of(RelayToAgents)] == [NOTHING_FITS, "it is making a puddle"]
     assert "Added to ticket T-1" in again.text()
+    assert ("in", NOTHING_FITS) in transcript(memory)
+    assert chat.say(VPN_QUESTION).answer()  # asked once: the next question is a question
 
 
 def test_a_new_ticket_for_the_new_question_carries_its_words(chat: Chat) -> None:
@@ -119,6 +128,7 @@ def test_a_message_soon_after_an_agent_wrote_joins_the_ticket_and_later_it_is_a_
     later = chat.say(VPN_QUESTION)
 
     assert soon.one(RelayToAgents).text == VPN_QUESTION
+    assert "Added to ticket T-1" in soon.text()  # it was not asked for: say where it went
     assert later.answer().article.id == "vpn-cannot-connect" and not later.of(RelayToAgents)
 
 
@@ -158,12 +168,36 @@ def test_after_the_ticket_is_resolved_asking_for_a_person_opens_one_without_a_wr
 
 
 def test_the_cooldown_names_the_ticket_that_is_still_open(chat: Chat) -> None:
+    bot = chat.command("new the printer is on fire")
+
+    assert "You opened ticket T-1 a moment ago and it is still open" in bot.text()
+    assert not bot.of(PostTicketCard)
+
+
+def test_a_new_ticket_chosen_when_asked_is_not_held_back_by_the_cooldown(chat: Chat) -> None:
     chat.say(NOTHING_FITS)
 
     bot = chat.press("Open a new ticket")
 
-    assert "You opened ticket T-1 a moment ago and it is still open" in bot.text()
-    assert not bot.of(PostTicketCard)
+    assert bot.card().ticket.key == "T-2"
+
+
+def test_an_older_add_button_never_adds_a_newer_question(chat: Chat) -> None:
+    first = chat.say(VPN_QUESTION)
+    chat.say("how do I reset my vpn password")
+
+    bot = chat.press("Add to T-1 instead", among=first.buttons())
+
+    assert bot.refusal() and not bot.of(RelayToAgents)
+
+
+def test_asking_for_a_person_with_a_ticket_open_says_the_ticket_is_with_the_team(
+    chat: Chat,
+) -> None:
+    bot = chat.say("talk to a human")
+
+    assert "Your ticket T-1 is already with our team" in bot.text()
+    assert "knowledge base" not in bot.text()
 
 
 def test_in_a_thread_made_for_the_ticket_everything_is_about_the_ticket(
@@ -182,3 +216,50 @@ def test_in_a_thread_made_for_the_ticket_everything_is_about_the_ticket(
     assert in_thread.one(RelayToAgents).text == VPN_QUESTION
     assert top_level.answer().place == dm and not top_level.of(RelayToAgents)
     assert "Add to T-1 instead" in [b.label for b in top_level.buttons()]
+
+
+def test_a_bystander_can_neither_answer_nor_take_over_someone_elses_question(
+    memory_chat: Chat,
+) -> None:
+    dan, carol = memory_chat.person("dan"), memory_chat.person("carol")
+    memory_chat.send(MessageReceived(dan, Place("slack", "D1"), OUT_OF_SCOPE, message_id="q1"))
+    thread = Place("slack", "C1", "1700000000.000200")
+    asked = memory_chat.send(MessageReceived(dan, thread, NOTHING_FITS, message_id="q2"))
+    new_ticket = next(b for b in asked.buttons() if b.action == "new_ticket")
+
+    written = memory_chat.send(MessageReceived(carol, thread, "my salary slip", message_id="q3"))
+    pressed = memory_chat.press_button(new_ticket, who="carol")
+
+    assert written.refusal() and not written.of(PostTicketCard)
+    assert pressed.refusal() and not pressed.of(PostTicketCard)
+
+
+def test_moving_the_ticket_into_its_thread_keeps_a_question_asked_meanwhile(
+    memory_chat: Chat,
+) -> None:
+    dm = Place("slack", "D1")
+    asker = memory_chat.person("you")
+    memory_chat.send(MessageReceived(asker, dm, OUT_OF_SCOPE, message_id="q1"))
+    answered = memory_chat.send(MessageReceived(asker, dm, VPN_QUESTION, message_id="q2"))
+    memory_chat.engine.move_ticket("T-1", Place("slack", "D1", "1700000000.000100"))
+
+    add = next(b for b in answered.buttons() if b.action == "add_to_ticket")
+    bot = memory_chat.send(ButtonPressed(asker, dm, add.action, add.value, event_id="b1"))
+
+    assert bot.one(RelayToAgents).text == VPN_QUESTION
+
+
+def test_at_the_top_of_a_dm_the_answer_to_an_agents_question_joins_the_ticket_in_its_thread(
+    memory_chat: Chat,
+) -> None:
+    dm = Place("slack", "D1")
+    asker = memory_chat.person("you")
+    memory_chat.send(MessageReceived(asker, dm, OUT_OF_SCOPE, message_id="q1"))
+    memory_chat.engine.move_ticket("T-1", Place("slack", "D1", "1700000000.000100"))
+    memory_chat.command("claim T-1", who="alice")
+    memory_chat.command("reply T-1 Which day do you need it?", who="alice")
+
+    bot = memory_chat.send(MessageReceived(asker, dm, "Tuesday, six people", message_id="q2"))
+
+    assert bot.one(RelayToAgents).text == "Tuesday, six people"
+    assert "Added to ticket T-1" in bot.text()

@@ -199,7 +199,8 @@ def test_the_open_ticket_limit_per_person_holds(fake: FakeDiscord, start_bot: St
 
     fake.send_message("support", "alice", "and the fridge on floor two is making loud noises")
     asked = posted(fake, "support", "Is it about your ticket T-1")
-    fake.send_component("tier0:new_ticket:", user="alice", message=asked.response)
+    new_ticket = next(c for c in custom_ids(asked.json) if c.startswith("tier0:new_ticket:"))
+    fake.send_component(new_ticket, user="alice", message=asked.response)
 
     assert followup(fake, "You already have 1 open ticket (T-1)").json["flags"] == 64
     threads = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/threads")]

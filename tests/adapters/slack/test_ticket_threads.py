@@ -44,6 +44,10 @@ def test_a_dm_ticket_lives_in_the_thread_of_its_announcement(bot: SlackBot) -> N
     )
     assert asked.params["reply_broadcast"] is True  # shown at the top of the DM too
 
+    bot.say(DAN, "Tuesday, six people", dm)  # answered at the top, where it was shown
+    bot.posted(TRIAGE_1, "*dan*: Tuesday, six people", thread_ts=card["ts"])
+    bot.posted(dm, "Added to ticket T-1")
+
 
 def test_a_new_question_at_the_top_of_the_dm_is_answered_and_may_join_the_ticket(
     bot: SlackBot,
