@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from bot.attempts import Attempt
 from bot.events import Person, Place
 
 __all__ = [
@@ -63,7 +64,8 @@ class Conversation:
     currently belongs to (also while a rating is being asked). An ``agents`` conversation
     is a ticket card's thread, where agents work the ticket (``ticket_id``) together.
     ``requester_id`` is the user who asked ``question``: in a shared place (a channel
-    thread) the answer's and the offer's buttons are theirs alone.
+    thread) the answer's and the offer's buttons are theirs alone. ``attempts`` are the
+    articles tried on ``question`` while it is unsettled; a ticket opened from it takes them.
     """
 
     id: int
@@ -75,10 +77,14 @@ class Conversation:
     ticket_id: int | None
     kind: ConversationKind = "requester"
     requester_id: int | None = None
+    attempts: tuple[Attempt, ...] = ()
 
 
 @dataclass(frozen=True)
 class Ticket:
+    """``subject`` is the person's question (one line); ``attempts`` what the bot tried on
+    it before the ticket was opened."""
+
     id: int
     key: str
     status: TicketStatus
@@ -96,6 +102,7 @@ class Ticket:
     resolved_at: datetime | None
     closed_at: datetime | None
     sla: TicketClock = field(default_factory=lambda: TicketClock())
+    attempts: tuple[Attempt, ...] = ()
 
     @property
     def active(self) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.attempts import Attempt
 from bot.events import Place
 from bot.records import Card, Conversation, Role, Ticket, TicketClock, TicketStatus, User
 
@@ -92,6 +93,7 @@ class TicketRow:
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     clock: TicketClock = field(default_factory=TicketClock)
+    attempts: tuple[Attempt, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,4 +197,5 @@ class Tables:
             resolved_at=row.resolved_at,
             closed_at=row.closed_at,
             sla=row.clock,
+            attempts=row.attempts,
         )
