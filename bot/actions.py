@@ -11,6 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Final, Literal
 
+from bot.attempts import Attempt
 from bot.events import Person, Place
 
 __all__ = [
@@ -64,7 +65,7 @@ class TicketView:
     The SLA fields let a card show what is due: ``first_response_due_at`` (None once
     answered, or without SLA), ``resolution_due_at``, whether the clock is ``sla_paused``
     (waiting on the requester), and which targets were ``breached`` ("first_response",
-    "resolution").
+    "resolution"). ``attempts``: the articles the bot tried before the ticket was opened.
     """
 
     key: str
@@ -77,7 +78,7 @@ class TicketView:
     place: Place
     assignee: Person | None
     created_at: datetime
-    failed_article_id: str | None = None
+    attempts: tuple[Attempt, ...] = ()
     first_response_due_at: datetime | None = None
     resolution_due_at: datetime | None = None
     sla_paused: bool = False

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from bot.attempts import Attempt
 from bot.events import Person, Place
 
 __all__ = [
@@ -77,7 +78,8 @@ class Conversation:
     ``ticket`` one is a thread made for the requester's ticket, where everything said is
     about it. ``sorting``: the bot asked whether ``question`` belongs to the open ticket.
     ``requester_id`` is the user who asked ``question``: in a shared place (a channel
-    thread) the answer's and the offer's buttons are theirs alone.
+    thread) the answer's and the offer's buttons are theirs alone. ``attempts`` are the
+    articles tried on ``question`` while it is unsettled; a ticket opened from it takes them.
     """
 
     id: int
@@ -89,10 +91,14 @@ class Conversation:
     ticket_id: int | None
     kind: ConversationKind = "requester"
     requester_id: int | None = None
+    attempts: tuple[Attempt, ...] = ()
 
 
 @dataclass(frozen=True)
 class Ticket:
+    """``subject`` is the person's question (one line); ``attempts`` what the bot tried on
+    it before the ticket was opened."""
+
     id: int
     key: str
     status: TicketStatus
@@ -110,6 +116,7 @@ class Ticket:
     resolved_at: datetime | None
     closed_at: datetime | None
     sla: TicketClock = field(default_factory=lambda: TicketClock())
+    attempts: tuple[Attempt, ...] = ()
 
     @property
     def active(self) -> bool:

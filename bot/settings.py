@@ -177,6 +177,11 @@ class TicketSettings(_Section):
             "socorro",
         ]
     )
+    # Words that say nothing about the problem beside a request for a person ("talk to a
+    # human, please"): with the greetings and thanks, left out of the ticket's subject.
+    courtesies: list[str] = Field(
+        default_factory=lambda: ["please", "pls", "plz", "now", "asap", "por favor", "agora"]
+    )
 
     @model_validator(mode="after")
     def _default_priority_known(self) -> Self:

@@ -20,6 +20,9 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.attempts import Attempt
+from storage.attempts import AttemptsJson
+
 __all__ = [
     "AuditLogRow",
     "Base",
@@ -126,6 +129,8 @@ class ConversationRow(Base):
     # Who asked ``question`` (a users.id, plain for the same reason): in a shared thread
     # only they may press the buttons of its answer or offer.
     requester_id: Mapped[int | None] = mapped_column(Integer)
+    # The articles tried on ``question`` while it is unsettled (``bot.attempts``).
+    attempts: Mapped[tuple[Attempt, ...]] = mapped_column(AttemptsJson, server_default="[]")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -151,6 +156,8 @@ class TicketRow(Base):
     subject: Mapped[str] = mapped_column(TextWithoutNul)
     category: Mapped[str | None] = mapped_column(String(100))
     failed_article_id: Mapped[str | None] = mapped_column(String(200))
+    # What the bot tried before the ticket was opened (``bot.attempts``).
+    attempts: Mapped[tuple[Attempt, ...]] = mapped_column(AttemptsJson, server_default="[]")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     first_response_at: Mapped[datetime | None]

@@ -84,7 +84,14 @@ class PrivacyQueries(PersonalExport):
             "conversations": self._update(
                 update(ConversationRow)
                 .where(own["conversation"])
-                .values(question=None, ticket_id=None, state="idle", offered="", article_id=None)
+                .values(
+                    question=None,
+                    ticket_id=None,
+                    state="idle",
+                    offered="",
+                    article_id=None,
+                    attempts=(),
+                )
             ),
             "outbox": self._delete_outbox(own["outbox"]),
         }

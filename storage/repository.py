@@ -146,6 +146,7 @@ class SqlStore(TicketQueries, SlaQueries, DeliveryQueries, QuestionQueries):
                 "ticket_id": conversation.ticket_id,
                 "kind": conversation.kind,
                 "requester_id": conversation.requester_id,
+                "attempts": conversation.attempts,
                 "updated_at": now,
             },
         )

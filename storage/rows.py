@@ -49,4 +49,5 @@ def conversation_of(row: ConversationRow | Row[Any]) -> Conversation:
         ticket_id=row.ticket_id,
         kind=cast(ConversationKind, row.kind),
         requester_id=row.requester_id,
+        attempts=row.attempts,
     )

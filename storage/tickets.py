@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.attempts import Attempt
 from bot.records import Conversation, Ticket, TicketEventRecord, TicketStatus, User
 from storage.models import ConversationRow, TicketEventRow, TicketRow
 from storage.rows import place_of, user_of
@@ -47,6 +48,7 @@ class TicketQueries:
         tier: int,
         failed_article_id: str | None,
         now: datetime,
+        attempts: tuple[Attempt, ...] = (),
     ) -> Ticket:
         row = TicketRow(
             requester_id=requester.id,
@@ -58,6 +60,7 @@ class TicketQueries:
             subject=subject,
             category=None,
             failed_article_id=failed_article_id,
+            attempts=attempts,
             created_at=now,
             updated_at=now,
         )
@@ -192,4 +195,5 @@ class TicketQueries:
             resolved_at=row.resolved_at,
             closed_at=row.closed_at,
             sla=clock_of(row),
+            attempts=row.attempts,
         )

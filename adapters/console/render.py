@@ -33,6 +33,9 @@ from bot.actions import (
     UpdateTicketCard,
 )
 from bot.events import Person, Place
+from bot.i18n.catalogues import SOURCE_LOCALE
+from bot.i18n.messages import say
+from bot.tickets.tried import tried_lines
 
 __all__ = ["buttons_of", "plain", "render", "render_buttons"]
 
@@ -77,7 +80,7 @@ def render(action: Action) -> Text:
             out.append(visible(text), style="italic" if internal else "")
             return out
         case PostTicketCard(ticket=ticket):
-            return _card(ticket, f"posted to the {ticket.tier_name} queue")
+            return _with_tried(_card(ticket, f"posted to the {ticket.tier_name} queue"), ticket)
         case UpdateTicketCard(ticket=ticket, change=change):
             return _card(ticket, change)
         case RemindAgents(ticket=ticket, text=text, kind=kind):
@@ -168,6 +171,16 @@ def _card(ticket: TicketView, change: str) -> Text:
     out.append(f"“{visible(ticket.subject)}”", style="italic")
     out.append(f" ({visible(change)})", style=CARD)
     return out
+
+
+def _with_tried(card: Text, ticket: TicketView) -> Text:
+    """A new card lists what the bot tried (in English, like the rest of the console's own
+    words), so the agent picking it up sees it before claiming."""
+    lines = tried_lines(ticket.attempts, SOURCE_LOCALE) or [say("card.nothing_tried")]
+    card.append(f"\n{INDENT}{say('card.bot_tried')}:", style=CARD)
+    for line in lines:
+        card.append(f"\n{INDENT}- {visible(line)}")
+    return card
 
 
 def _label(text: str, style: str) -> Text:

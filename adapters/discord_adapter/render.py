@@ -33,6 +33,7 @@ from bot.events import Person, Place
 from bot.i18n.catalogues import language_name
 from bot.i18n.messages import pick_locale, say
 from bot.tickets.transitions import TicketAction, offered
+from bot.tickets.tried import tried_lines
 
 __all__ = [
     "CONVERSATIONAL",
@@ -248,6 +249,7 @@ def card(
         ("card.assignee", assignee),
     ):
         embed.add_field(name=say(label, locale), value=cut(value, FIELD_LIMIT))
+    embed.add_field(name=say("card.bot_tried", locale), value=_tried(ticket, locale), inline=False)
     if change:
         last = say("card.last_change", locale)
         embed.add_field(name=last, value=cut(safe(change), FIELD_LIMIT), inline=False)
@@ -255,6 +257,14 @@ def card(
     if card_tier != ticket.tier:
         return MessageSpec("", (embed,), ())
     return MessageSpec("", (embed,), _card_rows(ticket, top_tier, priorities, locale))
+
+
+def _tried(ticket: TicketView, locale: str) -> str:
+    """The articles the bot tried, one a line, each cut so that all fit in the field."""
+    lines = tried_lines(ticket.attempts, locale)
+    room = FIELD_LIMIT // max(len(lines), 1) - 3
+    listed = "\n".join(f"• {cut(safe(line), room)}" for line in lines)
+    return listed or say("card.nothing_tried", locale)
 
 
 def _card_rows(

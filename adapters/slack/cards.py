@@ -14,13 +14,14 @@ from typing import Final
 
 from adapters.slack.article_form import SAVE_ARTICLE_ACTION
 from adapters.slack.blocks import JSON, Context, button, label, name, section
-from adapters.slack.mrkdwn import escaped
+from adapters.slack.mrkdwn import SECTION_LIMIT, escaped
 from adapters.slack.translate import button_action_id, command_action_id
 from bot.actions import Button, TicketView
 from bot.events import Person
 from bot.i18n.catalogues import language_name
 from bot.i18n.messages import say
 from bot.tickets.transitions import TicketAction, offered
+from bot.tickets.tried import tried_lines
 
 __all__ = ["card_blocks", "card_fallback"]
 
@@ -41,6 +42,7 @@ def card_blocks(ticket: TicketView, change: str, card_tier: int, context: Contex
             "type": "section",
             "fields": [{"type": "mrkdwn", "text": f} for f in _fields(ticket, context)],
         },
+        section(_tried(ticket, locale)),
     ]
     moved = card_tier < ticket.tier
     note = f"{say('card.last_change', locale)}: {escaped(change, 1500)}"
@@ -63,10 +65,6 @@ def _fields(ticket: TicketView, context: Context) -> list[str]:
         return f"*{say(label_id, locale)}*\n{value}"
 
     status = say(f"status.{ticket.status}", locale)
-    tried = f"_{say('card.no_article_fit', locale)}_"
-    if ticket.failed_article_id:
-        title = context.article_titles.get(ticket.failed_article_id, ticket.failed_article_id)
-        tried = f"{escaped(title, 300)} _({say('card.did_not_help', locale)})_"
     fields = [
         field("card.requester", _who(ticket.requester, locale)),
         field("card.language", escaped(_language(ticket, locale), 200)),
@@ -75,12 +73,20 @@ def _fields(ticket: TicketView, context: Context) -> list[str]:
         field("card.tier", escaped(ticket.tier_name, 200)),
         field("card.assignee", _who(ticket.assignee, locale)),
         field("card.opened", _when(ticket.created_at)),
-        field("card.bot_tried", tried),
     ]
     sla = _sla(ticket, locale)
     if sla:
         fields.append(field("card.sla", sla))
     return fields
+
+
+def _tried(ticket: TicketView, locale: str) -> str:
+    """The articles the bot tried, one a line, each cut so that all fit in the section."""
+    lines = tried_lines(ticket.attempts, locale)
+    room = (SECTION_LIMIT - 200) // max(len(lines), 1)
+    listed = "\n".join(f"• {escaped(line, room)}" for line in lines)
+    nothing = f"_{say('card.nothing_tried', locale)}_"
+    return f"*{say('card.bot_tried', locale)}*\n{listed or nothing}"
 
 
 def _who(person: Person | None, locale: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.actions import AnswerArticle, ArticleRef, Button, OfferArticles
+from bot.attempts import after_answer, after_offer, judged
+from bot.conversation.handover import Handover
 from bot.conversation.sorting import (
     add_instead_button,
     ask_which,
@@ -16,6 +18,7 @@ from bot.conversation.sorting import (
     shares_conversation,
 )
 from bot.i18n.catalogues import language_name
+from bot.records import Ticket
 from bot.settings import Settings
 from bot.tickets.desk import TicketDesk
 from bot.turn import Turn
@@ -32,7 +35,7 @@ class Answerer:
         self.kb = kb
         self.desk = desk
         self._configured = Thresholds(settings.kb.answer_threshold, settings.kb.suggest_threshold)
-        self._human_phrases = [normalize(p) for p in settings.tickets.human_phrases]
+        self.handover = Handover(desk)
         self._greetings = {normalize(p) for p in settings.tickets.greetings}
         self._thanks = {normalize(p) for p in settings.tickets.thanks}
         self._vague = {normalize(p) for p in settings.tickets.vague_requests}
@@ -62,17 +65,17 @@ class Answerer:
         if words in self._vague:
             turn.reply(turn.say("input.too_vague"))
             return
-        turn.conversation.question = text
         turn.conversation.requester_id = turn.user.id
         open_ticket = self.desk.open_ticket_of(turn)
-        if self.asks_for_person(text):
+        if self.handover.asks_for_person(text):
             turn.store.record_question(turn.conversation, turn.user, text, "person", turn.now)
             if open_ticket is not None:
-                ask_which(turn, open_ticket, asked_for_person=True)
+                self._person_beside(turn, open_ticket, text)
                 return
-            self.desk.open(turn, text, failed_article_id=None, reason="asked for a person")
+            self.handover.open(turn, self.handover.question_in(text), "asked for a person")
             self._settle(turn, "ticket")
             return
+        turn.conversation.question, turn.conversation.attempts = text, ()
         decision, chosen = self._match(turn, text)
         answered = chosen[0].article.id if decision == "answer" else None
         turn.store.record_question(
@@ -111,14 +114,6 @@ class Answerer:
         )
         return decide(matches, self.thresholds)
 
-    def asks_for_person(self, text: str) -> bool:
-        """ "talk to a human" anywhere, or a bare "agent" / "human" as the whole message."""
-        words = normalize(text)
-        return any(
-            words == phrase or (" " in phrase and f" {phrase} " in f" {words} ")
-            for phrase in self._human_phrases
-        )
-
     # -- buttons --------------------------------------------------------------------------
 
     def solved(self, turn: Turn, article_id: str) -> None:
@@ -126,13 +121,14 @@ class Answerer:
             return
         self._feedback(turn, article_id, helpful=True, kind="solved")
         self._settle(turn, "solved")
-        turn.conversation.state = "idle"
+        turn.conversation.state, turn.conversation.attempts = "idle", ()
         turn.reply(turn.say("solved.thanks"))
 
     def still_need_help(self, turn: Turn, article_id: str) -> None:
         if not self._answered_with(turn, article_id):
             return
         self._feedback(turn, article_id, helpful=False, kind="still_need_help")
+        turn.conversation.attempts = judged(turn.conversation.attempts, "did_not_help")
         question = turn.conversation.question or ""
         self.desk.open(
             turn,
@@ -162,11 +158,22 @@ class Answerer:
             turn.refuse(turn.say("choice.expired"))
             return
         self._feedback(turn, None, helpful=False, kind="none_of_these")
+        turn.conversation.attempts = judged(turn.conversation.attempts, "none_fit")
         question = turn.conversation.question or ""
         self.desk.open(
             turn, question, failed_article_id=None, reason="none of the offered articles fit"
         )
         self._settle(turn, "none_of_these")
+
+    def _person_beside(self, turn: Turn, ticket: Ticket, text: str) -> None:
+        """A person asked for while ``ticket`` is open: their question (if they have one)
+        may be for it or for a new ticket; with none, the ticket is where people answer."""
+        about = self.handover.about(turn, self.handover.question_in(text))
+        if not about:
+            turn.reply(turn.say("sorting.with_the_team", key=ticket.key))
+            return
+        turn.conversation.question = about
+        ask_which(turn, ticket, asked_for_person=True)
 
     def new_ticket(self, turn: Turn, value: str) -> None:
         """ "Open a new ticket", when asked whether a question belongs to the open one;
@@ -196,6 +203,9 @@ class Answerer:
         turn.conversation.state = "answered"
         turn.conversation.article_id = article.id
         turn.conversation.offered = ()
+        turn.conversation.attempts = after_answer(
+            turn.conversation.attempts, article.id, article.title, confidence
+        )
         text = turn.say("answer.ask_solved")
         if article.locale.casefold() not in map(str.casefold, self._own_locales(turn)):
             language = language_name(article.locale, turn.locale)
@@ -216,6 +226,10 @@ class Answerer:
     def _offer(self, turn: Turn, matches: Sequence[Match], extra: tuple[Button, ...] = ()) -> None:
         turn.conversation.state = "choosing"
         turn.conversation.offered = tuple(m.article.id for m in matches)
+        turn.conversation.attempts = after_offer(
+            turn.conversation.attempts,
+            ((m.article.id, m.article.title, m.confidence) for m in matches),
+        )
         refs = tuple(_ref(m.article, m.confidence) for m in matches)
         buttons = (
             *(Button(ref.title, "pick", ref.id) for ref in refs),

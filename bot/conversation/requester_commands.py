@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bot.conversation.handover import Handover
 from bot.events import Person
 from bot.i18n.catalogues import language_name, languages, supported_locale
 from bot.i18n.messages import pick_locale
@@ -20,6 +21,7 @@ AUTO_LANGUAGE = frozenset({"auto", "automatico", "automático"})
 class RequesterCommands:
     def __init__(self, desk: TicketDesk, agents: AgentDirectory, default_locale: str) -> None:
         self.desk = desk
+        self.handover = Handover(desk)
         self.agents = agents
         self.default_locale = default_locale
 
@@ -58,7 +60,8 @@ class RequesterCommands:
         self.desk.reopen(turn, ticket)
 
     def _new_ticket(self, turn: Turn, name: str, text: str, quoting: Person | None = None) -> None:
-        """Skip the bot: open a ticket straight away (a shortcut or slash command).
+        """Skip the bot: open a ticket straight away (a shortcut or slash command), about
+        ``text`` and the question the bot is still helping with here, if any.
 
         Text taken from someone else's message ("Create ticket" on it, ``quoting`` its
         author) is also kept as theirs, so exporting or erasing their data finds it and,
@@ -75,8 +78,7 @@ class RequesterCommands:
             turn.record(turn.conversation.id, text, ticket_id=None, direction="quoted", user=author)
         if self.desk.someone_elses(turn, self.desk.current_ticket(turn)):
             return  # the question waiting here is someone else's: keep it as it is
-        turn.conversation.question = text
-        self.desk.open(turn, text, failed_article_id=None, reason="opened directly")
+        self.handover.open(turn, text, "opened directly")
 
     def _my_tickets(self, turn: Turn, args: list[str]) -> None:
         """The requester's own tickets, or one of them by key (agents: of their tier or below)."""
@@ -115,9 +117,9 @@ class RequesterCommands:
         turn.reply(turn.say(message, language=language_name(turn.locale, turn.locale)))
 
     def _ask_for_person(self, turn: Turn, text: str) -> None:
+        """``/human [TEXT]``: a ticket about the question pending here and what TEXT adds."""
         ticket = self.desk.current_ticket(turn)
         if ticket is not None and ticket.active:
             self.desk.follow_up(turn, ticket, text or turn.say("command.human_again"))
             return
-        question = text or turn.conversation.question or ""
-        self.desk.open(turn, question, failed_article_id=None, reason="asked for a person")
+        self.handover.open(turn, self.handover.question_in(text), "asked for a person")

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.attempts import Attempt
 from bot.records import (
     Card,
     Conversation,
@@ -36,7 +37,10 @@ class TicketStore(Protocol):
         tier: int,
         failed_article_id: str | None,
         now: datetime,
-    ) -> Ticket: ...
+        attempts: tuple[Attempt, ...] = (),
+    ) -> Ticket:
+        """A new open ticket, keeping ``attempts``: what the bot tried before it."""
+        ...
 
     def ticket(self, ticket_id: int) -> Ticket: ...
 

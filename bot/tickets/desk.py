@@ -19,6 +19,7 @@ from bot.actions import (
     TicketView,
     UpdateTicketCard,
 )
+from bot.attempts import judged
 from bot.i18n.catalogues import SOURCE_LOCALE
 from bot.i18n.messages import pick_locale, priority_label, say
 from bot.records import ACTIVE_STATUSES, TICKET_STATES, ConversationState, Ticket, User
@@ -74,7 +75,7 @@ class TicketDesk:
             place=ticket.place,
             assignee=ticket.assignee.as_person() if ticket.assignee else None,
             created_at=ticket.created_at,
-            failed_article_id=ticket.failed_article_id,
+            attempts=ticket.attempts,
             first_response_due_at=(
                 ticket.sla.first_response_due_at if ticket.first_response_at is None else None
             ),
@@ -140,6 +141,9 @@ class TicketDesk:
         chosen: bool = False,
     ) -> None:
         """Open a ticket for the person in this conversation and tell them and the agents.
+        It takes the articles the bot tried on the conversation's question: any the person
+        had not said a word on yet, they passed over by asking for a person. Without a
+        question, the subject says so in the agents' language.
 
         Someone who already has the maximum of open tickets, or opened one moments ago, is
         pointed at their tickets instead (against spam); the cooldown does not hold back a
@@ -149,7 +153,8 @@ class TicketDesk:
             return
         if not self._may_open(turn, cooldown=not chosen):
             return
-        subject = " ".join(question.split())[:SUBJECT_LIMIT] or "(no question given)"
+        one_line = " ".join(question.split())[:SUBJECT_LIMIT]
+        subject = one_line or say("ticket.no_question", self.locale)
         ticket = turn.store.open_ticket(
             requester=turn.user,
             conversation=turn.conversation,
@@ -158,6 +163,7 @@ class TicketDesk:
             tier=1,
             failed_article_id=failed_article_id,
             now=turn.now,
+            attempts=judged(turn.conversation.attempts, "asked_for_person"),
         )
         opened = TRANSITIONS[TicketAction.OPEN]
         turn.store.log_ticket_event(
@@ -165,7 +171,7 @@ class TicketDesk:
         )
         ticket = turn.store.set_clock(ticket, self.sla.clock(ticket, turn.now), turn.now)
         turn.conversation.ticket_id = ticket.id
-        turn.conversation.state = "idle"
+        turn.conversation.state, turn.conversation.attempts = "idle", ()
         turn.ticket_id = ticket.id
         message = "ticket.opened_on_request" if reason == "asked for a person" else "ticket.opened"
         text = turn.say(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
@@ -133,6 +134,23 @@ def test_a_question_nothing_matches_opens_a_ticket(console_chat: Transcript) -> 
     assert "I opened ticket T-1 for you" in shown
     assert "[agents] T-1 · open · Service desk · normal · unassigned" in shown
     assert f"“{NO_MATCH}” (posted to the Service desk queue)" in shown
+
+
+def test_a_new_card_lists_what_the_bot_tried_for_the_agent_to_see(
+    console_chat: Transcript,
+) -> None:
+    console_chat.type(VPN)
+
+    card = " ".join(console_chat.type("2").split())  # as read, however the lines wrapped
+
+    assert f"“{VPN}” (posted to the Service desk queue) Bot tried: - VPN keeps dropping" in card
+    assert re.search(r"\(vpn-keeps-disconnecting\) · \d+% sure · answered with: did not help", card)
+
+
+def test_a_card_says_when_the_bot_tried_nothing(console_chat: Transcript) -> None:
+    card = " ".join(console_chat.type(NO_MATCH).split())
+
+    assert "Bot tried: - nothing: no article was shown" in card
 
 
 def test_one_person_plays_the_whole_loop(console_chat: Transcript) -> None:

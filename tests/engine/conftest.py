@@ -23,3 +23,14 @@ def memory_chat(
     memory: MemoryDatabase, sample_kb: KnowledgeBase, settings: Settings, clock: FakeClock
 ) -> Chat:
     return Chat(Engine(settings, sample_kb, memory.unit_of_work, clock), clock)
+
+
+@pytest.fixture
+def memory_choosing_chat(
+    memory: MemoryDatabase,
+    sample_kb: KnowledgeBase,
+    choosing_settings: Settings,
+    clock: FakeClock,
+) -> Chat:
+    """The choice flow (offers, never answers), on the in-memory store."""
+    return Chat(Engine(choosing_settings, sample_kb, memory.unit_of_work, clock), clock)

@@ -60,7 +60,9 @@ def test_still_need_help_opens_a_ticket_carrying_the_question_and_the_article(
     card = bot.card().ticket
     assert card.key == "T-1"
     assert card.subject == VPN_QUESTION
-    assert card.failed_article_id == "vpn-cannot-connect"
+    assert [(a.article_id, a.verdict) for a in card.attempts] == [
+        ("vpn-cannot-connect", "did_not_help")
+    ]
     assert card.status == "open" and card.tier_name == "Service desk"
     assert "T-1" in bot.text() and "Service desk" in bot.text()
     assert feedback_kinds(memory) == [("still_need_help", "vpn-cannot-connect", False)]
@@ -84,7 +86,7 @@ def test_a_question_nothing_fits_opens_a_ticket_and_says_what_happens_next(chat:
 
     card = bot.card().ticket
     assert card.subject == OUT_OF_SCOPE
-    assert card.failed_article_id is None
+    assert card.attempts == ()
     reply = bot.one(Reply).text
     assert "T-1" in reply and "reply here" in reply
 
@@ -109,7 +111,7 @@ def test_asking_for_a_person_opens_a_ticket_without_searching(
 
 
 def test_a_word_like_agent_inside_a_question_is_not_a_request_for_a_person(chat: Chat) -> None:
-    assert not chat.engine.answerer.asks_for_person("the VPN agent on my laptop crashed")
+    assert not chat.engine.answerer.handover.asks_for_person("the VPN agent on my laptop crashed")
 
 
 @pytest.mark.parametrize(
@@ -146,11 +148,9 @@ def test_an_answer_to_the_agent_goes_to_the_open_ticket_not_to_the_knowledge_bas
 
 
 @pytest.fixture
-def choosing_chat(
-    memory: MemoryDatabase, sample_kb: KnowledgeBase, choosing_settings: Settings, clock: FakeClock
-) -> Chat:
+def choosing_chat(memory_choosing_chat: Chat) -> Chat:
     """The choice flow, on the in-memory store."""
-    return Chat(Engine(choosing_settings, sample_kb, memory.unit_of_work, clock), clock)
+    return memory_choosing_chat
 
 
 def test_an_ambiguous_question_offers_up_to_three_articles_and_none_of_these(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 from bot import actions
 from bot.actions import ArticleRef, Button, RelayToRequester, TicketView
+from bot.attempts import Attempt
 from bot.delivery.outbox import decode_action, encode_action, lane_of
 from bot.events import MessageReceived, Person, Place
 from bot.records import Card
@@ -22,7 +25,8 @@ PLACE = Place("slack", "C1", "171.1")
 PERSON = Person("slack", "U1", "Ann", "pt-BR", frozenset({"S1"}))
 VIEW = TicketView(
     "T-7", "open", 1, "Service desk", "normal", "printer", PERSON, PLACE, None,
-    datetime(2026, 3, 2, 9, tzinfo=UTC), "printer-add",
+    datetime(2026, 3, 2, 9, tzinfo=UTC),
+    (Attempt("printer-add", "Add a printer", 0.62, "answered", "did_not_help"),),
 )  # fmt: skip
 EVERY_ACTION = [
     actions.Reply(PLACE, "hi <@U2>", (Button("OK", "ok", "1", "primary"),)),
@@ -48,6 +52,16 @@ def chat(memory_chat: Chat) -> Chat:
 @pytest.mark.parametrize("action", EVERY_ACTION, ids=lambda a: type(a).__name__)
 def test_every_action_survives_storage_unchanged(action: actions.Action) -> None:
     assert decode_action(encode_action(action)) == action
+
+
+def test_a_card_queued_before_tickets_kept_attempts_is_still_sent() -> None:
+    """Such a card named the article that did not help, which its ticket still keeps."""
+    stored = json.loads(encode_action(actions.PostTicketCard(VIEW)))
+    view = stored["data"]["ticket"]
+    del view["attempts"]
+    view["failed_article_id"] = "printer-add"
+
+    assert decode_action(json.dumps(stored)) == actions.PostTicketCard(replace(VIEW, attempts=()))
 
 
 def test_a_conversation_and_its_ticket_share_one_lane() -> None:

@@ -10,6 +10,7 @@ import pytest
 from adapters.discord_adapter import render as discord_render
 from adapters.slack import render as slack_render
 from bot.actions import PostTicketCard, TicketView
+from bot.attempts import Attempt
 from bot.conversation.engine import Engine
 from bot.events import Person, Place
 from bot.settings import Settings
@@ -64,10 +65,26 @@ def test_a_discord_card_is_in_the_desks_language() -> None:
         "Solicitante",
         "Idioma",
         "Responsável",
+        "O bot tentou",
         "Última mudança",
     ]
     labels = [c.label for row in spec.rows for c in row if isinstance(c, discord_render.ButtonSpec)]
     assert labels == ["Assumir", "Escalar", "Resolver"]
+
+
+TRIED = (Attempt("printer-jam", "Clear a paper jam", 0.74, "answered", "did_not_help"),)
+
+
+def test_what_the_bot_tried_is_told_in_the_desks_language_on_both_cards() -> None:
+    context = slack_render.Context(triage_channels={1: "C1"}, locale="pt-BR")
+    (call,) = slack_render.render(PostTicketCard(card(attempts=TRIED)), context)
+    (embed,) = discord_render.card(
+        card(attempts=TRIED), "", card_tier=1, top_tier=2, priorities=[], locale="pt-BR"
+    ).embeds
+    line = "Clear a paper jam (printer-jam) · 74% de certeza · enviado como resposta: não ajudou"
+
+    assert f"*O bot tentou*\\n• {line}" in repr(call.args["blocks"])
+    assert embed.fields[6].value == f"• {line}"
 
 
 @pytest.fixture
@@ -88,3 +105,11 @@ def test_a_brazilian_desk_answers_agents_in_portuguese_and_english_requesters_in
     claimed = chat.command("claim T-1", who="alice")
     assert "Você assumiu o T-1." in claimed.text()
     assert "is looking at your ticket T-1" in claimed.text()  # to the requester, in English
+
+
+def test_a_brazilian_desk_says_in_portuguese_that_no_question_was_given(
+    brazilian_desk: Chat,
+) -> None:
+    card = brazilian_desk.say("talk to a human", locale="en-US").card().ticket
+
+    assert card.subject == "(nenhuma pergunta informada)"

@@ -13,6 +13,7 @@ from babel.dates import format_datetime
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import write_po
 
+from bot.attempts import Shown, Verdict
 from bot.i18n.catalogues import LOCALES_DIR, SOURCE_LOCALE, babel_locale, languages, read_catalogue
 from bot.i18n.messages import priority_label, say
 from bot.records import TicketStatus
@@ -86,6 +87,8 @@ def test_every_message_the_code_says_exists() -> None:
         for path in (REPO / folder).rglob("*.py"):
             used |= set(SAY_CALL.findall(path.read_text(encoding="utf-8")))
     used |= {f"status.{status}" for status in get_args(TicketStatus)}
+    used |= {f"attempt.shown.{shown}" for shown in get_args(Shown)}
+    used |= {f"attempt.verdict.{verdict}" for verdict in get_args(Verdict)}
     assert len(used) > 60
     assert used - ids(SOURCE_LOCALE) == set()
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from bot.actions import PostTicketCard
+from bot.i18n.messages import say
 from bot.privacy.personal_data import UnknownPerson
 from bot.privacy.traces import REMOVED
 from storage.privacy import privacy_unit_of_work
@@ -185,3 +186,15 @@ def test_someone_erased_while_their_ticket_is_open_starts_anew_if_they_write_aga
 
     assert [card.ticket.key for card in bot.of(PostTicketCard)] == ["T-3"]
     assert "T-2" not in json.dumps(history.personal_data.export("console:carol", "cli:dpo"))
+
+
+def test_someone_erased_while_an_answer_awaits_them_is_not_asked_about_it_again(
+    history: History,
+) -> None:
+    history.chat.clock.advance(days=1)
+    history.chat.say("my vpn won't connect", who="dan")
+    history.personal_data.erase("console:dan", "cli:dpo")
+
+    card = history.chat.say("talk to a human", who="dan").card().ticket
+
+    assert (card.subject, card.attempts) == (say("ticket.no_question"), ())

@@ -38,6 +38,7 @@ from bot.actions import (
     TicketView,
     UpdateTicketCard,
 )
+from bot.attempts import Attempt
 from bot.events import Person, Place
 from bot.records import Card
 from tests.security.platforms import (
@@ -84,10 +85,12 @@ def words_in(text: str) -> list[str]:
 
 
 def ticket(platform: str, requester_id: str, where: Place, subject: str, name: str) -> TicketView:
+    """Its subject is also the title of an article the bot tried (a KB's words are not
+    trusted to be markup-free either)."""
     requester = Person(platform, requester_id, name)
+    tried = (Attempt("a1", subject, 0.5, "offered", "none_fit"),)
     return TicketView(
-        "T-7", "open", 1, name, "normal", subject, requester, where, None, OPENED,
-        failed_article_id="a1",
+        "T-7", "open", 1, name, "normal", subject, requester, where, None, OPENED, tried
     )  # fmt: skip
 
 

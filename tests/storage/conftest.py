@@ -8,18 +8,22 @@ does (its own columns, time zones, locks) is tested on the databases alone (``da
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from sqlalchemy import Engine
 
+from bot.attempts import Attempt
 from bot.events import Person, Place
 from bot.records import Conversation, Ticket, User
 from bot.store import Store
-from storage.db import Database
+from storage.db import Database, connect
+from tests.support import databases
 from tests.support.databases import Backend
 
 T = TypeVar("T")
@@ -41,7 +45,13 @@ class Scene:
     requester: User
     conversation: Conversation
 
-    def open_ticket(self, store: Store, subject: str = "VPN drops", now: datetime = T0) -> Ticket:
+    def open_ticket(
+        self,
+        store: Store,
+        subject: str = "VPN drops",
+        now: datetime = T0,
+        attempts: tuple[Attempt, ...] = (),
+    ) -> Ticket:
         return store.open_ticket(
             requester=self.requester,
             conversation=self.conversation,
@@ -50,6 +60,7 @@ class Scene:
             tier=1,
             failed_article_id=None,
             now=now,
+            attempts=attempts,
         )
 
     def agent(self, store: Store, ident: str, name: str = "") -> User:
@@ -67,6 +78,20 @@ def set_scene(backend: Backend) -> Scene:
 def scene(backend: Backend) -> Scene:
     """The scenery, on every implementation of the contract."""
     return set_scene(backend)
+
+
+@pytest.fixture
+def blank(database: Database, tmp_path: Path) -> Iterator[Engine]:
+    """A database with no tables at all, on the same backend as ``database``."""
+    if database.engine.dialect.name == "sqlite":
+        engine = connect(f"sqlite:///{tmp_path / 'blank.db'}")
+        yield engine
+        engine.dispose()
+        return
+    with databases.fresh_schema("tier0_blank") as schema:
+        engine = databases.schema_engine(schema)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture

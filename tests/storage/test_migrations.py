@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,26 +14,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
 from bot.events import Person
-from storage.db import MIGRATIONS, Database, StorageUnavailable, connect, upgrade
+from storage.db import MIGRATIONS, Database, StorageUnavailable, upgrade
 from storage.models import Base
 from tests.storage.conftest import ANN, HOME, T0
-from tests.support import databases
 
 MODEL_TABLES = set(Base.metadata.tables)
-
-
-@pytest.fixture
-def blank(database: Database, tmp_path: Path) -> Iterator[Engine]:
-    """A database with no tables at all, on the same backend as ``database``."""
-    if database.engine.dialect.name == "sqlite":
-        engine = connect(f"sqlite:///{tmp_path / 'blank.db'}")
-        yield engine
-        engine.dispose()
-        return
-    with databases.fresh_schema("tier0_blank") as schema:
-        engine = databases.schema_engine(schema)
-        yield engine
-        engine.dispose()
 
 
 def schema_of(engine: Engine) -> dict[str, Any]:

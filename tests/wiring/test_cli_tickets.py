@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from bot.events import CommandIssued, MessageReceived, Person, Place
-from tier0.app import build_app
+from bot.events import ButtonPressed, CommandIssued, MessageReceived, Person, Place
+from tier0.app import App, build_app
 from tier0.cli.main import main
 from tier0.config import load_settings
 
@@ -15,13 +16,18 @@ YOU = Person("console", "you", "Ann")
 ALICE = Person("console", "alice", "Alice")
 
 
+def new_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columns: int = 200) -> App:
+    """tier0 on a SQLite file that the CLI, run from ``tmp_path``, reads too."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'desk.db'}")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    return build_app(load_settings())
+
+
 @pytest.fixture
 def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A SQLite desk with T-1: asked, claimed, answered, noted internally."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'desk.db'}")
-    monkeypatch.setenv("COLUMNS", "200")
-    app = build_app(load_settings())
+    app = new_desk(tmp_path, monkeypatch)
     here, agent = Place("console", "main"), Place("console", "agent:alice")
     app.engine.handle(MessageReceived(YOU, here, "the badge reader at door 3 beeps red", "m1"))
     app.engine.handle(
@@ -46,6 +52,33 @@ def test_show_has_the_history_and_the_whole_transcript(
     out = capsys.readouterr().out
     for expected in ("opened", "claimed", "agent_replied", "try re-enrolling", "facilities owns"):
         assert expected in out
+
+
+def test_show_says_when_the_bot_tried_nothing(
+    desk: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["tickets", "show", "T-1"]) == 0
+
+    assert "Bot tried: nothing: no article was shown" in capsys.readouterr().out
+
+
+def test_show_lists_the_articles_the_bot_tried_and_how_each_went(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = new_desk(tmp_path, monkeypatch)
+    here = Place("console", "main")
+    app.engine.handle(MessageReceived(YOU, here, "my vpn won't connect", "m1"))
+    app.engine.handle(ButtonPressed(YOU, here, "still_need_help", "vpn-cannot-connect", "b1"))
+    app.close()
+
+    assert main(["tickets", "show", "T-1"]) == 0
+
+    out = capsys.readouterr().out
+    assert "my vpn won't connect" in out
+    assert re.search(
+        r"VPN won't connect \(vpn-cannot-connect\) +│ +\d+% sure +│ +answered with: did not help",
+        out,
+    )
 
 
 def test_export_leaves_internal_notes_out_unless_asked(
@@ -84,10 +117,7 @@ def test_an_unreachable_database_is_a_clear_error(
 @pytest.fixture
 def hostile_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """T-1 opened by a requester whose name and words carry Rich markup and terminal codes."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'desk.db'}")
-    monkeypatch.setenv("COLUMNS", "300")
-    app = build_app(load_settings())
+    app = new_desk(tmp_path, monkeypatch, columns=300)
     mallory = Person("console", "mallory", "Mal\u202eyrol\x1b[2J")
     text = "talk to a human: leaking [/bold] and [link=http://evil.test]click me[/link] \x1b[5m"
     app.engine.handle(MessageReceived(mallory, Place("console", "main"), text, "m1"))

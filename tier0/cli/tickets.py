@@ -13,7 +13,10 @@ from rich.table import Table
 from rich.text import Text
 
 from adapters.console.render import plain
+from bot.i18n.catalogues import SOURCE_LOCALE
+from bot.i18n.messages import say
 from bot.records import ACTIVE_STATUSES, MessageRecord, Ticket, User
+from bot.tickets.tried import article_named, certainty, outcome
 from storage.db import Database, connect, upgrade
 from tier0.config import load_settings
 
@@ -112,6 +115,7 @@ def cmd_show(args: argparse.Namespace, console: Console | None = None) -> int:
             f"assignee {assignee}"
         )
     )
+    console.print(_tried(ticket))
     history = Table("When", "Who", "What", "From", "To", "Detail", title="History")
     for event in events:
         history.add_row(
@@ -133,6 +137,20 @@ def cmd_show(args: argparse.Namespace, console: Console | None = None) -> int:
         )
     console.print(messages)
     return 0
+
+
+def _tried(ticket: Ticket) -> Table | Text:
+    """What the bot tried before the ticket was opened, one article a row."""
+    if not ticket.attempts:
+        return Text(f"{say('card.bot_tried')}: {say('card.nothing_tried')}")
+    tried = Table("Article", "Confidence", "How it went", title=say("card.bot_tried"))
+    for attempt in ticket.attempts:
+        tried.add_row(
+            plain(article_named(attempt)),
+            certainty(attempt, SOURCE_LOCALE),
+            outcome(attempt, SOURCE_LOCALE),
+        )
+    return tried
 
 
 def cmd_export(args: argparse.Namespace) -> int:

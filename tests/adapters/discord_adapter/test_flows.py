@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from tests.adapters.discord_adapter.conftest import (
     text_of,
 )
 from tests.fakes.discord_server import FakeDiscord
+from tests.security.platforms import discord_leaks, discord_pings, discord_shown
 
 StartBot = Callable[..., RunningAdapter]
 ANSWERED = "how do I reset my account password"
@@ -37,6 +39,37 @@ def test_a_question_in_the_support_channel_is_answered_and_marked_solved(
     fake.send_component(solved, user="alice", message=answer.response)
     thanks = followup(fake, "Glad that helped")
     assert thanks.json["flags"] == 64  # only alice sees it in the shared channel
+
+
+def test_the_card_lists_what_the_bot_tried_and_hostile_words_neither_ping_nor_format(
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
+    start_bot()
+    hostile = f"{ANSWERED} @everyone <@&{fake.role('Service desk').id}> **now** [x](http://e.test)"
+    fake.send_message("support", "alice", hostile + " `x`" * 25_000)
+    offer = posted(fake, "support", "Which one fits best?")
+    fake.send_component("tier0:pick:account-password-reset", user="alice", message=offer.response)
+    answer = followup(fake, "Did this solve your problem?")
+    still = next(c for c in custom_ids(answer.json) if c.startswith("tier0:still_need_help:"))
+
+    fake.send_component(still, user="alice", message=answer.response)
+
+    embed = posted(fake, "triage-1", "T-1").json["embeds"][0]
+    picked, *passed_over = next(
+        f["value"] for f in embed["fields"] if f["name"] == "Bot tried"
+    ).split("\n")
+    assert re.fullmatch(
+        r"• Reset your account password \(account-password-reset\) · \d+% sure"
+        r" · picked from a list: did not help",
+        picked,
+    )
+    assert passed_over and all(
+        t.endswith("offered in a list: another was picked") for t in passed_over
+    )
+    for text in (embed["title"], embed["description"]):
+        assert discord_leaks(text) == [] and discord_pings(text) == [], text
+    assert discord_shown(embed["description"]).startswith(hostile)
+    assert len(embed["description"]) < 1000  # a subject is one line of the question
 
 
 def open_ticket(

@@ -22,6 +22,7 @@ from bot.actions import (
     TicketView,
     UpdateTicketCard,
 )
+from bot.attempts import Attempt
 from bot.events import Person, Place
 from bot.records import Card
 
@@ -53,7 +54,7 @@ def ticket(**changes: object) -> TicketView:
         place=THREAD,
         assignee=None,
         created_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
-        failed_article_id="vpn",
+        attempts=(Attempt("vpn", "VPN won't connect", 0.81, "answered", "did_not_help"),),
     )
     return TicketView(**{**view.__dict__, **changes})  # type: ignore[arg-type]
 

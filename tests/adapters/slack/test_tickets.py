@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.i18n.messages import say
 from kb import KnowledgeBase
 from storage.db import Database
@@ -17,9 +19,11 @@ from tests.adapters.slack.harness import (
     TRIAGE_2,
     SlackBot,
 )
+from tests.security.platforms import slack_tokens
 from tests.support.chat import FakeClock
 
 QUESTION = "how do I book a meeting room in Lisbon"
+HOSTILE_VPN_QUESTION = "my vpn won't connect <!everyone> <!here> **now** " + "`x` " * 25_000
 
 
 def mention(bot: SlackBot, text: str, channel: str = GENERAL, user: str = DAN) -> str:
@@ -98,6 +102,29 @@ def test_a_help_channel_message_is_answered_in_a_thread_under_it(bot: SlackBot) 
     bot.posted(HELP, "abri o chamado T-1", thread_ts=event["ts"])
     card = bot.posted(TRIAGE_1, "T-1")
     assert "did not help" in repr(card["blocks"])
+
+
+def test_the_card_lists_what_the_bot_tried_and_hostile_words_neither_ping_nor_break_it(
+    bot: SlackBot,
+) -> None:
+    thread = mention(bot, HOSTILE_VPN_QUESTION)
+    offer = bot.posted(GENERAL, "Which one fits best?", thread_ts=thread)
+
+    bot.press(DAN, offer, "None of these")
+
+    blocks = bot.posted(TRIAGE_1, "T-1")["blocks"]
+    assert [b["type"] for b in blocks[:3]] == ["section", "section", "section"]
+    heading, *tried = blocks[2]["text"]["text"].split("\n")
+    assert heading == "*Bot tried*"
+    assert len(tried) == 3 and tried[0].startswith("• VPN won't connect (vpn-cannot-connect) · ")
+    assert all(
+        re.search(r" · \d+% sure · offered in a list: none of the list fit$", t) for t in tried
+    )
+    subject = blocks[0]["text"]["text"]
+    assert subject.startswith("*T-1* · my vpn won't connect @everyone @here **now** `x`")
+    assert len(subject) < 300  # a subject is one line of the question
+    tokens = {token for block in blocks for token in slack_tokens(repr(block))}
+    assert {t for t in tokens if not t.startswith("<!date^")} == {f"<@{DAN}>"}
 
 
 def test_someone_who_is_not_an_agent_cannot_claim(bot: SlackBot) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.attempts import Attempt
 from bot.events import Place
 from bot.records import (
     Card,
@@ -108,6 +109,7 @@ class TicketRow:
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     clock: TicketClock = field(default_factory=TicketClock)
+    attempts: tuple[Attempt, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -211,4 +213,5 @@ class Tables:
             resolved_at=row.resolved_at,
             closed_at=row.closed_at,
             sla=row.clock,
+            attempts=row.attempts,
         )

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from bot.attempts import Attempt
 from bot.records import (
     Card,
     Conversation,
@@ -48,10 +49,11 @@ class MemoryTickets:
         tier: int,
         failed_article_id: str | None,
         now: datetime,
+        attempts: tuple[Attempt, ...] = (),
     ) -> Ticket:
         row = TicketRow(
             self.tables.next_id("tickets"), requester.id, conversation.id, None, "open", tier,
-            priority, without_nul(subject), None, failed_article_id, now, now,
+            priority, without_nul(subject), None, failed_article_id, now, now, attempts=attempts,
         )  # fmt: skip
         self.tables.tickets[row.id] = row
         return self.ticket(row.id)
