@@ -29,6 +29,7 @@ from bot.sla.settings import SLASettings
 from bot.tickets.agents import AgentDirectory
 from bot.tickets.duplicates import Duplicates
 from bot.tickets.incidents import IncidentWatch
+from bot.tickets.open_limits import may_open
 from bot.tickets.refusals import assignee_name, refuse_inactive, refuse_stale, status_label
 from bot.tickets.transitions import TRANSITIONS, TicketAction, may, perform
 from bot.tickets.visibility import refusal
@@ -151,7 +152,7 @@ class TicketDesk:
         """
         if self.someone_elses(turn, self.current_ticket(turn)):
             return
-        if not self._may_open(turn, cooldown=not chosen):
+        if not may_open(turn, self.settings, cooldown=not chosen):
             return
         one_line = " ".join(question.split())[:SUBJECT_LIMIT]
         subject = one_line or say("ticket.no_question", self.locale)
@@ -190,22 +191,6 @@ class TicketDesk:
         if self.settings.duplicate_hints:
             self.duplicates.opened(turn, ticket, view)
         self.incidents.opened(turn, ticket, view)
-
-    def _may_open(self, turn: Turn, *, cooldown: bool) -> bool:
-        limit = self.settings.max_open_per_requester
-        mine = turn.store.list_tickets(ACTIVE_STATUSES, limit, requester_id=turn.user.id)
-        if len(mine) >= limit:
-            keys = ", ".join(t.key for t in mine)
-            turn.reply(turn.say("ticket.limit_reached", count=len(mine), keys=keys))
-            return False
-        latest = mine[:1]  # only an open ticket can take the details instead
-        pause = timedelta(seconds=self.settings.new_ticket_cooldown_seconds)
-        if cooldown and latest and turn.now - latest[0].created_at < pause:
-            wait = pause - (turn.now - latest[0].created_at)
-            seconds = int(wait.total_seconds()) + 1
-            turn.reply(turn.say("ticket.cooldown", key=latest[0].key, count=seconds))
-            return False
-        return True
 
     def describe(self, ticket: Ticket, locale: str) -> str:
         """One line on a ticket, for the requester or an agent (in their ``locale``)."""

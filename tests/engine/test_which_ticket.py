@@ -94,13 +94,25 @@ def test_a_new_ticket_for_the_new_question_carries_its_words(chat: Chat) -> None
     assert bot.card().ticket.subject == NOTHING_FITS
 
 
-def test_asking_for_a_person_with_a_ticket_open_asks_which_rather_than_opening_another(
+def test_asking_for_a_person_with_a_ticket_open_points_at_it_rather_than_opening_another(
     chat: Chat,
 ) -> None:
     bot = chat.say("talk to a human")
 
+    assert "Your ticket T-1 is already with our team, who will answer you there" in bot.text()
+    assert not bot.buttons() and not bot.of(PostTicketCard)
+
+
+def test_asking_for_a_person_about_something_new_asks_which_ticket_it_is_for(
+    chat: Chat,
+) -> None:
+    bot = chat.say("talk to a human, my printer is on fire")
+
+    assert "Your ticket T-1 is already with our team" in bot.text()
+    assert "knowledge base" not in bot.text()
     assert [b.label for b in bot.buttons()] == ["Add to T-1", "Open a new ticket"]
-    assert not bot.of(PostTicketCard)
+    chat.clock.advance(minutes=2)
+    assert chat.press("Open a new ticket").card().ticket.subject == "my printer is on fire"
 
 
 def test_an_answer_to_an_agents_question_joins_the_ticket_even_when_the_kb_knows_the_words(
@@ -189,15 +201,6 @@ def test_an_older_add_button_never_adds_a_newer_question(chat: Chat) -> None:
     bot = chat.press("Add to T-1 instead", among=first.buttons())
 
     assert bot.refusal() and not bot.of(RelayToAgents)
-
-
-def test_asking_for_a_person_with_a_ticket_open_says_the_ticket_is_with_the_team(
-    chat: Chat,
-) -> None:
-    bot = chat.say("talk to a human")
-
-    assert "Your ticket T-1 is already with our team" in bot.text()
-    assert "knowledge base" not in bot.text()
 
 
 def test_in_a_thread_made_for_the_ticket_everything_is_about_the_ticket(
