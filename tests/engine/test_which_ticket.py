@@ -11,13 +11,27 @@ from __future__ import annotations
 import pytest
 
 from bot.actions import PostTicketCard, RelayToAgents, Reply
-from bot.events import ButtonPressed, MessageReceived, Place
+from bot.events import ButtonPressed, MessageReceived, Person, Place
 from tests.fakes.memory import MemoryDatabase
 from tests.support.chat import Chat
 
 OUT_OF_SCOPE = "how do I book a meeting room in Lisbon"
 VPN_QUESTION = "my vpn won't connect"
 NOTHING_FITS = "the coffee machine on floor 3 is leaking"
+
+
+DM = Place("slack", "D1")
+DM_THREAD = Place("slack", "D1", "1700000000.000100")
+
+
+def slack_dm_ticket(chat: Chat) -> Person:
+    """Someone opens T-1 at the top of their Slack DM: its announcement was posted and the
+    ticket went on in that message's thread (as the Slack adapter does). Returns them."""
+    asker = chat.person("you")
+    opened = chat.send(MessageReceived(asker, DM, OUT_OF_SCOPE, message_id="q1"))
+    assert opened.one(Reply).ticket_key == "T-1"
+    chat.engine.move_ticket("T-1", DM_THREAD)
+    return asker
 
 
 @pytest.fixture
@@ -206,18 +220,13 @@ def test_an_older_add_button_never_adds_a_newer_question(chat: Chat) -> None:
 def test_in_a_thread_made_for_the_ticket_everything_is_about_the_ticket(
     memory_chat: Chat,
 ) -> None:
-    dm = Place("slack", "D1")
-    asker = memory_chat.person("you")
-    opened = memory_chat.send(MessageReceived(asker, dm, OUT_OF_SCOPE, message_id="q1"))
-    assert opened.one(Reply).ticket_key == "T-1"
-    thread = Place("slack", "D1", "1700000000.000100")
-    memory_chat.engine.move_ticket("T-1", thread)
+    asker = slack_dm_ticket(memory_chat)
 
-    in_thread = memory_chat.send(MessageReceived(asker, thread, VPN_QUESTION, message_id="q2"))
-    top_level = memory_chat.send(MessageReceived(asker, dm, VPN_QUESTION, message_id="q3"))
+    in_thread = memory_chat.send(MessageReceived(asker, DM_THREAD, VPN_QUESTION, message_id="q2"))
+    top_level = memory_chat.send(MessageReceived(asker, DM, VPN_QUESTION, message_id="q3"))
 
     assert in_thread.one(RelayToAgents).text == VPN_QUESTION
-    assert top_level.answer().place == dm and not top_level.of(RelayToAgents)
+    assert top_level.answer().place == DM and not top_level.of(RelayToAgents)
     assert "Add to T-1 instead" in [b.label for b in top_level.buttons()]
 
 
@@ -240,14 +249,13 @@ def test_a_bystander_can_neither_answer_nor_take_over_someone_elses_question(
 def test_moving_the_ticket_into_its_thread_keeps_a_question_asked_meanwhile(
     memory_chat: Chat,
 ) -> None:
-    dm = Place("slack", "D1")
     asker = memory_chat.person("you")
-    memory_chat.send(MessageReceived(asker, dm, OUT_OF_SCOPE, message_id="q1"))
-    answered = memory_chat.send(MessageReceived(asker, dm, VPN_QUESTION, message_id="q2"))
-    memory_chat.engine.move_ticket("T-1", Place("slack", "D1", "1700000000.000100"))
+    memory_chat.send(MessageReceived(asker, DM, OUT_OF_SCOPE, message_id="q1"))
+    answered = memory_chat.send(MessageReceived(asker, DM, VPN_QUESTION, message_id="q2"))
+    memory_chat.engine.move_ticket("T-1", DM_THREAD)  # its announcement was slow to post
 
     add = next(b for b in answered.buttons() if b.action == "add_to_ticket")
-    bot = memory_chat.send(ButtonPressed(asker, dm, add.action, add.value, event_id="b1"))
+    bot = memory_chat.send(ButtonPressed(asker, DM, add.action, add.value, event_id="b1"))
 
     assert bot.one(RelayToAgents).text == VPN_QUESTION
 
@@ -255,14 +263,11 @@ def test_moving_the_ticket_into_its_thread_keeps_a_question_asked_meanwhile(
 def test_at_the_top_of_a_dm_the_answer_to_an_agents_question_joins_the_ticket_in_its_thread(
     memory_chat: Chat,
 ) -> None:
-    dm = Place("slack", "D1")
-    asker = memory_chat.person("you")
-    memory_chat.send(MessageReceived(asker, dm, OUT_OF_SCOPE, message_id="q1"))
-    memory_chat.engine.move_ticket("T-1", Place("slack", "D1", "1700000000.000100"))
+    asker = slack_dm_ticket(memory_chat)
     memory_chat.command("claim T-1", who="alice")
     memory_chat.command("reply T-1 Which day do you need it?", who="alice")
 
-    bot = memory_chat.send(MessageReceived(asker, dm, "Tuesday, six people", message_id="q2"))
+    bot = memory_chat.send(MessageReceived(asker, DM, "Tuesday, six people", message_id="q2"))
 
     assert bot.one(RelayToAgents).text == "Tuesday, six people"
     assert "Added to ticket T-1" in bot.text()

@@ -26,18 +26,24 @@ def open_dm_ticket(fake: FakeDiscord) -> tuple[int, dict[str, object], int]:
     return dm, announced, int(card_thread)
 
 
+def kb_answer_in_dm(fake: FakeDiscord, dm: int) -> tuple[dict[str, object], str]:
+    """carol asks what the KB answers: the answer, and the custom id of its add button."""
+    fake.send_message(dm, "carol", ANSWERED)
+    answer = posted(fake, dm, "Reset your account password")
+    add = next(c for c in custom_ids(answer.json) if c.startswith("tier0:add_to_ticket:T-1:"))
+    return answer.response, add
+
+
 def test_a_new_question_in_the_dm_is_answered_with_a_one_tap_add_to_the_ticket(
     fake: FakeDiscord, start_bot: StartBot
 ) -> None:
     start_bot()
     dm, _, card_thread = open_dm_ticket(fake)
 
-    fake.send_message(dm, "carol", ANSWERED)
-    answer = posted(fake, dm, "Reset your account password")
-    add = next(c for c in custom_ids(answer.json) if c.startswith("tier0:add_to_ticket:T-1:"))
+    answer, add = kb_answer_in_dm(fake, dm)
     assert not [r for r in fake.requests if r.path == f"/channels/{card_thread}/messages"]
 
-    fake.send_component(add, user="carol", message=answer.response)
+    fake.send_component(add, user="carol", message=answer)
     relayed = posted(fake, card_thread, ANSWERED)
     assert relayed.json["content"].startswith("**Carol** (requester, T-1)")
 
@@ -65,10 +71,11 @@ def test_a_discord_reply_to_a_kb_answer_is_a_question_not_a_ticket_message(
 ) -> None:
     start_bot()
     dm, _, card_thread = open_dm_ticket(fake)
-    fake.send_message(dm, "carol", ANSWERED)
-    answer = posted(fake, dm, "Reset your account password").response
+    answer, _ = kb_answer_in_dm(fake, dm)
 
-    fake.send_message(dm, "carol", "the parking barrier will not lift", reply_to=int(answer["id"]))
+    fake.send_message(
+        dm, "carol", "the parking barrier will not lift", reply_to=int(str(answer["id"]))
+    )
 
     posted(fake, dm, "Is it about your ticket T-1")
     assert not [r for r in fake.requests if r.path == f"/channels/{card_thread}/messages"]
@@ -79,11 +86,9 @@ def test_someone_else_cannot_press_the_add_button_of_a_customers_answer(
 ) -> None:
     start_bot()
     dm, _, card_thread = open_dm_ticket(fake)
-    fake.send_message(dm, "carol", ANSWERED)
-    answer = posted(fake, dm, "Reset your account password")
-    add = next(c for c in custom_ids(answer.json) if c.startswith("tier0:add_to_ticket:"))
+    answer, add = kb_answer_in_dm(fake, dm)
 
-    fake.send_component(add, user="dave", message=answer.response)
+    fake.send_component(add, user="dave", message=answer)
 
     assert followup(fake, "no longer open").json["flags"] == 64  # only dave sees it
     assert not [r for r in fake.requests if r.path == f"/channels/{card_thread}/messages"]
