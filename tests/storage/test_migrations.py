@@ -157,3 +157,34 @@ def test_open_in_a_missing_directory_says_what_is_wrong(tmp_path: Path) -> None:
 def test_open_rejects_a_url_that_is_not_one() -> None:
     with pytest.raises(StorageUnavailable, match="not a valid database URL"):
         Database.open("not a url")
+
+
+def test_a_row_left_dangling_by_hand_does_not_stop_the_next_start(blank: Engine) -> None:
+    """SQLite lets a hand edit delete a user its tickets point at; upgrading (every start
+    does) still works, and only rows a migration itself would leave dangling stop it."""
+    if blank.dialect.name != "sqlite":
+        pytest.skip("only SQLite lets a foreign key point at nothing")
+    upgrade(blank, "0015")
+    raw = blank.raw_connection()  # as the sqlite3 shell does: foreign keys unchecked
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        cursor.execute(
+            "INSERT INTO conversations (id, platform, channel, thread, kind, state, offered,"
+            " created_at, updated_at) VALUES (1, 'slack', 'D1', '', 'requester', 'idle', '',"
+            " '2024-05-01', '2024-05-01')"
+        )
+        cursor.execute(
+            "INSERT INTO tickets (id, requester_id, conversation_id, status, tier, priority,"
+            " subject, created_at, updated_at) VALUES (1, 99, 1, 'open', 1, 'normal', 'vpn',"
+            " '2024-05-01', '2024-05-01')"
+        )
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        raw.close()
+
+    upgrade(blank)
+    upgrade(blank)
+
+    with blank.connect() as connection:
+        assert connection.execute(text("SELECT subject FROM tickets")).scalars().all() == ["vpn"]
