@@ -156,6 +156,8 @@ class ChangeKind(StrEnum):
     CLOSED = "closed"
     LINKED = "linked"
     SLA_BREACHED = "sla_breached"
+    DESCRIBED = "described"
+    """A ticket opened without a question got one: the requester's first words."""
     UNSPECIFIED = "unspecified"
     """A card update stored before updates carried a kind: redraw the card, nothing more."""
 

@@ -19,6 +19,7 @@ __all__ = ["TicketQueries"]
 
 TICKET_FIELDS = frozenset(
     {
+        "subject",
         "status",
         "tier",
         "priority",

@@ -24,6 +24,15 @@ PENDING: Final[frozenset[ConversationState]] = frozenset({"answered", "choosing"
 """States in which the conversation's question awaits the person's word."""
 _CLAUSE_END: Final = re.compile(r"(?<=[.!?;:,])\s+|\s*\n\s*")
 _TRIM: Final = " \t,;:-\u2013\u2014"
+# fmt: off
+_LEAD_INS: Final = frozenset({
+    "i", "im", "me", "my", "we", "can", "could", "may", "might", "would", "like", "want",
+    "need", "have", "to", "let", "get", "a", "an", "the", "with", "someone", "somebody",
+    "about", "eu", "quero", "queria", "preciso", "gostaria", "de", "com", "um", "uma",
+    "algum", "alguem", "poderia", "posso",
+})
+# fmt: on
+"""Words that only lead up to a request for a person: without them, nothing was asked."""
 
 
 class Handover:
@@ -76,10 +85,17 @@ class Handover:
         if not self.asks_for_person(clause):
             return clause
         opener = next((p for p in self._openers if words.startswith(f"{p} ")), None)
-        if opener is None:
-            return ""
+        if opener is None:  # "my printer is on fire and I need to talk to a human"
+            return "" if self._only_small_talk(self._without_requests(words)) else clause
         rest = _after_words(clause, len(opener.split()))
         return "" if self._only_small_talk(normalize(rest)) else rest
+
+    def _without_requests(self, words: str) -> str:
+        """Normalized words with every request for a person taken out, and the words
+        that only lead up to one ("can I", "I would like to", "quero")."""
+        for phrase in self._phrases:
+            words = f" {words} ".replace(f" {phrase} ", " ")
+        return " ".join(w for w in words.split() if w not in _LEAD_INS)
 
     def _only_small_talk(self, words: str) -> bool:
         return set(words.split()) <= self._small_talk

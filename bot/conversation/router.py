@@ -24,6 +24,7 @@ from bot.learning.save_article import ArticleLearning
 from bot.records import Ticket
 from bot.tickets.agent_commands import AgentCommands
 from bot.tickets.desk import TicketDesk
+from bot.tickets.rating import Rating
 from bot.turn import Turn
 
 __all__ = ["Router"]
@@ -42,6 +43,7 @@ class Router:
         note_prefix: str,
     ) -> None:
         self.desk = desk
+        self.rating = Rating(desk)
         self.answerer = answerer
         self.sorting = sorting
         self.commands = commands
@@ -96,7 +98,7 @@ class Router:
         elif active and turn.agent_tier is not None and turn.user.id != active.requester.id:
             self._agent_speaks_in_ticket(turn, active)
         elif ticket is not None and not active and turn.conversation.state == "commenting":
-            self.desk.comment(turn, ticket, text)
+            self.rating.comment(turn, ticket, text)
         elif (placed := self.sorting.place(turn, active)) is not None:
             self.sorting.follow_up(turn, placed, text)
         else:
@@ -138,9 +140,9 @@ class Router:
             case "new_ticket":
                 self.answerer.new_ticket(turn, value)
             case "rate":
-                self.desk.rate(turn, value)
+                self.rating.rate(turn, value)
             case "skip_comment":
-                self.desk.skip_comment(turn)
+                self.rating.skip_comment(turn)
             case "reopen":
                 self.requester_commands.reopen(turn, [value])
             case "claim" | "unclaim" | "resolve":

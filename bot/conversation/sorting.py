@@ -41,10 +41,12 @@ WORKED_ON = frozenset(
         ChangeKind.REQUESTER_REPLIED,
         ChangeKind.ESCALATED,
         ChangeKind.REOPENED,
+        ChangeKind.DESCRIBED,
     }
 )
 """A ticket's history entries that mean a conversation about it is going on: a message
-soon after one is about the ticket (not its opening, notes or the SLA's entries)."""
+soon after one is about the ticket (not its opening, notes or the SLA's entries). A
+ticket opened without a question and then described is a conversation going on too."""
 PENDING_STATES = frozenset({"answered", "choosing", "sorting"})
 """The conversation's question is still the person's to place (answered, offered, asked)."""
 
@@ -79,6 +81,8 @@ class TicketSorting:
             return Placed(ticket, acknowledge=False)
         if conversation.state == "sorting":  # asked once which it is, they wrote on
             return Placed(ticket, acknowledge=True, pending=conversation.question)
+        if self.desk.awaits_question(ticket):  # opened without one: this says what about
+            return Placed(ticket, acknowledge=True)
         if ticket.status == "waiting_on_user":  # an agent asked something: the answer
             return Placed(ticket, acknowledge=here is None)
         if self._worked_on_since(turn, ticket, turn.now - self.agent_reply_window):

@@ -13,6 +13,7 @@ from datetime import timedelta
 from bot.actions import (
     AskRating,
     Button,
+    ChangeKind,
     PostTicketCard,
     RelayToAgents,
     RelayToRequester,
@@ -35,7 +36,7 @@ from bot.tickets.transitions import TRANSITIONS, TicketAction, may, perform
 from bot.tickets.visibility import refusal
 from bot.turn import Turn
 
-__all__ = ["SUBJECT_LIMIT", "TicketDesk", "rating_buttons"]
+__all__ = ["RATINGS", "SUBJECT_LIMIT", "TicketDesk", "rating_buttons", "subject_line"]
 
 SUBJECT_LIMIT = 200
 RATINGS = range(1, 6)
@@ -154,8 +155,7 @@ class TicketDesk:
             return
         if not may_open(turn, self.settings, cooldown=not chosen):
             return
-        one_line = " ".join(question.split())[:SUBJECT_LIMIT]
-        subject = one_line or say("ticket.no_question", self.locale)
+        subject = subject_line(question) or say("ticket.no_question", self.locale)
         ticket = turn.store.open_ticket(
             requester=turn.user,
             conversation=turn.conversation,
@@ -202,7 +202,11 @@ class TicketDesk:
             tier=self.tier_name(ticket),
             priority=priority_label(ticket.priority, locale),
             assignee=assignee_name(ticket) if ticket.assignee else say("ticket.unclaimed", locale),
-            subject=ticket.subject[:80],
+            subject=(
+                say("ticket.no_question", locale)
+                if self.awaits_question(ticket)
+                else ticket.subject[:80]
+            ),
         )
 
     # -- requester side -------------------------------------------------------------------
@@ -222,63 +226,29 @@ class TicketDesk:
             if updated:
                 self.show_change(turn, updated, replied, "requester replied")
                 ticket = updated
+        if self.awaits_question(ticket):
+            ticket = self._described(turn, ticket, text)
         turn.emit(RelayToAgents(self.view(ticket), text, turn.person))
         if acknowledge or ticket.status == "open":
             turn.reply(
                 turn.say("ticket.follow_up_noted", key=ticket.key, tier=self.tier_name(ticket))
             )
 
-    def rate(self, turn: Turn, value: str) -> None:
-        key, _, rating_text = value.rpartition(":")
-        ticket = self.current_ticket(turn)
-        if self.someone_elses(turn, ticket):
-            return
-        if ticket is None or turn.conversation.state != "rating" or ticket.key != key:
-            turn.refuse(turn.say("choice.expired"))
-            return
-        if not rating_text.isdigit() or int(rating_text) not in RATINGS:
-            turn.refuse(turn.say("rating.invalid"))
-            return
-        rating = int(rating_text)
-        turn.store.add_feedback(
-            user=turn.user,
-            conversation=turn.conversation,
-            kind="rating",
-            now=turn.now,
-            ticket_id=ticket.id,
-            rating=rating,
-        )
-        turn.store.log_ticket_event(ticket, turn.user, "rated", turn.now, detail=f"{rating}/5")
-        turn.conversation.state = "commenting"
-        turn.reply(
-            turn.say("rating.thanks_ask_comment", key=ticket.key, rating=rating),
-            (Button(turn.say("button.skip"), "skip_comment", ticket.key),),
-        )
+    def awaits_question(self, ticket: Ticket) -> bool:
+        """Opened with nothing said about the problem ("talk to a human" alone)."""
+        return ticket.subject == say("ticket.no_question", self.locale)
 
-    def comment(self, turn: Turn, ticket: Ticket, text: str) -> None:
-        if self.someone_elses(turn, ticket):
-            return
-        turn.ticket_id = ticket.id
-        turn.store.add_feedback(
-            user=turn.user,
-            conversation=turn.conversation,
-            kind="comment",
-            now=turn.now,
-            ticket_id=ticket.id,
-            comment=text,
+    def _described(self, turn: Turn, ticket: Ticket, text: str) -> Ticket:
+        """The requester's first words on a ticket opened without a question are its
+        subject, on its card too."""
+        updated = turn.store.update_ticket(
+            ticket, ACTIVE_STATUSES, turn.now, subject=subject_line(text) or ticket.subject
         )
-        turn.conversation.state = "idle"
-        turn.reply(turn.say("rating.comment_thanks", key=ticket.key))
-
-    def skip_comment(self, turn: Turn) -> None:
-        ticket = self.current_ticket(turn)
-        if self.someone_elses(turn, ticket):
-            return
-        if turn.conversation.state != "commenting" or ticket is None:
-            turn.refuse(turn.say("choice.expired"))
-            return
-        turn.conversation.state = "idle"
-        turn.reply(turn.say("rating.skipped"))
+        if updated is None:
+            return ticket
+        turn.store.log_ticket_event(updated, turn.user, ChangeKind.DESCRIBED.value, turn.now)
+        turn.emit(UpdateTicketCard(self.view(updated), "described", ChangeKind.DESCRIBED))
+        return updated
 
     # -- resolve and reopen (agents, and requesters for reopen) ---------------------------
 
@@ -380,6 +350,11 @@ class TicketDesk:
 
     def tier_name(self, ticket: Ticket) -> str:
         return self.agents.tier_name(ticket.tier)
+
+
+def subject_line(question: str) -> str:
+    """A ticket's subject: the question on one line, cut to ``SUBJECT_LIMIT``."""
+    return " ".join(question.split())[:SUBJECT_LIMIT]
 
 
 def rating_buttons(key: str, locale: str) -> tuple[Button, ...]:

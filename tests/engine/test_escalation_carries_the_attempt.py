@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.actions import ArticleRef, TicketView
+from bot.actions import AnswerArticle, ArticleRef, TicketView
 from bot.attempts import Attempt, Shown, Verdict
 from bot.events import CommandIssued, Place
 from bot.i18n.messages import say
@@ -216,3 +216,44 @@ def test_an_agents_new_after_an_answer_keeps_the_question_and_what_was_tried(
     assert card.requester.id == "alice"
     assert card.subject == f"{MONITOR} \u2014 only on the left screen"
     assert card.attempts == (tried(answer, "answered", "asked_for_person"),)
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        "my printer is on fire and I need to talk to a human",
+        "I would like to speak to someone about my VPN password expiring",
+        "preciso falar com uma pessoa sobre a minha impressora que não imprime",
+    ],
+)
+def test_a_request_for_a_person_inside_the_question_keeps_the_question(
+    chat: Chat, memory: MemoryDatabase, request_: str
+) -> None:
+    card = opened(chat.say(request_), memory)
+
+    assert card.subject == request_
+
+
+def test_a_ticket_opened_without_a_question_takes_the_next_words_as_its_subject(
+    chat: Chat, memory: MemoryDatabase
+) -> None:
+    opened(chat.say("talk to a human"), memory)
+
+    bot = chat.say("my printer on floor 3 is on fire")
+
+    assert bot.update().ticket.subject == "my printer on floor 3 is on fire"
+    assert "Added to ticket T-1" in bot.text()
+    assert not bot.of(AnswerArticle)
+    with memory.unit_of_work() as store:
+        ticket = store.ticket_by_key("T-1")
+        assert ticket is not None and ticket.subject == "my printer on floor 3 is on fire"
+
+
+def test_a_requester_reads_a_missing_question_in_their_own_language(chat: Chat) -> None:
+    chat.command("language pt-BR")
+    chat.say("falar com atendente")
+
+    mine = chat.command("mytickets")
+
+    assert say("ticket.no_question", "pt-BR") in mine.text()
+    assert say("ticket.no_question", "en") not in mine.text()

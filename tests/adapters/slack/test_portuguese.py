@@ -72,8 +72,8 @@ def test_a_portuguese_employee_goes_from_question_to_ticket_to_rating(
     rating = bot.posted(dm, "foi marcado como resolvido")
     assert labels(rating["blocks"]) == ["1", "2", "3", "4", "5", "Reabrir"]
     bot.press(CAROL, rating, "5")
-    bot.posted(dm, "Obrigado por avaliar o T-1 com 5/5")
-    bot.say(CAROL, "funcionou, obrigada", dm)
+    bot.posted(dm, "Obrigado por avaliar o T-1 com 5/5", thread_ts=rating["thread_ts"])
+    bot.say(CAROL, "funcionou, obrigada", dm, thread_ts=rating["thread_ts"])  # the ticket's
     bot.posted(dm, "seu comentário foi adicionado ao T-1")
 
     assert english_in(shown_in(bot, dm)) == []
@@ -106,5 +106,5 @@ def test_portuguese_from_an_employee_whose_slack_is_in_english_is_answered_in_po
     assert "A impressora não imprime" in all_text(answer)
     assert labels(answer["blocks"])[:2] == ["Resolvido", "Ainda preciso de ajuda"]
     bot.say(DAN, "help", dm)  # one word: the language he wrote in last
-    bot.posted(dm, "Não consegui resolver isso sozinho")
+    bot.posted(dm, "Com o que você precisa de ajuda?")
     assert english_in(shown_in(bot, dm)) == []

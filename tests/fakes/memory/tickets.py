@@ -23,6 +23,7 @@ __all__ = ["MemoryTickets"]
 
 CHANGEABLE = frozenset(
     {
+        "subject",
         "status",
         "tier",
         "priority",
