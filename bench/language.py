@@ -1,6 +1,7 @@
 """Answering in the language a question is written in: does chat decide for a Portuguese
-question with no locale as it does when the platform says pt-BR, and how often is English
-taken for another language?
+question with no locale as it does when the platform says pt-BR, how often is English
+taken for another language, and how often is a language the desk does not speak taken for
+one it does?
 
 Run: ``python -m bench.language [--out DIR]``. On the sample KB, through the engine (the
 in-memory store), each question asked by a new person in a new place:
@@ -14,6 +15,12 @@ in-memory store), each question asked by a new person in a new place:
 - ``english``: the English evaluation questions (the sample set's, and BANKING77's test
   split when it is beside the repository); ``misdetected_rate`` is the share detected
   confidently as another language the desk speaks, ``detected_rate`` as English.
+- ``other_languages``: short help-desk questions in Spanish, French, Italian and German
+  (``bench/data/other_languages.jsonl``, written for this check: everyday IT and customer
+  support phrasings of three to nine words; Spanish, the language closest to Portuguese,
+  has 20 more of three or four words); per language, ``misdetected_rate`` is the share
+  detected as a language the desk speaks (the person would be switched to it), with
+  ``as`` counting which.
 - ``timing``: the median time to detect a question's language, and of one KB search of it
   (``rank`` over the requester's languages, as answering does), in the same run.
 
@@ -27,6 +34,7 @@ import json
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +52,7 @@ from tests.fakes.memory import MemoryDatabase
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "tests" / "kb" / "data"
 BANKING77_TEST = ROOT.parent / "shared" / "datasets" / "banking77" / "test.jsonl"
+OTHER_LANGUAGES = Path(__file__).resolve().parent / "data" / "other_languages.jsonl"
 RESULTS = Path(__file__).resolve().parent / "results"
 
 Decision = tuple[str, tuple[str, ...]]
@@ -116,6 +125,30 @@ def english(written: WrittenLanguage, sets: dict[str, list[str]]) -> dict[str, A
     return report
 
 
+def other_languages(written: WrittenLanguage, sets: dict[str, list[str]]) -> dict[str, Any]:
+    report: dict[str, Any] = {}
+    for language, texts in sets.items():
+        tags = [written.tag_of(text) for text in texts]
+        wrong = [(t, tag) for t, tag in zip(texts, tags, strict=True) if tag is not None]
+        report[language] = {
+            "n": len(texts),
+            "misdetected_rate": _rate(len(wrong), len(texts)),
+            "as": dict(Counter(tag for _, tag in wrong)),
+            "misdetected": [f"{text} ({tag})" for text, tag in wrong[:10]],
+        }
+    return report
+
+
+def _other_language_sets() -> dict[str, list[str]]:
+    """The questions of each language the sample desk does not speak, by language."""
+    sets: dict[str, list[str]] = {}
+    for line in OTHER_LANGUAGES.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            sets.setdefault(row["language"], []).append(row["text"])
+    return sets
+
+
 def timing(kb: KnowledgeBase, written: WrittenLanguage, texts: Sequence[str]) -> dict[str, Any]:
     detect = _median_ms(written.tag_of, texts)
     search = _median_ms(lambda text: kb.rank(text, locales=["pt-BR"], limit=5), texts)
@@ -170,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
             sum(written.tag_of(q.text) == "pt-BR" for q in pt_queries), len(pt_queries)
         ),
         "english": english(written, english_sets),
+        "other_languages": other_languages(written, _other_language_sets()),
         "timing": timing(kb, written, [q.text for q in pt_queries] + english_sets["sample"]),
     }
     args.out.mkdir(parents=True, exist_ok=True)

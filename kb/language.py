@@ -6,9 +6,17 @@ written others (:data:`COMMON`), so a Spanish question is recognised as Spanish 
 than taken for the Portuguese it is closest to among a desk's two languages. Ranking all
 139 would not do: the rare neighbours (Galician, Occitan, Ladino...) take short
 Portuguese questions for theirs. A language counts as detected only when it ranks first
-overall and clearly outweighs the desk's other languages (:data:`CONFIDENT`), and only for
-a text of at least two words: one word ("help", "vpn", "ok") says nothing reliable.
-``bench/language.py`` measures it on the evaluation questions.
+overall, clearly outweighs the desk's other languages (:data:`CONFIDENT`) and outweighs
+the runner-up, whichever language that is (:data:`MARGIN`), and only for a text of at
+least two words: one word ("help", "vpn", "ok") says nothing reliable.
+
+The model's features are byte n-grams that include the spaces around words, so the first
+and last words of a text, which have no space on their outer side, weigh little: "la"
+opening "la impresora no funciona" says nothing for Spanish, and the text, read as
+written, ranks Portuguese first. So the text is read twice, as written and with a space on
+each side, and a language is named only when both readings name it: a short question whose
+language hinges on its edges is not clear. ``bench/language.py`` measures it on the
+evaluation questions and on questions in languages the desk does not speak.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from typing import Final
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-__all__ = ["COMMON", "CONFIDENT", "MIN_WORDS", "detect_language", "language_of_tag"]
+__all__ = ["COMMON", "CONFIDENT", "MARGIN", "MIN_WORDS", "detect_language", "language_of_tag"]
 
 # fmt: off
 COMMON: Final = frozenset({
@@ -35,6 +43,11 @@ on the web, so a question in one of them is not mistaken for a language the desk
 CONFIDENT: Final = 0.8
 """The share of the desk's languages' probability the first must have: four times the
 others together. Below it ("zoom camera", "my senha expired") the text is ambiguous."""
+
+MARGIN: Final = 1.25
+"""How many times the runner-up's probability, among all the ranked languages, the first
+must have. A language the desk does not speak can rank a close second ("mi teclado no
+funciona": Portuguese 0.53, Spanish 0.47): then the text is not clear about either."""
 
 MIN_WORDS: Final = 2
 
@@ -50,9 +63,16 @@ def detect_language(text: str, spoken: Collection[str]) -> str | None:
     known = frozenset(spoken) & _labels()
     if not known:
         return None
-    ranked = _identifier(COMMON | known).rank(text)
-    first = ranked[0][0]
-    if first not in known:
+    identifier = _identifier(COMMON | known)
+    as_written = _clear(identifier.rank(text), known)
+    return as_written if as_written == _clear(identifier.rank(f" {text} "), known) else None
+
+
+def _clear(ranked: list[tuple[str, float]], known: frozenset[str]) -> str | None:
+    """The first of ``ranked`` when it is a desk language that outweighs the desk's others
+    (:data:`CONFIDENT`) and the runner-up (:data:`MARGIN`)."""
+    (first, top), (_, runner_up) = ranked[0], ranked[1]
+    if first not in known or top < MARGIN * runner_up:
         return None
     weights = [probability for language, probability in ranked if language in known]
     return first if weights[0] >= CONFIDENT * sum(weights) else None

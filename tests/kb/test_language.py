@@ -41,6 +41,38 @@ def test_a_language_the_desk_does_not_speak_is_not_taken_for_one_it_does(text: s
     assert detect_language(text, DESK) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "la impresora no funciona",
+        "mi teclado no funciona",
+        "la wifi está caída",
+        "el portátil está roto",
+        "la cámara no funciona",
+        "la impresora está atascada",
+    ],
+)
+def test_a_short_spanish_question_is_not_taken_for_portuguese(text: str) -> None:
+    # Read as written, most of these rank Portuguese first: the opening "la", "el" or
+    # "mi" has no space before it and weighs nothing; "mi teclado no funciona" is a near
+    # tie (Portuguese 0.53, Spanish 0.47) whichever way it is read.
+    assert detect_language(text, DESK) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a impressora não funciona",
+        "o teclado não funciona",
+        "a câmera não funciona",
+        "a impressora está travada",
+        "meu notebook está quebrado",
+    ],
+)
+def test_the_same_short_questions_in_portuguese_are_named_portuguese(text: str) -> None:
+    assert detect_language(text, DESK) == "pt"
+
+
 def test_a_language_the_desk_speaks_beyond_the_common_ones_is_named() -> None:
     assert detect_language("esqueci minha senha do e-mail", {"en", "pt", "tlh"}) == "pt"
     assert detect_language("a la impressora no imprimeix res", {"en", "ca"}) == "ca"
