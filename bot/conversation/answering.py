@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from bot.actions import AnswerArticle, ArticleRef, Button, OfferArticles
 from bot.attempts import after_answer, after_offer, judged
 from bot.conversation.handover import Handover
+from bot.conversation.language import WrittenLanguage
 from bot.conversation.sorting import (
     add_instead_button,
     ask_which,
@@ -30,10 +31,13 @@ __all__ = ["Answerer"]
 
 
 class Answerer:
-    def __init__(self, settings: Settings, kb: KnowledgeBase, desk: TicketDesk) -> None:
+    def __init__(
+        self, settings: Settings, kb: KnowledgeBase, desk: TicketDesk, written: WrittenLanguage
+    ) -> None:
         self.settings = settings
         self.kb = kb
         self.desk = desk
+        self.written = written
         self._configured = Thresholds(settings.kb.answer_threshold, settings.kb.suggest_threshold)
         self.handover = Handover(desk)
         self._greetings = {normalize(p) for p in settings.tickets.greetings}
@@ -94,13 +98,15 @@ class Answerer:
 
     def _match(self, turn: Turn, text: str) -> tuple[Decision, Sequence[Match]]:
         """Articles in the requester's language first. Without a confident answer there,
-        the desk's default language too: an answer found that way beats suggestions in the
+        the language the text is written in (when they chose another) and the desk's
+        default language too: an answer found that way beats suggestions in the
         requester's language (and says it is in another language)."""
         own = self._own_locales(turn)
         decision, chosen = self._decide(turn, text, own)
-        default = self.settings.default_locale
-        if decision != "answer" and default.casefold() not in map(str.casefold, own):
-            wider, found = self._decide(turn, text, [*own, default])
+        more = [*self._written_in(turn, text), self.settings.default_locale]
+        others = [tag for tag in more if tag.casefold() not in map(str.casefold, own)]
+        if decision != "answer" and others:
+            wider, found = self._decide(turn, text, list(dict.fromkeys([*own, *others])))
             if wider == "answer" or decision == "escalate":
                 decision, chosen = wider, found
         return decision, chosen
@@ -268,6 +274,12 @@ class Answerer:
             helpful=helpful,
             question=turn.conversation.question,
         )
+
+    def _written_in(self, turn: Turn, text: str) -> list[str]:
+        """The language ``text`` is written in, for someone who chose to be written to in
+        another (for anyone else, it already is theirs)."""
+        tag = self.written.tag_of(text) if turn.user.locale_source == "chosen" else None
+        return [tag] if tag else []
 
     def _own_locales(self, turn: Turn) -> list[str]:
         """The tags of the requester's language: the one the bot speaks with them (``pt-BR``)

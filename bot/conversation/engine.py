@@ -73,7 +73,8 @@ class Engine:
             settings.tickets, self.agents, self.sla, locale=settings.default_locale
         )
         self.commands = AgentCommands(self.desk)
-        self.answerer = Answerer(settings, kb, self.desk)
+        written = WrittenLanguage(kb)
+        self.answerer = Answerer(settings, kb, self.desk, written)
         self.learning = ArticleLearning(self.desk, kb, learned_folder(settings.kb.paths))
         self.limits = InboundLimits(settings.limits)
         lease = timedelta(seconds=settings.service.delivery_lease_seconds)
@@ -90,7 +91,7 @@ class Engine:
             settings.tickets.note_prefix,
         )
         self._handling = EventHandling(
-            settings, self.agents, self.limits, router, unit_of_work, clock, WrittenLanguage(kb)
+            settings, self.agents, self.limits, router, unit_of_work, clock, written
         )
         self._unit_of_work = unit_of_work
         self._clock = clock

@@ -58,7 +58,7 @@ def test_portuguese_outweighs_a_platform_in_english_and_english_takes_it_back(
     assert stored(memory) == ("en", "written")
 
 
-def test_a_language_chosen_with_the_command_outweighs_the_text(
+def test_a_language_chosen_with_the_command_outweighs_the_text_yet_its_articles_are_found(
     chat: Chat, memory: MemoryDatabase
 ) -> None:
     chat.command("language en")
@@ -66,7 +66,8 @@ def test_a_language_chosen_with_the_command_outweighs_the_text(
     bot = chat.say(FORGOT_EMAIL_PASSWORD)
 
     assert {action.locale for action in bot.of(Reply) + bot.of(AnswerArticle)} == {"en"}
-    assert not [a for a in bot.of(AnswerArticle) if a.article.locale == PT]
+    assert bot.answer().article.locale == PT  # the text's language is searched too
+    assert "This article is in Portuguese" in bot.answer().text
     assert stored(memory) == ("en", "chosen")
 
 

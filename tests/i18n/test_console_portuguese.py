@@ -104,4 +104,5 @@ def test_english_chosen_on_the_console_stays_english_whatever_is_typed(engine: E
 
     answered = session.type("esqueci minha senha do e-mail")
 
-    assert "I couldn't solve this myself, so I opened ticket T-1" in answered
+    assert "(This article is in Portuguese (Brazil).) Did this solve your problem?" in answered
+    assert "[1] Solved  [2] Still need help" in answered
