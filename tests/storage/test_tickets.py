@@ -140,7 +140,15 @@ def test_a_second_claim_of_the_same_ticket_loses(scene: Scene) -> None:
         assert store.ticket(ticket.id).assignee == kim
 
 
-@pytest.mark.parametrize("field", ["subject", "id", "requester_id", "created_at", "nonsense"])
+def test_a_ticket_opened_without_a_question_can_be_given_its_subject(scene: Scene) -> None:
+    with scene.database.unit_of_work() as store:
+        ticket = scene.open_ticket(store)
+        described = store.update_ticket(ticket, {"open"}, at(1), subject="the printer smokes")
+        assert described is not None and described.subject == "the printer smokes"
+        assert store.ticket(ticket.id).subject == "the printer smokes"
+
+
+@pytest.mark.parametrize("field", ["id", "requester_id", "created_at", "nonsense"])
 def test_updating_a_field_that_is_not_changeable_raises(scene: Scene, field: str) -> None:
     with scene.database.unit_of_work() as store:
         ticket = scene.open_ticket(store)
