@@ -65,7 +65,8 @@ class TicketView:
     The SLA fields let a card show what is due: ``first_response_due_at`` (None once
     answered, or without SLA), ``resolution_due_at``, whether the clock is ``sla_paused``
     (waiting on the requester), and which targets were ``breached`` ("first_response",
-    "resolution"). ``attempts``: the articles the bot tried before the ticket was opened.
+    "resolution"). ``attempts``: the articles the bot tried before the ticket was opened
+    (None: not recorded, the ticket is older than that record).
     """
 
     key: str
@@ -78,7 +79,7 @@ class TicketView:
     place: Place
     assignee: Person | None
     created_at: datetime
-    attempts: tuple[Attempt, ...] = ()
+    attempts: tuple[Attempt, ...] | None = ()
     first_response_due_at: datetime | None = None
     resolution_due_at: datetime | None = None
     sla_paused: bool = False

@@ -97,7 +97,7 @@ class Conversation:
 @dataclass(frozen=True)
 class Ticket:
     """``subject`` is the person's question (one line); ``attempts`` what the bot tried on
-    it before the ticket was opened."""
+    it before the ticket was opened (None: not recorded, the ticket is older than that)."""
 
     id: int
     key: str
@@ -116,7 +116,7 @@ class Ticket:
     resolved_at: datetime | None
     closed_at: datetime | None
     sla: TicketClock = field(default_factory=lambda: TicketClock())
-    attempts: tuple[Attempt, ...] = ()
+    attempts: tuple[Attempt, ...] | None = ()
 
     @property
     def active(self) -> bool:

@@ -18,16 +18,18 @@ from bot.attempts import Attempt
 __all__ = ["AttemptsJson"]
 
 
-class AttemptsJson(TypeDecorator[tuple[Attempt, ...]]):
-    """A tuple of attempts in, the same tuple out; stored as ``[{"article_id": ...}]``."""
+class AttemptsJson(TypeDecorator[tuple[Attempt, ...] | None]):
+    """A tuple of attempts in, the same tuple out; stored as ``[{"article_id": ...}]``.
+    JSON ``null``: not recorded (a ticket opened before tier0 kept them)."""
 
     impl = Text
     cache_ok = True
 
-    def process_bind_param(self, value: tuple[Attempt, ...] | None, dialect: Dialect) -> str | None:
+    def process_bind_param(self, value: tuple[Attempt, ...] | None, dialect: Dialect) -> str:
         if value is None:
-            return None
+            return "null"
         return json.dumps([asdict(attempt) for attempt in value], ensure_ascii=False)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> tuple[Attempt, ...]:
-        return tuple(Attempt(**item) for item in json.loads(value or "[]"))
+    def process_result_value(self, value: Any, dialect: Dialect) -> tuple[Attempt, ...] | None:
+        items = json.loads(value or "[]")
+        return None if items is None else tuple(Attempt(**item) for item in items)

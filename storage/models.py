@@ -157,7 +157,9 @@ class TicketRow(Base):
     category: Mapped[str | None] = mapped_column(String(100))
     failed_article_id: Mapped[str | None] = mapped_column(String(200))
     # What the bot tried before the ticket was opened (``bot.attempts``).
-    attempts: Mapped[tuple[Attempt, ...]] = mapped_column(AttemptsJson, server_default="[]")
+    attempts: Mapped[tuple[Attempt, ...] | None] = mapped_column(
+        AttemptsJson, nullable=False, server_default="[]"
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     first_response_at: Mapped[datetime | None]

@@ -15,9 +15,12 @@ from bot.i18n.messages import say
 __all__ = ["article_named", "certainty", "outcome", "tried_lines"]
 
 
-def tried_lines(attempts: Sequence[Attempt], locale: str) -> list[str]:
+def tried_lines(attempts: Sequence[Attempt] | None, locale: str) -> list[str]:
     """One line per article, in the order tried: "VPN won't connect (vpn) · 81% sure ·
-    answered with: did not help"; none when nothing was tried."""
+    answered with: did not help"; none when nothing was tried; for a ticket from before
+    they were recorded, a line that says so."""
+    if attempts is None:
+        return [say("card.tried_not_recorded", locale)]
     return [
         " · ".join(
             part for part in (article_named(a), certainty(a, locale), outcome(a, locale)) if part

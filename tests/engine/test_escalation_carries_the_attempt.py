@@ -11,6 +11,7 @@ from bot.actions import AnswerArticle, ArticleRef, TicketView
 from bot.attempts import Attempt, Shown, Verdict
 from bot.events import CommandIssued, Place
 from bot.i18n.messages import say
+from bot.tickets.tried import tried_lines
 from tests.fakes.memory import MemoryDatabase
 from tests.support.chat import BotTurn, Chat
 
@@ -257,3 +258,8 @@ def test_a_requester_reads_a_missing_question_in_their_own_language(chat: Chat) 
 
     assert say("ticket.no_question", "pt-BR") in mine.text()
     assert say("ticket.no_question", "en") not in mine.text()
+
+
+def test_a_ticket_older_than_the_record_says_so_rather_than_that_nothing_was_tried() -> None:
+    assert tried_lines(None, "en") == ["not recorded: the ticket is older than this record"]
+    assert tried_lines((), "en") == []  # nothing was tried: each card says that its own way

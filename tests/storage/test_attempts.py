@@ -91,4 +91,5 @@ def test_a_ticket_from_before_keeps_the_article_that_did_not_help(blank: Engine)
     assert failed.attempts == (
         Attempt("vpn-cannot-connect", "vpn-cannot-connect", None, "answered", "did_not_help"),
     )
-    assert untried.attempts == () and conversation.attempts == ()
+    assert untried.attempts is None  # not recorded, rather than "nothing was tried"
+    assert conversation.attempts == ()

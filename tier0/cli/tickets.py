@@ -142,7 +142,8 @@ def cmd_show(args: argparse.Namespace, console: Console | None = None) -> int:
 def _tried(ticket: Ticket) -> Table | Text:
     """What the bot tried before the ticket was opened, one article a row."""
     if not ticket.attempts:
-        return Text(f"{say('card.bot_tried')}: {say('card.nothing_tried')}")
+        said = "card.nothing_tried" if ticket.attempts == () else "card.tried_not_recorded"
+        return Text(f"{say('card.bot_tried')}: {say(said)}")
     tried = Table("Article", "Confidence", "How it went", title=say("card.bot_tried"))
     for attempt in ticket.attempts:
         tried.add_row(

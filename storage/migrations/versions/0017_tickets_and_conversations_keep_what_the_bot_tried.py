@@ -20,6 +20,8 @@ FAILED_ARTICLES = sa.text(
     "SELECT id, failed_article_id FROM tickets WHERE failed_article_id IS NOT NULL"
 )
 SET_ATTEMPTS = sa.text("UPDATE tickets SET attempts = :attempts WHERE id = :id")
+NOT_RECORDED = sa.text("UPDATE tickets SET attempts = 'null' WHERE failed_article_id IS NULL")
+"""What the bot tried on any other earlier ticket is not known (not "nothing")."""
 
 
 def _did_not_help(article_id: str) -> str:
@@ -42,6 +44,7 @@ def upgrade() -> None:
                 sa.Column("attempts", sa.Text(), server_default="[]", nullable=False)
             )
     connection = op.get_bind()
+    connection.execute(NOT_RECORDED)
     tried = [
         {"id": ticket_id, "attempts": _did_not_help(article_id)}
         for ticket_id, article_id in connection.execute(FAILED_ARTICLES)

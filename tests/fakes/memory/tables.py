@@ -109,7 +109,7 @@ class TicketRow:
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     clock: TicketClock = field(default_factory=TicketClock)
-    attempts: tuple[Attempt, ...] = ()
+    attempts: tuple[Attempt, ...] | None = ()
 
 
 @dataclass(frozen=True)
