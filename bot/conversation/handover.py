@@ -29,7 +29,7 @@ _LEAD_INS: Final = frozenset({
     "i", "im", "me", "my", "we", "can", "could", "may", "might", "would", "like", "want",
     "need", "have", "to", "let", "get", "a", "an", "the", "with", "someone", "somebody",
     "about", "eu", "quero", "queria", "preciso", "gostaria", "de", "com", "um", "uma",
-    "algum", "alguem", "poderia", "posso",
+    "algum", "alguem", "poderia", "posso", "speak", "talk", "chat", "falar", "conversar",
 })
 # fmt: on
 """Words that only lead up to a request for a person: without them, nothing was asked."""
@@ -42,14 +42,21 @@ class Handover:
         self._phrases = [normalize(p) for p in settings.human_phrases]
         self._openers = sorted((p for p in self._phrases if " " in p), key=len, reverse=True)
         """The phrases that may open a clause with more after them, longest first."""
-        small_talk = [*settings.greetings, *settings.thanks, *settings.courtesies]
+        small_talk = [
+            *settings.greetings,
+            *settings.thanks,
+            *settings.courtesies,
+            *settings.vague_requests,
+        ]
         self._small_talk = frozenset(normalize(" ".join(small_talk)).split())
 
     def asks_for_person(self, text: str) -> bool:
-        """ "talk to a human" anywhere, or a bare "agent" / "human" as the whole message."""
+        """ "talk to a human" anywhere, or a bare "agent" / "human" as the whole message
+        (courtesies aside: "agent please")."""
         words = normalize(text)
+        bare = " ".join(w for w in words.split() if w not in self._small_talk)
         return any(
-            words == phrase or (" " in phrase and f" {phrase} " in f" {words} ")
+            phrase in (words, bare) or (" " in phrase and f" {phrase} " in f" {words} ")
             for phrase in self._phrases
         )
 
@@ -87,7 +94,7 @@ class Handover:
         opener = next((p for p in self._openers if words.startswith(f"{p} ")), None)
         if opener is None:  # "my printer is on fire and I need to talk to a human"
             return "" if self._only_small_talk(self._without_requests(words)) else clause
-        rest = _after_words(clause, len(opener.split()))
+        rest = _without_lead(_after_words(clause, len(opener.split())))
         return "" if self._only_small_talk(normalize(rest)) else rest
 
     def _without_requests(self, words: str) -> str:
@@ -99,6 +106,12 @@ class Handover:
 
     def _only_small_talk(self, words: str) -> bool:
         return set(words.split()) <= self._small_talk
+
+
+def _without_lead(rest: str) -> str:
+    """ "about my laptop" -> "my laptop": what follows a request, without its linking word."""
+    first, _, others = rest.partition(" ")
+    return others if normalize(first) in ("about", "regarding", "sobre") and others else rest
 
 
 def _after_words(clause: str, count: int) -> str:

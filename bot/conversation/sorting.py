@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.actions import Button, ChangeKind, RelayToAgents
+from bot.conversation.handover import Handover
 from bot.records import Conversation, Ticket
 from bot.tickets.desk import TicketDesk
 from bot.tickets.refusals import status_label
@@ -66,6 +67,7 @@ class TicketSorting:
     def __init__(self, desk: TicketDesk, agent_reply_window: timedelta) -> None:
         self.desk = desk
         self.agent_reply_window = agent_reply_window
+        self.handover = Handover(desk)
 
     def place(self, turn: Turn, here: Ticket | None) -> Placed | None:
         """The active ticket a message is about, or None for a new question. ``here`` is
@@ -95,7 +97,8 @@ class TicketSorting:
         if placed.pending:
             self._settle(turn, ticket, placed.pending)
             turn.emit(RelayToAgents(self.desk.view(ticket), placed.pending, turn.person))
-        self.desk.follow_up(turn, ticket, text, acknowledge=placed.acknowledge)
+        about = self.handover.question_in(text)  # "thanks" or "help" says what about
+        self.desk.follow_up(turn, ticket, text, acknowledge=placed.acknowledge, about=about)
 
     def add(self, turn: Turn, value: str) -> None:
         """ "Add to T-1": the question its button was offered for joins the person's ticket,

@@ -30,7 +30,7 @@ from bot.sla.settings import SLASettings
 from bot.tickets.agents import AgentDirectory
 from bot.tickets.duplicates import Duplicates
 from bot.tickets.incidents import IncidentWatch
-from bot.tickets.open_limits import may_open
+from bot.tickets.open_limits import at_limit, cooldown_refusal, opened_moments_ago
 from bot.tickets.refusals import assignee_name, refuse_inactive, refuse_stale, status_label
 from bot.tickets.transitions import TRANSITIONS, TicketAction, may, perform
 from bot.tickets.visibility import refusal
@@ -147,13 +147,22 @@ class TicketDesk:
         had not said a word on yet, they passed over by asking for a person. Without a
         question, the subject says so in the agents' language.
 
-        Someone who already has the maximum of open tickets, or opened one moments ago, is
-        pointed at their tickets instead (against spam); the cooldown does not hold back a
-        new ticket the person ``chosen`` when asked whether it was about their open one.
+        Someone who already has the maximum of open tickets is pointed at them instead
+        (against spam); someone who opened one moments ago is pointed at it, unless it was
+        opened without a question: this is then what it is about. The cooldown does not
+        hold back a new ticket the person ``chosen`` when asked whether it was about their
+        open one.
         """
         if self.someone_elses(turn, self.current_ticket(turn)):
             return
-        if not may_open(turn, self.settings, cooldown=not chosen):
+        if at_limit(turn, self.settings):
+            return
+        recent = None if chosen else opened_moments_ago(turn, self.settings)
+        if recent is not None and subject_line(question) and self.awaits_question(recent):
+            self.follow_up(turn, recent, question, acknowledge=True)  # what it is about
+            return
+        if recent is not None:
+            cooldown_refusal(turn, recent, self.settings)
             return
         subject = subject_line(question) or say("ticket.no_question", self.locale)
         ticket = turn.store.open_ticket(
@@ -212,11 +221,19 @@ class TicketDesk:
     # -- requester side -------------------------------------------------------------------
 
     def follow_up(
-        self, turn: Turn, ticket: Ticket, text: str, *, acknowledge: bool = False
+        self,
+        turn: Turn,
+        ticket: Ticket,
+        text: str,
+        *,
+        acknowledge: bool = False,
+        about: str | None = None,
     ) -> None:
         """A message in a place with an active ticket belongs to that ticket (if its
         requester wrote it). The requester hears it was added while nobody has the ticket
-        yet, or when ``acknowledge`` (they chose to add it)."""
+        yet, or when ``acknowledge`` (they chose to add it). ``about``: what the message
+        says the problem is (not "thanks"), the subject of a ticket opened without one;
+        by default the whole message."""
         if self.someone_elses(turn, ticket):
             return
         turn.ticket_id = ticket.id
@@ -226,8 +243,9 @@ class TicketDesk:
             if updated:
                 self.show_change(turn, updated, replied, "requester replied")
                 ticket = updated
-        if self.awaits_question(ticket):
-            ticket = self._described(turn, ticket, text)
+        subject = text if about is None else about
+        if subject.strip() and self.awaits_question(ticket):
+            ticket = self._described(turn, ticket, subject)
         turn.emit(RelayToAgents(self.view(ticket), text, turn.person))
         if acknowledge or ticket.status == "open":
             turn.reply(

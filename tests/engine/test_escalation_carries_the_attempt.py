@@ -263,3 +263,31 @@ def test_a_requester_reads_a_missing_question_in_their_own_language(chat: Chat) 
 def test_a_ticket_older_than_the_record_says_so_rather_than_that_nothing_was_tried() -> None:
     assert tried_lines(None, "en") == ["not recorded: the ticket is older than this record"]
     assert tried_lines((), "en") == []  # nothing was tried: each card says that its own way
+
+
+@pytest.mark.parametrize("pleasantry", ["thanks", "help", "ok", "hello?", "talk to a human"])
+def test_a_pleasantry_after_asking_for_a_person_is_not_what_the_ticket_is_about(
+    chat: Chat, memory: MemoryDatabase, pleasantry: str
+) -> None:
+    opened(chat.say("talk to a human"), memory)
+
+    chat.say(pleasantry)
+    described = chat.say("my printer is jammed")
+
+    assert described.update().ticket.subject == "my printer is jammed"
+
+
+@pytest.mark.parametrize(
+    ("request_", "subject"),
+    [
+        ("agent please", NO_QUESTION),
+        ("connect me to support", NO_QUESTION),
+        ("quero falar com um humano", NO_QUESTION),
+        ("can I speak to a real person", NO_QUESTION),
+        ("talk to a human about my laptop", "my laptop"),
+    ],
+)
+def test_the_ways_people_ask_for_a_person_open_a_ticket_about_what_they_said(
+    chat: Chat, memory: MemoryDatabase, request_: str, subject: str
+) -> None:
+    assert opened(chat.say(request_), memory).subject == subject

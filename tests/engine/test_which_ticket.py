@@ -200,6 +200,18 @@ def test_the_cooldown_names_the_ticket_that_is_still_open(chat: Chat) -> None:
     assert not bot.of(PostTicketCard)
 
 
+def test_a_new_ticket_asked_for_right_after_asking_for_a_person_says_what_that_is_about(
+    memory_chat: Chat,
+) -> None:
+    memory_chat.say("talk to a human")
+
+    bot = memory_chat.command("new my laptop is broken")
+
+    assert not bot.of(PostTicketCard)
+    assert bot.update().ticket.subject == "my laptop is broken"
+    assert "Added to ticket T-1" in bot.text()
+
+
 def test_a_new_ticket_chosen_when_asked_is_not_held_back_by_the_cooldown(chat: Chat) -> None:
     chat.say(NOTHING_FITS)
 
