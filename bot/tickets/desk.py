@@ -155,14 +155,7 @@ class TicketDesk:
         """
         if self.someone_elses(turn, self.current_ticket(turn)):
             return
-        if at_limit(turn, self.settings):
-            return
-        recent = None if chosen else opened_moments_ago(turn, self.settings)
-        if recent is not None and subject_line(question) and self.awaits_question(recent):
-            self.follow_up(turn, recent, question, acknowledge=True)  # what it is about
-            return
-        if recent is not None:
-            cooldown_refusal(turn, recent, self.settings)
+        if self._held_back(turn, question, chosen=chosen):
             return
         subject = subject_line(question) or say("ticket.no_question", self.locale)
         ticket = turn.store.open_ticket(
@@ -200,6 +193,17 @@ class TicketDesk:
         if self.settings.duplicate_hints:
             self.duplicates.opened(turn, ticket, view)
         self.incidents.opened(turn, ticket, view)
+
+    def _held_back(self, turn: Turn, question: str, *, chosen: bool) -> bool:
+        """Whether no ticket may be opened now (the person hears why and where to go)."""
+        if at_limit(turn, self.settings):
+            return True
+        recent = None if chosen else opened_moments_ago(turn, self.settings)
+        if recent is not None and subject_line(question) and self.awaits_question(recent):
+            self.follow_up(turn, recent, question, acknowledge=True)  # what it is about
+        elif recent is not None:
+            cooldown_refusal(turn, recent, self.settings)
+        return recent is not None
 
     def describe(self, ticket: Ticket, locale: str) -> str:
         """One line on a ticket, for the requester or an agent (in their ``locale``)."""
