@@ -49,8 +49,9 @@ class Answerer:
         """The KB's calibrated thresholds when it has them (they may change with a reload)."""
         return self.kb.thresholds or self._configured
 
-    def question(self, turn: Turn, text: str) -> None:
-        """A new question: answer, suggest or open a ticket."""
+    def question(self, turn: Turn, text: str, open_ticket: Ticket | None) -> None:
+        """A new question: answer, suggest or open a ticket. ``open_ticket``: the person's
+        newest open ticket, which the question may really be about."""
         if self._someone_elses(turn):
             return
         if not text.strip():
@@ -70,7 +71,6 @@ class Answerer:
             turn.reply(turn.say("input.too_vague"))
             return
         turn.conversation.requester_id = turn.user.id
-        open_ticket = self.desk.open_ticket_of(turn)
         if self.handover.asks_for_person(text):
             turn.store.record_question(turn.conversation, turn.user, text, "person", turn.now)
             if open_ticket is not None:

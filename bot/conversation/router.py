@@ -99,10 +99,17 @@ class Router:
             self._agent_speaks_in_ticket(turn, active)
         elif ticket is not None and not active and turn.conversation.state == "commenting":
             self.rating.comment(turn, ticket, text)
-        elif (placed := self.sorting.place(turn, active)) is not None:
+        else:
+            self._requesters_message(turn, text, active)
+
+    def _requesters_message(self, turn: Turn, text: str, active: Ticket | None) -> None:
+        """About a ticket, or a new question. The person's newest open ticket is looked up
+        once, for both: placing the message, and offering "Add to T-1 instead"."""
+        mine = self.desk.open_ticket_of(turn)
+        if (placed := self.sorting.place(turn, active, mine)) is not None:
             self.sorting.follow_up(turn, placed, text)
         else:
-            self.answerer.question(turn, text)
+            self.answerer.question(turn, text, mine)
 
     def _agent_speaks_in_ticket(self, turn: Turn, ticket: Ticket) -> None:
         """An agent writing in the requester's own thread: the requester already sees it."""

@@ -69,11 +69,12 @@ class TicketSorting:
         self.agent_reply_window = agent_reply_window
         self.handover = Handover(desk)
 
-    def place(self, turn: Turn, here: Ticket | None) -> Placed | None:
+    def place(self, turn: Turn, here: Ticket | None, mine: Ticket | None) -> Placed | None:
         """The active ticket a message is about, or None for a new question. ``here`` is
-        this conversation's active ticket; at the top of a DM whose ticket went on in a
-        thread, that ticket counts too (its agents' words are shown there as well)."""
-        ticket = here if here is not None else self._moved_out_of_this_dm(turn)
+        this conversation's active ticket, ``mine`` the person's newest open one: at the
+        top of a DM whose ticket went on in a thread, that one counts too (its agents'
+        words are shown there as well)."""
+        ticket = here if here is not None else _moved_out_of_this_dm(turn, mine)
         if ticket is None:
             return None
         conversation = turn.conversation
@@ -134,24 +135,23 @@ class TicketSorting:
             conversation.id, turn.now, outcome="added_to_ticket", ticket_id=ticket.id
         )
 
-    def _moved_out_of_this_dm(self, turn: Turn) -> Ticket | None:
-        place = turn.conversation.place
-        if place.thread is not None:
-            return None  # a thread is its own conversation
-        ticket = self.desk.open_ticket_of(turn)
-        if ticket is None or ticket.conversation_id == turn.conversation.id:
-            return None
-        moved_here = (
-            ticket.place.platform == place.platform and ticket.place.channel == place.channel
-        )
-        return ticket if moved_here else None
-
     @staticmethod
     def _worked_on_since(turn: Turn, ticket: Ticket, since: datetime) -> bool:
         """Whether people took the ticket further lately, in a way its requester saw."""
         return any(
             e.kind in WORKED_ON and e.at >= since for e in turn.store.ticket_events(ticket.id)
         )
+
+
+def _moved_out_of_this_dm(turn: Turn, ticket: Ticket | None) -> Ticket | None:
+    """``ticket``, when it went on in a thread of this DM, whose top this message is at."""
+    place = turn.conversation.place
+    if place.thread is not None or ticket is None:
+        return None  # a thread is its own conversation
+    if ticket.conversation_id == turn.conversation.id:
+        return None
+    moved_here = ticket.place.platform == place.platform and ticket.place.channel == place.channel
+    return ticket if moved_here else None
 
 
 def question_mark(question: str) -> str:
